@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * Published integration events: the only thing modules know about each other.
+ * Adding an event means adding its payload schema here; publishing or subscribing to anything
+ * else, or with another payload shape, does not compile. Subscribers also validate payloads at
+ * run time, because across processes the compiler cannot vouch for the sender.
+ */
+const id = z.number().int().positive();
+const won = z.number().int().min(0);
+const isoTime = z.string();
+
+export const integrationEvents = {
+  'auth.user.registered': {
+    version: 1,
+    payload: z.object({ userId: id, email: z.string(), name: z.string(), role: z.enum(['USER', 'ADMIN']) }),
+  },
+  /** A schedule with its seats and prices, so reservation, payment and data-platform keep their own copy. */
+  'concert.schedule.published': {
+    version: 1,
+    payload: z.object({
+      concertId: id,
+      scheduleId: id,
+      title: z.string(),
+      artist: z.string(),
+      venue: z.string(),
+      startsAt: isoTime,
+      seats: z.array(z.object({ seatId: id, label: z.string(), price: won })),
+    }),
+  },
+  'reservation.held': {
+    version: 1,
+    payload: z.object({ reservationId: id, userId: id, scheduleId: id, seatId: id, price: won, expiresAt: isoTime }),
+  },
+  'reservation.expired': {
+    version: 1,
+    payload: z.object({ reservationId: id, userId: id, scheduleId: id, seatId: id }),
+  },
+  'reservation.cancelled': {
+    version: 1,
+    payload: z.object({
+      reservationId: id,
+      userId: id,
+      scheduleId: id,
+      seatId: id,
+      previousStatus: z.enum(['HELD', 'CONFIRMED']),
+      paymentId: id.nullable(),
+    }),
+  },
+  'reservation.success': {
+    version: 1,
+    payload: z.object({
+      reservationId: id,
+      userId: id,
+      concertId: id,
+      scheduleId: id,
+      seatId: id,
+      seatLabel: z.string(),
+      price: won,
+      paymentId: id,
+      confirmedAt: isoTime,
+    }),
+  },
+  /** Confirming after payment failed (e.g. the hold expired meanwhile): the payment must be refunded. */
+  'reservation.failed': {
+    version: 1,
+    payload: z.object({ reservationId: id, userId: id, paymentId: id, reason: z.string() }),
+  },
+  /** Orchestrated saga → payment module: debit this amount for this reservation. */
+  'payment.requested': {
+    version: 1,
+    payload: z.object({ sagaId: z.string(), reservationId: id, userId: id, amount: won, expiresAt: isoTime }),
+  },
+  /** Orchestrated saga → payment module: compensate a payment. */
+  'payment.refund-requested': {
+    version: 1,
+    payload: z.object({ sagaId: z.string(), paymentId: id, reservationId: id, userId: id, reason: z.string() }),
+  },
+  'payment.success': {
+    version: 1,
+    payload: z.object({ paymentId: id, reservationId: id, userId: id, amount: won, sagaId: z.string().nullable() }),
+  },
+  'payment.failed': {
+    version: 1,
+    payload: z.object({
+      reservationId: id,
+      userId: id,
+      sagaId: z.string().nullable(),
+      reason: z.enum(['INSUFFICIENT_BALANCE', 'RESERVATION_NOT_PAYABLE']),
+      detail: z.string(),
+    }),
+  },
+  'payment.cancelled': {
+    version: 1,
+    payload: z.object({ paymentId: id, reservationId: id, userId: id, amount: won, reason: z.string(), sagaId: z.string().nullable() }),
+  },
+} as const;
+
+export type IntegrationEventMap = typeof integrationEvents;
+export type EventType = keyof IntegrationEventMap;
+export type EventPayload<T extends EventType> = z.infer<IntegrationEventMap[T]['payload']>;
+
+export const EVENT_TYPES = Object.keys(integrationEvents) as EventType[];
+
+/** The envelope every event travels in, whatever the transport. */
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  version: number;
+  /** ISO-8601 time the state change happened. */
+  occurredAt: string;
+  aggregateId: string;
+  correlationId: string;
+  causationId: string | null;
+  payload: EventPayload<T>;
+}
+
+export function isEventType(value: string): value is EventType {
+  return Object.prototype.hasOwnProperty.call(integrationEvents, value);
+}

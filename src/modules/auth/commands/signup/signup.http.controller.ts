@@ -1,0 +1,21 @@
+import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
+import { publicUserSchema } from '../../auth.schemas';
+import type { SignupService } from './signup.service';
+import { signupRequest } from './signup.request.dto';
+
+export function signupRoute(service: SignupService): RouteDefinition {
+  return defineRoute({
+    method: 'post',
+    path: '/auth/signup',
+    summary: 'Create an account',
+    tags: ['auth'],
+    access: 'public',
+    rateLimited: true,
+    body: signupRequest,
+    responses: {
+      201: { description: 'Account created', schema: publicUserSchema },
+      409: { description: 'EMAIL_TAKEN' },
+    },
+    handle: async ({ body }) => ({ status: 201, body: await service.signup(body) }),
+  });
+}

@@ -1,0 +1,6 @@
+import { defineModule } from '../../platform/module/module-definition';
+
+export const reservationModule = defineModule({
+  name: 'reservation',
+  bind() {},
+});

@@ -1,0 +1,59 @@
+import jwt from 'jsonwebtoken';
+import type { Clock } from '../clock/clock';
+
+export type Role = 'USER' | 'ADMIN';
+
+export interface AuthUser {
+  id: number;
+  email: string;
+  role: Role;
+}
+
+interface Settings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  expiresInSeconds: number;
+}
+
+/**
+ * Login tokens: HS256 JWTs with expiry, issuer and audience. Verification is local (no call into
+ * the auth module), pinned to HS256 so `alg: none` and algorithm swaps are refused.
+ */
+export class AccessTokens {
+  constructor(
+    private readonly settings: Settings,
+    private readonly clock: Clock,
+  ) {}
+
+  get expiresInSeconds(): number {
+    return this.settings.expiresInSeconds;
+  }
+
+  issue(user: AuthUser): string {
+    const nowSeconds = Math.floor(this.clock.now() / 1000);
+    return jwt.sign({ email: user.email, role: user.role, iat: nowSeconds, exp: nowSeconds + this.settings.expiresInSeconds }, this.settings.secret, {
+      algorithm: 'HS256',
+      subject: String(user.id),
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+    });
+  }
+
+  /** The user the token names, or null when it is missing, forged, expired or not ours. */
+  verify(token: string): AuthUser | null {
+    try {
+      const claims = jwt.verify(token, this.settings.secret, {
+        algorithms: ['HS256'],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        clockTimestamp: Math.floor(this.clock.now() / 1000),
+      }) as jwt.JwtPayload;
+      const id = Number(claims.sub);
+      if (!Number.isSafeInteger(id) || id <= 0 || (claims.role !== 'USER' && claims.role !== 'ADMIN') || typeof claims.email !== 'string') return null;
+      return { id, email: claims.email, role: claims.role };
+    } catch {
+      return null;
+    }
+  }
+}

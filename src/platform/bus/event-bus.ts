@@ -1,0 +1,174 @@
+import { EventEmitter2 } from 'eventemitter2';
+import type { EventEnvelope, EventType } from '../../contracts/events';
+import type { Clock } from '../clock/clock';
+import type { ModuleDatabase } from '../db/module-database';
+import type { Logger } from '../logging/logger';
+import { Inbox, type DeadLetter, type EventHandledNotice } from './inbox';
+import { Outbox } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+import type { Subscription } from './subscription';
+import type { EventTransport } from './transport';
+
+export interface BusOptions {
+  maxAttempts: number;
+  retryBaseMs: number;
+  sweepIntervalMs: number;
+}
+
+export interface ModuleBusStats {
+  module: string;
+  outboxBacklog: number;
+  oldestUndeliveredAgeMs: number | null;
+  deliveriesRetrying: number;
+  deliveriesQueued: number;
+  deadLetters: number;
+  delivered: number;
+}
+
+interface ModuleEndpoints {
+  db: ModuleDatabase;
+  outbox: Outbox;
+  relay: OutboxRelay;
+  inbox: Inbox;
+}
+
+/**
+ * The outbox-backed event bus: per module an outbox (publishing side), a relay (after commit and
+ * on a sweep) and an inbox (subscribing side). eventemitter2 only carries in-process notices
+ * ("this event was handled"); the record of every event is the outbox and the inboxes.
+ */
+export class EventBus {
+  readonly notifications = new EventEmitter2({ wildcard: false, maxListeners: 0, ignoreErrors: true });
+  private readonly modules = new Map<string, ModuleEndpoints>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private started = false;
+
+  constructor(
+    private readonly transport: EventTransport,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: BusOptions,
+  ) {}
+
+  /** Gives a module its outbox and inbox; returns the outbox it publishes through. */
+  attach(db: ModuleDatabase): Outbox {
+    const outbox = new Outbox(db.moduleName, this.clock);
+    const relay = new OutboxRelay(db, this.transport, this.clock, this.logger, this.options.retryBaseMs);
+    const inbox = new Inbox(db, this.clock, this.logger, this.notifications, this.options);
+    this.transport.register(inbox);
+    db.onCommit(() => relay.kick());
+    this.modules.set(db.moduleName, { db, outbox, relay, inbox });
+    return outbox;
+  }
+
+  subscribe(moduleName: string, subscription: Subscription): void {
+    this.endpoints(moduleName).inbox.add(subscription);
+  }
+
+  get isRunning(): boolean {
+    return this.started;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const m of this.modules.values()) m.relay.start();
+    this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.error({ err: String(err) }, 'bus sweep failed')), this.options.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  /** One pass of everything periodic: relays pick up what is left in outboxes, inboxes retry what is due. */
+  async sweep(): Promise<void> {
+    for (const m of this.modules.values()) m.relay.kick();
+    await Promise.all([...this.modules.values()].map((m) => m.relay.flush()));
+    await Promise.all([...this.modules.values()].map((m) => m.inbox.processDue()));
+  }
+
+  /** Waits until every relay and inbox is idle and nothing is due: handy for tests and shutdown. */
+  async drain(maxRounds = 50): Promise<void> {
+    for (let i = 0; i < maxRounds; i += 1) {
+      await this.sweep();
+      const stats = await this.stats();
+      if (stats.every((s) => s.outboxBacklog === 0)) return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    await Promise.all([...this.modules.values()].map(async (m) => {
+      await m.relay.stop();
+      await m.inbox.stop();
+    }));
+    await this.transport.close();
+  }
+
+  async stats(): Promise<ModuleBusStats[]> {
+    const now = this.clock.now();
+    return Promise.all(
+      [...this.modules.values()].map(async (m) => {
+        const [backlog, inbox] = await Promise.all([m.relay.backlog(), m.inbox.stats()]);
+        return {
+          module: m.db.moduleName,
+          outboxBacklog: backlog.count,
+          oldestUndeliveredAgeMs: backlog.oldestCreatedAtMs === null ? null : Math.max(0, now - backlog.oldestCreatedAtMs),
+          deliveriesRetrying: inbox.retrying,
+          deliveriesQueued: inbox.pending,
+          deadLetters: inbox.dead,
+          delivered: m.relay.delivered,
+        };
+      }),
+    );
+  }
+
+  relaysRunning(): boolean {
+    return this.started && [...this.modules.values()].every((m) => m.relay.isRunning);
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const lists = await Promise.all([...this.modules.values()].map((m) => m.inbox.deadLetters()));
+    return lists.flat();
+  }
+
+  /** Replays a dead letter by its id (`<module>:<n>`). False when there is none. */
+  async replayDeadLetter(id: string): Promise<boolean> {
+    const match = /^([a-z-]+):(\d+)$/.exec(id);
+    const module = match ? this.modules.get(match[1]) : undefined;
+    if (!match || !module) return false;
+    return module.inbox.replay(Number(match[2]));
+  }
+
+  async purge(olderThanMs: number): Promise<void> {
+    for (const m of this.modules.values()) {
+      await m.relay.purgeDispatched(olderThanMs);
+      await m.inbox.purgeHandled(olderThanMs);
+    }
+  }
+
+  /**
+   * Resolves with the first event of `type` handled by `module` that matches, or null after
+   * `timeoutMs`. Lets a request wait out event lag instead of failing the client.
+   */
+  waitForHandled<T extends EventType>(module: string, type: T, match: (event: EventEnvelope<T>) => boolean, timeoutMs: number): Promise<EventEnvelope<T> | null> {
+    return new Promise((resolve) => {
+      const listener = (notice: EventHandledNotice) => {
+        if (notice.module !== module || notice.event.type !== type || !match(notice.event as EventEnvelope<T>)) return;
+        clearTimeout(timer);
+        this.notifications.off('event.handled', listener);
+        resolve(notice.event as EventEnvelope<T>);
+      };
+      const timer = setTimeout(() => {
+        this.notifications.off('event.handled', listener);
+        resolve(null);
+      }, timeoutMs);
+      this.notifications.on('event.handled', listener);
+    });
+  }
+
+  private endpoints(moduleName: string): ModuleEndpoints {
+    const m = this.modules.get(moduleName);
+    if (!m) throw new Error(`Module ${moduleName} is not attached to the bus`);
+    return m;
+  }
+}

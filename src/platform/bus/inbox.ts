@@ -1,0 +1,310 @@
+import type { EventEmitter2 } from 'eventemitter2';
+import { integrationEvents, type EventEnvelope } from '../../contracts/events';
+import type { Clock } from '../clock/clock';
+import { runInContext } from '../context/request-context';
+import type { ModuleDatabase, Transaction } from '../db/module-database';
+import type { Logger } from '../logging/logger';
+import { backoffDelayMs } from './backoff';
+import type { EventConsumer } from './transport';
+import { PermanentEventError, type Subscription } from './subscription';
+
+export type InboxStatus = 'PENDING' | 'RETRYING' | 'DONE' | 'DEAD';
+
+interface InboxRow {
+  id: number;
+  subscriber: string;
+  event_id: string;
+  type: string;
+  aggregate_id: string;
+  status: InboxStatus;
+  attempts: number;
+  next_attempt_at_ms: number | null;
+  last_error: string | null;
+  envelope: string | null;
+  received_at_ms: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  module: string;
+  subscriber: string;
+  eventId: string;
+  type: string;
+  aggregateId: string;
+  attempts: number;
+  error: string | null;
+  receivedAt: string;
+  event: EventEnvelope;
+}
+
+export interface InboxOptions {
+  maxAttempts: number;
+  retryBaseMs: number;
+}
+
+/** Emitted on the platform's notification emitter after a subscriber's transaction commits. */
+export interface EventHandledNotice {
+  module: string;
+  subscriber: string;
+  event: EventEnvelope;
+}
+
+/**
+ * A module's side of the bus: it takes events in for the module's subscribers, handles each in
+ * a transaction that also records the event id (so a redelivery has no second effect), and
+ * keeps per-subscriber delivery state: retries with backoff, order per aggregate, dead letters.
+ */
+export class Inbox implements EventConsumer {
+  private readonly byType = new Map<string, Subscription[]>();
+  private readonly types = new Set<string>();
+  private processing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: ModuleDatabase,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly notifications: EventEmitter2,
+    private readonly options: InboxOptions,
+  ) {}
+
+  get moduleName(): string {
+    return this.db.moduleName;
+  }
+
+  add(subscription: Subscription): void {
+    const subscriberId = this.subscriberId(subscription);
+    for (const list of this.byType.values()) {
+      if (list.some((s) => this.subscriberId(s) === subscriberId)) throw new Error(`Duplicate subscriber ${subscriberId}`);
+    }
+    const list = this.byType.get(subscription.event) ?? [];
+    list.push(subscription);
+    this.byType.set(subscription.event, list);
+    this.types.add(subscription.event);
+  }
+
+  eventTypes(): ReadonlySet<string> {
+    return this.types;
+  }
+
+  async receive(event: EventEnvelope): Promise<void> {
+    for (const subscription of this.byType.get(event.type) ?? []) {
+      await this.receiveFor(subscription, event);
+    }
+  }
+
+  /** Handles retries and queued events whose time has come. Safe to call at any time. */
+  processDue(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.processing ??= this.drainDue().finally(() => {
+      this.processing = null;
+    });
+    return this.processing;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.processing;
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const rows: InboxRow[] = await this.db.knex('inbox').where({ status: 'DEAD' }).orderBy('id');
+    return rows.map((row) => ({
+      id: `${this.moduleName}:${row.id}`,
+      module: this.moduleName,
+      subscriber: row.subscriber,
+      eventId: row.event_id,
+      type: row.type,
+      aggregateId: row.aggregate_id,
+      attempts: row.attempts,
+      error: row.last_error,
+      receivedAt: new Date(Number(row.received_at_ms)).toISOString(),
+      event: JSON.parse(row.envelope ?? 'null'),
+    }));
+  }
+
+  /** Puts a dead letter back in line and handles it now. Returns false if there is no such dead letter. */
+  async replay(rowId: number): Promise<boolean> {
+    const updated = await this.db.knex('inbox').where({ id: rowId, status: 'DEAD' }).update({ status: 'RETRYING', attempts: 0, next_attempt_at_ms: this.clock.now() });
+    if (updated === 0) return false;
+    await this.processDue();
+    return true;
+  }
+
+  async stats(): Promise<{ retrying: number; dead: number; pending: number }> {
+    const rows: Array<{ status: string; n: number }> = await this.db.knex('inbox').whereIn('status', ['PENDING', 'RETRYING', 'DEAD']).select('status').count({ n: '*' }).groupBy('status');
+    const count = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+    return { retrying: count('RETRYING'), dead: count('DEAD'), pending: count('PENDING') };
+  }
+
+  async purgeHandled(olderThanMs: number): Promise<number> {
+    return this.db.knex('inbox').where('status', 'DONE').andWhere('handled_at_ms', '<', this.clock.now() - olderThanMs).delete();
+  }
+
+  private subscriberId(subscription: Subscription): string {
+    return `${this.moduleName}.${subscription.name}`;
+  }
+
+  private async receiveFor(subscription: Subscription, event: EventEnvelope): Promise<void> {
+    const subscriber = this.subscriberId(subscription);
+    const now = this.clock.now();
+    let failure: unknown = null;
+    const handled = await this.db.transaction(async (trx) => {
+      const seen = await trx('inbox').where({ subscriber, event_id: event.id }).first('id');
+      if (seen) return false;
+      // Order per aggregate: while an earlier event of this aggregate waits, this one queues behind it.
+      const waiting = await trx('inbox').where({ subscriber, aggregate_id: event.aggregateId }).whereIn('status', ['PENDING', 'RETRYING']).first('id');
+      if (waiting) {
+        await trx('inbox').insert(this.newRow(subscriber, event, 'PENDING', 0, now, null));
+        return false;
+      }
+      try {
+        await trx.transaction((inner) => this.invoke(subscription, event, inner, 1));
+      } catch (err) {
+        // The savepoint rolled back the handler's effect; record the failure instead.
+        failure = err;
+        const permanent = err instanceof PermanentEventError || this.options.maxAttempts <= 1;
+        const next = permanent ? null : now + backoffDelayMs(1, this.options.retryBaseMs);
+        await trx('inbox').insert({ ...this.newRow(subscriber, event, permanent ? 'DEAD' : 'RETRYING', 1, next, errorText(err)) });
+        return false;
+      }
+      await trx('inbox').insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), envelope: null, handled_at_ms: now });
+      return true;
+    });
+    if (handled) this.notifyHandled(subscriber, event);
+    if (failure) {
+      this.logFailure(subscriber, event, 1, failure);
+      this.scheduleWake();
+    }
+  }
+
+  private async drainDue(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const due: InboxRow[] = await this.db.knex('inbox').whereIn('status', ['PENDING', 'RETRYING']).orderBy('id').limit(200);
+      if (due.length === 0) return;
+      const blocked = new Set<string>();
+      let progressed = false;
+      for (const row of due) {
+        if (this.stopped) return;
+        const key = `${row.subscriber}\u0000${row.aggregate_id}`;
+        if (blocked.has(key)) continue;
+        // The first waiting row of an aggregate goes first; later ones wait for it.
+        blocked.add(key);
+        if (row.status === 'RETRYING' && Number(row.next_attempt_at_ms) > now) continue;
+        await this.retry(row);
+        progressed = true;
+      }
+      if (!progressed || due.length < 200) {
+        this.scheduleWake();
+        return;
+      }
+    }
+  }
+
+  private async retry(row: InboxRow): Promise<void> {
+    const subscription = this.findSubscription(row.subscriber, row.type);
+    const event: EventEnvelope = JSON.parse(row.envelope ?? 'null');
+    const attempt = row.attempts + 1;
+    const now = this.clock.now();
+    if (!subscription) {
+      await this.db.knex('inbox').where({ id: row.id }).update({ status: 'DEAD', attempts: attempt, last_error: `No subscriber ${row.subscriber} for ${row.type}` });
+      return;
+    }
+    try {
+      await this.db.transaction(async (trx) => {
+        await this.invoke(subscription, event, trx, attempt);
+        await trx('inbox').where({ id: row.id }).update({ status: 'DONE', attempts: attempt, envelope: null, last_error: null, handled_at_ms: now, next_attempt_at_ms: null });
+      });
+      this.notifyHandled(row.subscriber, event);
+    } catch (err) {
+      const dead = err instanceof PermanentEventError || attempt >= this.options.maxAttempts;
+      await this.db.knex('inbox').where({ id: row.id }).update({
+        status: dead ? 'DEAD' : 'RETRYING',
+        attempts: attempt,
+        last_error: errorText(err),
+        next_attempt_at_ms: dead ? null : now + backoffDelayMs(attempt, this.options.retryBaseMs),
+      });
+      this.logFailure(row.subscriber, event, attempt, err, dead);
+    }
+  }
+
+  private async invoke(subscription: Subscription, event: EventEnvelope, trx: Transaction, attempt: number): Promise<void> {
+    const contract = integrationEvents[event.type];
+    const parsed = contract?.payload.safeParse(event.payload);
+    if (!parsed?.success) throw new PermanentEventError(`Payload of ${event.type} breaks its contract: ${parsed?.error.message ?? 'unknown type'}`);
+    await runInContext({ correlationId: event.correlationId, causationId: event.id }, async () => {
+      this.logger.debug({ event: event.type, eventId: event.id, subscriber: this.subscriberId(subscription), attempt }, 'event handling');
+      await subscription.handler.handle(event, trx);
+    });
+  }
+
+  private findSubscription(subscriber: string, type: string): Subscription | undefined {
+    return this.byType.get(type)?.find((s) => this.subscriberId(s) === subscriber);
+  }
+
+  private newRow(subscriber: string, event: EventEnvelope, status: InboxStatus, attempts: number, nextAttemptAt: number | null, error: string | null) {
+    return {
+      subscriber,
+      event_id: event.id,
+      type: event.type,
+      aggregate_id: event.aggregateId,
+      status,
+      attempts,
+      next_attempt_at_ms: nextAttemptAt,
+      last_error: error,
+      envelope: JSON.stringify(event),
+      received_at_ms: this.clock.now(),
+    };
+  }
+
+  private notifyHandled(subscriber: string, event: EventEnvelope): void {
+    runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
+      this.logger.info({ event: event.type, eventId: event.id, subscriber, outcome: 'handled' }, 'event handled'),
+    );
+    const notice: EventHandledNotice = { module: this.moduleName, subscriber, event };
+    this.notifications.emit('event.handled', notice);
+    // Waiting for a subscriber to drain its queue of the same aggregate.
+    if (this.processing === null) void this.kickIfQueued(subscriber, event.aggregateId);
+  }
+
+  private async kickIfQueued(subscriber: string, aggregateId: string): Promise<void> {
+    try {
+      const queued = await this.db.knex('inbox').where({ subscriber, aggregate_id: aggregateId, status: 'PENDING' }).first('id');
+      if (queued) await this.processDue();
+    } catch {
+      // The periodic sweep picks it up.
+    }
+  }
+
+  private logFailure(subscriber: string, event: EventEnvelope, attempt: number, err: unknown, dead = false): void {
+    runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
+      this.logger.warn({ event: event.type, eventId: event.id, subscriber, attempt, outcome: dead ? 'dead-lettered' : 'retry', err: errorText(err) }, dead ? 'event dead-lettered' : 'event handler failed, will retry'),
+    );
+    if (dead) this.notifications.emit('event.dead', { module: this.moduleName, subscriber, event });
+  }
+
+  private scheduleWake(): void {
+    if (this.stopped || this.timer) return;
+    void this.nextDueAt().then((at) => {
+      if (at === null || this.stopped || this.timer) return;
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.processDue().catch((err) => this.logger.error({ err: errorText(err) }, 'inbox processing failed'));
+      }, Math.max(0, at - this.clock.now()));
+      this.timer.unref();
+    }).catch(() => undefined);
+  }
+
+  private async nextDueAt(): Promise<number | null> {
+    const row = await this.db.knex('inbox').where({ status: 'RETRYING' }).min({ at: 'next_attempt_at_ms' }).first();
+    return row?.at == null ? null : Number(row.at);
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 2000);
+  return String(err).slice(0, 2000);
+}

@@ -1,0 +1,110 @@
+import type { Clock } from '../clock/clock';
+import type { ModuleDatabase } from '../db/module-database';
+import type { Logger } from '../logging/logger';
+import { backoffDelayMs } from './backoff';
+import { envelopeFromRow, type OutboxRow } from './outbox';
+import type { EventTransport } from './transport';
+
+const BATCH = 200;
+
+/**
+ * Moves one module's committed outbox rows to the transport, oldest first. It runs right after
+ * each commit and on a periodic sweep (which also covers rows left by a crash). One relay per
+ * module and process runs at a time, so a row is never handed over twice concurrently; a row
+ * handed over twice across a crash is harmless because subscribers dedupe by event id.
+ */
+export class OutboxRelay {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private failures = 0;
+  private pausedUntil = 0;
+  private stopped = true;
+  delivered = 0;
+
+  constructor(
+    private readonly db: ModuleDatabase,
+    private readonly transport: EventTransport,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly retryBaseMs: number,
+  ) {}
+
+  get isRunning(): boolean {
+    return !this.stopped;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Asks for a pass soon; passes never overlap, and a kick during a pass causes one more. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when the relay has nothing left it could deliver now. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.flush();
+  }
+
+  async backlog(): Promise<{ count: number; oldestCreatedAtMs: number | null }> {
+    const row = await this.db.knex('outbox').whereNull('dispatched_at_ms').count({ n: '*' }).min({ oldest: 'created_at_ms' }).first();
+    return { count: Number(row?.n ?? 0), oldestCreatedAtMs: row?.oldest == null ? null : Number(row.oldest) };
+  }
+
+  async purgeDispatched(olderThanMs: number): Promise<number> {
+    return this.db.knex('outbox').whereNotNull('dispatched_at_ms').andWhere('dispatched_at_ms', '<', this.clock.now() - olderThanMs).delete();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      if (this.clock.now() < this.pausedUntil) return;
+      try {
+        await this.pass();
+        this.failures = 0;
+      } catch (err) {
+        this.failures += 1;
+        this.pausedUntil = this.clock.now() + backoffDelayMs(this.failures, this.retryBaseMs);
+        this.logger.error({ module: this.db.moduleName, err: String(err), failures: this.failures }, 'outbox relay could not deliver; will retry');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async pass(): Promise<void> {
+    for (;;) {
+      const rows: OutboxRow[] = await this.db.knex('outbox').whereNull('dispatched_at_ms').orderBy('seq').limit(BATCH);
+      if (rows.length === 0) return;
+      let deliveredSeqs: number[] = [];
+      try {
+        for (const row of rows) {
+          if (this.stopped) break;
+          await this.transport.publish(envelopeFromRow(row));
+          deliveredSeqs.push(row.seq);
+        }
+      } finally {
+        // Mark what got through even if a later row failed, so order is kept and nothing repeats needlessly.
+        if (deliveredSeqs.length > 0) {
+          await this.db.knex('outbox').whereIn('seq', deliveredSeqs).update({ dispatched_at_ms: this.clock.now() });
+          this.delivered += deliveredSeqs.length;
+          deliveredSeqs = [];
+        }
+      }
+      if (this.stopped || rows.length < BATCH) return;
+    }
+  }
+}

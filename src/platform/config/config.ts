@@ -1,0 +1,119 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const MODULE_NAMES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform'] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
+
+const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = z.url({ protocol: /^https?$/ });
+
+/** Every setting the product reads, with its default. Nothing else reads process.env. */
+const schema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+  PORT: int(0, 65535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MODULES: z.string().default(MODULE_NAMES.join(',')),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_EXPIRES_IN_SECONDS: int(60, 7 * 24 * 3600).default(3600),
+  QUEUE_PASS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
+  SEED_DEMO: boolean.default(true),
+  HOLD_TTL_SECONDS: int(10, 24 * 3600).default(300),
+  MAX_HOLDS_PER_USER: int(1, 100).default(4),
+  QUEUE_MAX_ACTIVE: int(1, 1_000_000).default(1000),
+  QUEUE_ADMIT_PER_SECOND: int(1, 100_000).default(100),
+  QUEUE_ACTIVE_TTL_SECONDS: int(10, 24 * 3600).default(600),
+  QUEUE_WAITING_IDLE_SECONDS: int(10, 24 * 3600).default(120),
+  PAYMENT_GATEWAY_URL: url.optional(),
+  PAYMENT_GATEWAY_TIMEOUT_MS: int(50, 60_000).default(2000),
+  DATA_PLATFORM_URL: url.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BCRYPT_ROUNDS: int(4, 15).default(10),
+  AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
+  BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  BUS_MAX_ATTEMPTS: int(1, 100).default(8),
+  BUS_RETRY_BASE_MS: int(1, 60_000).default(200),
+  BUS_SWEEP_INTERVAL_MS: int(10, 60_000).default(1000),
+  SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface AppConfig {
+  env: 'production' | 'development' | 'test';
+  port: number;
+  /** `:memory:` keeps every module database in memory (tests). */
+  dataDir: string;
+  modules: ModuleName[];
+  jwt: { secret: string; expiresInSeconds: number; issuer: string; audience: string; generated: boolean };
+  queuePass: { secret: string; issuer: string; audience: string };
+  admin?: { email: string; password: string };
+  seedDemo: boolean;
+  holdTtlSeconds: number;
+  maxHoldsPerUser: number;
+  queue: { maxActive: number; admitPerSecond: number; activeTtlSeconds: number; waitingIdleSeconds: number };
+  paymentGateway?: { url: string; timeoutMs: number };
+  dataPlatformUrl?: string;
+  logLevel: string;
+  bcryptRounds: number;
+  authRateLimitPerMinute: number;
+  bodyLimitBytes: number;
+  bus: { maxAttempts: number; retryBaseMs: number; sweepIntervalMs: number };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment; the first bad variable stops start-up with its name. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+  const modules = e.MODULES.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of modules) {
+    if (!(MODULE_NAMES as readonly string[]).includes(m)) throw new ConfigError('MODULES', `names an unknown module "${m}" (known: ${MODULE_NAMES.join(', ')})`);
+  }
+  if (modules.length === 0) throw new ConfigError('MODULES', 'selects no module');
+  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    throw new ConfigError(e.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'must be set together with its partner (ADMIN_EMAIL and ADMIN_PASSWORD)');
+  }
+  const jwtSecret = e.JWT_SECRET ?? randomBytes(48).toString('base64url');
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
+    modules: modules as ModuleName[],
+    jwt: { secret: jwtSecret, expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS, issuer: 'ticketing/auth', audience: 'ticketing/api', generated: e.JWT_SECRET === undefined },
+    // The pass has its own key so a leaked login secret cannot mint passes (and vice versa).
+    queuePass: { secret: e.QUEUE_PASS_SECRET ?? deriveKey(jwtSecret, 'queue-pass'), issuer: 'ticketing/queue', audience: 'ticketing/queue-pass' },
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    seedDemo: e.SEED_DEMO,
+    holdTtlSeconds: e.HOLD_TTL_SECONDS,
+    maxHoldsPerUser: e.MAX_HOLDS_PER_USER,
+    queue: { maxActive: e.QUEUE_MAX_ACTIVE, admitPerSecond: e.QUEUE_ADMIT_PER_SECOND, activeTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS, waitingIdleSeconds: e.QUEUE_WAITING_IDLE_SECONDS },
+    paymentGateway: e.PAYMENT_GATEWAY_URL ? { url: e.PAYMENT_GATEWAY_URL, timeoutMs: e.PAYMENT_GATEWAY_TIMEOUT_MS } : undefined,
+    dataPlatformUrl: e.DATA_PLATFORM_URL,
+    logLevel: e.LOG_LEVEL,
+    bcryptRounds: e.BCRYPT_ROUNDS,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    bus: { maxAttempts: e.BUS_MAX_ATTEMPTS, retryBaseMs: e.BUS_RETRY_BASE_MS, sweepIntervalMs: e.BUS_SWEEP_INTERVAL_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
+
+function deriveKey(secret: string, purpose: string): string {
+  return createHmac('sha256', secret).update(purpose).digest('base64url');
+}

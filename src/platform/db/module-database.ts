@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+
+export type Transaction = Knex.Transaction;
+export type Db = Knex;
+
+/**
+ * One module's own database. Each module gets a separate knex handle (its own SQLite file by
+ * default), so no module can even see another's tables. All SQL goes through knex so a second
+ * dialect (PostgreSQL, a schema per module) can be added without touching module code.
+ */
+export class ModuleDatabase {
+  private readonly commitListeners: Array<() => void> = [];
+
+  private constructor(
+    readonly moduleName: string,
+    readonly knex: Knex,
+  ) {}
+
+  static open(moduleName: string, dataDir: string): ModuleDatabase {
+    const inMemory = dataDir === ':memory:';
+    if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
+    const filename = inMemory ? ':memory:' : path.join(dataDir, `${moduleName}.db`);
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+      // SQLite has one writer; one connection per database, so transactions queue on the pool.
+      pool: {
+        min: 1,
+        max: 1,
+        idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
+        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            if (!inMemory) conn.pragma('journal_mode = WAL');
+            conn.pragma('synchronous = NORMAL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma('busy_timeout = 5000');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+      acquireConnectionTimeout: 30_000,
+    });
+    return new ModuleDatabase(moduleName, knex);
+  }
+
+  /**
+   * Runs `work` in a transaction. Everything inside must use `trx`, never the root handle:
+   * the single pooled connection is held by the transaction, so a root query would wait forever.
+   * Listeners (the outbox relay) are told after commit.
+   */
+  async transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {
+    const result = await this.knex.transaction(work);
+    for (const listener of this.commitListeners) listener();
+    return result;
+  }
+
+  onCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  async migrate(directories: Array<{ directory: string; tableName: string }>): Promise<void> {
+    const extension = __filename.endsWith('.ts') ? '.ts' : '.js';
+    for (const { directory, tableName } of directories) {
+      if (!fs.existsSync(directory)) continue;
+      await this.knex.migrate.latest({ directory, tableName, loadExtensions: [extension] });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.knex.raw('select 1');
+  }
+
+  async close(): Promise<void> {
+    await this.knex.destroy();
+  }
+}
+
+/** `migrations/` at the repository top, from the source tree (tsx) or from `dist/`. */
+export function migrationsRoot(): string {
+  return path.resolve(__dirname, '../../../migrations');
+}

@@ -1,0 +1,63 @@
+import type { Request } from 'express';
+import type { z, ZodType } from 'zod';
+import type { AuthUser } from '../auth/access-token';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Access = 'public' | 'user' | 'admin';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+}
+
+export interface HandlerInput<B, P, Q> {
+  body: B;
+  params: P;
+  query: Q;
+  /** Set on every route whose access is not public. */
+  user: AuthUser;
+  header(name: string): string | undefined;
+  req: Request;
+}
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sends `body` as-is with this type instead of JSON. */
+  contentType?: string;
+}
+
+/**
+ * One HTTP endpoint, declared as data: the platform mounts it with its checks in the spec's
+ * order (authentication, role, queue pass, input, then the handler's business rules), and the
+ * same declaration feeds the API documentation.
+ */
+export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType = ZodType, Q extends ZodType = ZodType> {
+  method: HttpMethod;
+  /** Express syntax: `/ticketing/reservations/:id`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  /** Requires a valid `X-Queue-Pass` bound to the caller. */
+  queuePass?: boolean;
+  /** Honours `Idempotency-Key`. */
+  idempotent?: boolean;
+  /** Per-IP limit for credential endpoints. */
+  rateLimited?: boolean;
+  /** Documented request headers other than the standard ones. */
+  headers?: Array<{ name: string; required: boolean; description: string }>;
+  body?: B;
+  params?: P;
+  query?: Q;
+  responses: Record<number, ResponseSpec>;
+  handle(input: HandlerInput<z.infer<B>, z.infer<P>, z.infer<Q>>): Promise<HttpResult>;
+}
+
+/** Keeps the handler's input types tied to the declared schemas. */
+export function defineRoute<B extends ZodType = ZodType<undefined>, P extends ZodType = ZodType<Record<string, never>>, Q extends ZodType = ZodType<Record<string, never>>>(
+  route: RouteDefinition<B, P, Q>,
+): RouteDefinition {
+  return route as unknown as RouteDefinition;
+}

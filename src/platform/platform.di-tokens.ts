@@ -1,0 +1,14 @@
+/** Services the platform binds; module containers inherit them from the root container. */
+export const PLATFORM = {
+  Config: Symbol.for('platform.Config'),
+  Clock: Symbol.for('platform.Clock'),
+  Logger: Symbol.for('platform.Logger'),
+  EventBus: Symbol.for('platform.EventBus'),
+  AccessTokens: Symbol.for('platform.AccessTokens'),
+  QueuePasses: Symbol.for('platform.QueuePasses'),
+  Metrics: Symbol.for('platform.Metrics'),
+  /** Bound in each module's own container: that module's database. */
+  Database: Symbol.for('platform.Database'),
+  /** Bound in each module's own container: that module's outbox. */
+  Outbox: Symbol.for('platform.Outbox'),
+} as const;

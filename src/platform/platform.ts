@@ -1,0 +1,231 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
+import { Container } from 'inversify';
+import type { DestinationStream } from 'pino';
+import { AccessTokens } from './auth/access-token';
+import { QueuePasses } from './auth/queue-pass';
+import { EventBus } from './bus/event-bus';
+import { InProcessTransport, type EventTransport } from './bus/transport';
+import { systemClock, type Clock } from './clock/clock';
+import type { AppConfig, ModuleName } from './config/config';
+import { runInContext, newCorrelationId } from './context/request-context';
+import { migrationsRoot, ModuleDatabase } from './db/module-database';
+import { createHttpApp, type MountedRoutes } from './http/create-http-app';
+import { IdempotencyStore } from './http/idempotency';
+import { createLogger, type Logger } from './logging/logger';
+import { Metrics } from './metrics/metrics';
+import type { JobDefinition, ModuleDefinition } from './module/module-definition';
+import { PLATFORM } from './platform.di-tokens';
+import { operationsRoutes } from './operations/operations.routes';
+
+const HANDLED_RECORD_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export interface PlatformOptions {
+  config: AppConfig;
+  modules: ModuleDefinition[];
+  clock?: Clock;
+  transport?: EventTransport;
+  logDestination?: DestinationStream;
+}
+
+interface LoadedModule {
+  definition: ModuleDefinition;
+  container: Container;
+  db: ModuleDatabase;
+  jobs: JobDefinition[];
+}
+
+/**
+ * Builds the process from module definitions: one database and one child container per module,
+ * the bus, the HTTP app and the periodic jobs. It knows modules only through their definitions.
+ */
+export class Platform {
+  readonly root: Container;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly bus: EventBus;
+  readonly metrics = new Metrics();
+  readonly app: express.Express;
+  private readonly loaded = new Map<ModuleName, LoadedModule>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly runningJobs = new Set<Promise<void>>();
+  private server: Server | null = null;
+  private started = false;
+
+  private constructor(readonly config: AppConfig, options: PlatformOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = createLogger(config.logLevel, options.logDestination);
+    this.bus = new EventBus(options.transport ?? new InProcessTransport(), this.clock, this.logger, config.bus);
+    const accessTokens = new AccessTokens({ ...config.jwt }, this.clock);
+    const queuePasses = new QueuePasses(config.queuePass, this.clock);
+
+    this.root = new Container({ defaultScope: 'Singleton' });
+    this.root.bind(PLATFORM.Config).toConstantValue(config);
+    this.root.bind(PLATFORM.Clock).toConstantValue(this.clock);
+    this.root.bind(PLATFORM.Logger).toConstantValue(this.logger);
+    this.root.bind(PLATFORM.EventBus).toConstantValue(this.bus);
+    this.root.bind(PLATFORM.AccessTokens).toConstantValue(accessTokens);
+    this.root.bind(PLATFORM.QueuePasses).toConstantValue(queuePasses);
+    this.root.bind(PLATFORM.Metrics).toConstantValue(this.metrics);
+
+    const groups: MountedRoutes[] = [];
+    for (const definition of options.modules) {
+      if (!config.modules.includes(definition.name)) continue;
+      const db = ModuleDatabase.open(definition.name, config.dataDir);
+      const container = new Container({ parent: this.root, defaultScope: 'Singleton' });
+      container.bind(PLATFORM.Database).toConstantValue(db);
+      container.bind(PLATFORM.Outbox).toConstantValue(this.bus.attach(db));
+      definition.bind(container);
+      for (const subscription of definition.subscriptions?.(container) ?? []) this.bus.subscribe(definition.name, subscription);
+      const idempotency = new IdempotencyStore(db, this.clock);
+      const jobs: JobDefinition[] = [
+        { name: 'purge-idempotency-keys', intervalMs: 3600_000, run: async () => void (await idempotency.purgeExpired()) },
+        ...(definition.jobs?.(container) ?? []),
+      ];
+      this.loaded.set(definition.name, { definition, container, db, jobs });
+      groups.push({ moduleName: definition.name, db, routes: definition.routes?.(container) ?? [] });
+    }
+    this.registerBusMetrics();
+    groups.unshift({ moduleName: 'platform', routes: operationsRoutes(this) });
+    this.app = createHttpApp({ config, clock: this.clock, logger: this.logger, metrics: this.metrics, accessTokens, queuePasses }, groups);
+  }
+
+  /** Builds the platform, migrates every module database and runs the modules' start-up hooks. */
+  static async create(options: PlatformOptions): Promise<Platform> {
+    const platform = new Platform(options.config, options);
+    await platform.prepare();
+    return platform;
+  }
+
+  get moduleNames(): ModuleName[] {
+    return [...this.loaded.keys()];
+  }
+
+  container(name: ModuleName): Container {
+    const m = this.loaded.get(name);
+    if (!m) throw new Error(`Module ${name} is not loaded`);
+    return m.container;
+  }
+
+  database(name: ModuleName): ModuleDatabase {
+    const m = this.loaded.get(name);
+    if (!m) throw new Error(`Module ${name} is not loaded`);
+    return m.db;
+  }
+
+  /** Starts the relay and the periodic jobs (not the HTTP listener: see listen). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.bus.start();
+    const purge = setInterval(() => void this.bus.purge(HANDLED_RECORD_RETENTION_MS).catch((err) => this.logger.error({ err: String(err) }, 'bus purge failed')), 3600_000);
+    purge.unref();
+    this.timers.push(purge);
+    for (const m of this.loaded.values()) {
+      for (const job of m.jobs) {
+        let running = false;
+        const timer = setInterval(() => {
+          if (running) return;
+          running = true;
+          const run = this.runJobSafely(m.definition.name, job).finally(() => {
+            running = false;
+            this.runningJobs.delete(run);
+          });
+          this.runningJobs.add(run);
+        }, job.intervalMs);
+        timer.unref();
+        this.timers.push(timer);
+      }
+    }
+  }
+
+  /** Runs one job now (tests drive time this way instead of sleeping). */
+  async runJob(moduleName: ModuleName, jobName: string): Promise<void> {
+    const job = this.loaded.get(moduleName)?.jobs.find((j) => j.name === jobName);
+    if (!job) throw new Error(`No job ${jobName} in module ${moduleName}`);
+    await job.run();
+  }
+
+  async listen(port = this.config.port, host?: string): Promise<AddressInfo> {
+    this.start();
+    await new Promise<void>((resolve, reject) => {
+      this.server = this.app.listen(port, host ?? '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve()));
+    });
+    const server = this.server as unknown as Server;
+    server.keepAliveTimeout = 65_000;
+    return server.address() as AddressInfo;
+  }
+
+  async ready(): Promise<{ ok: boolean; checks: Record<string, string> }> {
+    const checks: Record<string, string> = {};
+    for (const [name, m] of this.loaded) {
+      try {
+        await m.db.ping();
+        checks[name] = 'ok';
+      } catch (err) {
+        checks[name] = `down: ${String(err)}`;
+      }
+    }
+    checks.relay = this.bus.relaysRunning() ? 'ok' : 'stopped';
+    return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+  }
+
+  /** Stops accepting, finishes in-flight requests, deliveries and jobs, then closes databases. */
+  async stop(): Promise<void> {
+    if (this.server) {
+      const server = this.server as unknown as Server;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), this.config.shutdownGraceMs);
+      await closed;
+      clearTimeout(forced);
+      this.server = null;
+    }
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    await Promise.all(this.runningJobs);
+    await this.bus.stop();
+    for (const m of this.loaded.values()) await m.db.close();
+    this.started = false;
+  }
+
+  private async prepare(): Promise<void> {
+    const root = migrationsRoot();
+    for (const [name, m] of this.loaded) {
+      await m.db.migrate([
+        { directory: path.join(root, 'platform'), tableName: 'platform_migrations' },
+        { directory: path.join(root, name), tableName: 'module_migrations' },
+      ]);
+    }
+    for (const m of this.loaded.values()) {
+      if (m.definition.onStart) await runInContext({ correlationId: `startup-${newCorrelationId()}` }, () => m.definition.onStart!(m.container));
+    }
+  }
+
+  private async runJobSafely(moduleName: string, job: JobDefinition): Promise<void> {
+    try {
+      await runInContext({ correlationId: `job-${job.name}-${newCorrelationId()}` }, () => job.run());
+    } catch (err) {
+      this.logger.error({ module: moduleName, job: job.name, err: String(err) }, 'job failed');
+    }
+  }
+
+  private registerBusMetrics(): void {
+    const stats = () => this.bus.stats();
+    this.metrics.gauge('outbox_backlog_events', 'Committed events not yet handed to the transport', ['module'], async (g) => {
+      for (const s of await stats()) g.set({ module: s.module }, s.outboxBacklog);
+    });
+    this.metrics.gauge('outbox_oldest_undelivered_age_seconds', 'Age of the oldest undelivered outbox event', ['module'], async (g) => {
+      for (const s of await stats()) g.set({ module: s.module }, (s.oldestUndeliveredAgeMs ?? 0) / 1000);
+    });
+    this.metrics.gauge('bus_deliveries_retrying', 'Deliveries waiting for a retry', ['module'], async (g) => {
+      for (const s of await stats()) g.set({ module: s.module }, s.deliveriesRetrying);
+    });
+    this.metrics.gauge('bus_dead_letters', 'Deliveries parked as dead letters', ['module'], async (g) => {
+      for (const s of await stats()) g.set({ module: s.module }, s.deadLetters);
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { buildPlatform } from '../../src/composition-root';
+import { ManualClock, type Clock } from '../../src/platform/clock/clock';
+import { loadConfig } from '../../src/platform/config/config';
+import type { Platform } from '../../src/platform/platform';
+
+export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
+
+/** Settings every test app starts from; a test overrides what it is about. */
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  DATA_DIR: ':memory:',
+  JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+  LOG_LEVEL: 'silent',
+  BCRYPT_ROUNDS: '4',
+  SEED_DEMO: 'false',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  BUS_RETRY_BASE_MS: '5',
+};
+
+export interface TestApp {
+  platform: Platform;
+  http: TestAgent;
+  clock: Clock;
+  /** Log lines written by the app, parsed (only when `captureLogs` was asked for). */
+  logs: Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  captureLogs?: boolean;
+  /** Start the relay and jobs (default true). */
+  start?: boolean;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const config = loadConfig({ ...TEST_ENV, ...(options.captureLogs ? { LOG_LEVEL: 'debug' } : {}), ...options.env });
+  const clock = options.clock ?? new ManualClock(Date.now());
+  const logs: Array<Record<string, unknown>> = [];
+  const logDestination = options.captureLogs
+    ? new Writable({
+        write(chunk, _enc, cb) {
+          for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
+          cb();
+        },
+      })
+    : undefined;
+  const platform = await buildPlatform(config, { clock, logDestination });
+  if (options.start !== false) platform.start();
+  let stopped = false;
+  return {
+    platform,
+    http: request(platform.app),
+    clock,
+    logs,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await platform.stop();
+    },
+  };
+}
+
+/** A temporary data directory, for tests that restart on the same files. */
+export function tempDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
+}
+
+let userCounter = 0;
+
+export interface TestUser {
+  id: number;
+  email: string;
+  token: string;
+  auth: { Authorization: string };
+}
+
+export async function signupAndLogin(http: TestAgent, name = 'user'): Promise<TestUser> {
+  userCounter += 1;
+  const email = `${name}-${process.pid}-${userCounter}-${Math.random().toString(36).slice(2, 8)}@test.local`;
+  const password = 'password-123';
+  const signup = await http.post('/auth/signup').send({ email, password, name });
+  if (signup.status !== 201) throw new Error(`signup failed: ${signup.status} ${JSON.stringify(signup.body)}`);
+  const token = await login(http, email, password);
+  return { id: signup.body.id, email, token, auth: { Authorization: `Bearer ${token}` } };
+}
+
+export async function login(http: TestAgent, email: string, password: string): Promise<string> {
+  const res = await http.post('/auth/login').send({ email, password });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.accessToken;
+}
+
+export async function loginAdmin(http: TestAgent): Promise<TestUser> {
+  const token = await login(http, ADMIN.email, ADMIN.password);
+  const me = await http.get('/auth/me').set('Authorization', `Bearer ${token}`);
+  return { id: me.body.id, email: ADMIN.email, token, auth: { Authorization: `Bearer ${token}` } };
+}
+
+/** Polls `check` (bus sweeps in between) until it holds, or fails after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean> | boolean, platform?: Platform, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (platform) await platform.bus.sweep();
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
