@@ -7,7 +7,9 @@ import type TestAgent from 'supertest/lib/agent';
 import { buildPlatform } from '../../src/composition-root';
 import { ManualClock, type Clock } from '../../src/platform/clock/clock';
 import { loadConfig } from '../../src/platform/config/config';
+import type { QueuePasses } from '../../src/platform/auth/queue-pass';
 import type { Platform } from '../../src/platform/platform';
+import { PLATFORM } from '../../src/platform/platform.di-tokens';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
 
@@ -115,4 +117,14 @@ export async function eventually(check: () => Promise<boolean> | boolean, platfo
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A valid queue pass for a user, minted with the platform's pass key. Tests of modules behind
+ * the waiting room use it so they do not depend on the queue's admission timing; the queue
+ * module's own tests obtain passes the real way.
+ */
+export function queuePassFor(platform: Platform, userId: number, ttlMs = 10 * 60_000): { 'X-Queue-Pass': string } {
+  const passes = platform.root.get<QueuePasses>(PLATFORM.QueuePasses);
+  return { 'X-Queue-Pass': passes.issue(userId, `test-${userId}`, platform.clock.now() + ttlMs) };
 }
