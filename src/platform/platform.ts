@@ -52,6 +52,8 @@ export class Platform {
   private readonly loaded = new Map<ModuleName, LoadedModule>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly runningJobs = new Set<Promise<void>>();
+  /** Every mounted route, by group (module name or `platform`): the source of the API documentation. */
+  readonly routeGroups: MountedRoutes[] = [];
   private server: Server | null = null;
   private started = false;
 
@@ -90,6 +92,7 @@ export class Platform {
     }
     this.registerBusMetrics();
     groups.unshift({ moduleName: 'platform', routes: operationsRoutes(this) });
+    this.routeGroups.push(...groups);
     this.app = createHttpApp({ config, clock: this.clock, logger: this.logger, metrics: this.metrics, accessTokens, queuePasses }, groups);
   }
 
