@@ -197,7 +197,8 @@ export class Inbox implements EventConsumer {
         await this.retry(row);
         progressed = true;
       }
-      if (!progressed || due.length < 200) {
+      // Another round lets events queued behind the ones just handled go too.
+      if (!progressed) {
         this.scheduleWake();
         return;
       }

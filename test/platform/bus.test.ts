@@ -1,0 +1,285 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import type { EventEnvelope, EventType } from '../../src/contracts/events';
+import { EventBus } from '../../src/platform/bus/event-bus';
+import type { Outbox } from '../../src/platform/bus/outbox';
+import { subscribe, type EventHandler } from '../../src/platform/bus/subscription';
+import { InProcessTransport } from '../../src/platform/bus/transport';
+import { ManualClock } from '../../src/platform/clock/clock';
+import { runInContext } from '../../src/platform/context/request-context';
+import { migrationsRoot, ModuleDatabase, type Transaction } from '../../src/platform/db/module-database';
+import { createLogger } from '../../src/platform/logging/logger';
+import { tempDataDir } from '../support/test-app';
+
+/** A bus over real SQLite databases: a publisher ("reservation") and two subscribing modules. */
+class BusRig {
+  readonly clock = new ManualClock();
+  readonly bus: EventBus;
+  readonly dbs: Record<'reservation' | 'concert' | 'payment', ModuleDatabase>;
+  readonly outbox: Outbox;
+
+  constructor(dataDir = ':memory:', maxAttempts = 4) {
+    this.bus = new EventBus(new InProcessTransport(), this.clock, createLogger('silent'), { maxAttempts, retryBaseMs: 100, sweepIntervalMs: 60_000 });
+    this.dbs = {
+      reservation: ModuleDatabase.open('reservation', dataDir),
+      concert: ModuleDatabase.open('concert', dataDir),
+      payment: ModuleDatabase.open('payment', dataDir),
+    };
+    this.outbox = this.bus.attach(this.dbs.reservation);
+    this.bus.attach(this.dbs.concert);
+    this.bus.attach(this.dbs.payment);
+  }
+
+  async migrate(): Promise<this> {
+    for (const db of Object.values(this.dbs)) {
+      await db.migrate([{ directory: path.join(migrationsRoot(), 'platform'), tableName: 'platform_migrations' }]);
+      if (!(await db.knex.schema.hasTable('effects'))) {
+        await db.knex.schema.createTable('effects', (t) => {
+          t.increments('id');
+          t.string('subscriber');
+          t.string('event_id');
+          t.integer('reservation_id');
+          t.string('type');
+        });
+      }
+      if (db.moduleName === 'reservation' && !(await db.knex.schema.hasTable('state'))) {
+        await db.knex.schema.createTable('state', (t) => t.integer('reservation_id'));
+      }
+    }
+    return this;
+  }
+
+  /** Changes state and publishes in one transaction. */
+  async hold(reservationId: number, options: { rollback?: boolean; type?: EventType } = {}): Promise<void> {
+    await this.dbs.reservation
+      .transaction(async (trx) => {
+        await trx('state').insert({ reservation_id: reservationId });
+        await this.outbox.publish(trx, 'reservation.held', reservationId, {
+          reservationId,
+          userId: 1,
+          scheduleId: 1,
+          seatId: reservationId,
+          price: 1000,
+          expiresAt: new Date(0).toISOString(),
+        });
+        if (options.rollback) throw new Error('rolled back on purpose');
+      })
+      .catch((err: Error) => {
+        if (!options.rollback) throw err;
+      });
+  }
+
+  async effects(module: 'concert' | 'payment', subscriber?: string): Promise<Array<{ subscriber: string; event_id: string; reservation_id: number }>> {
+    const q = this.dbs[module].knex('effects').orderBy('id');
+    return subscriber ? q.where({ subscriber }) : q;
+  }
+
+  async close(): Promise<void> {
+    await this.bus.stop();
+    for (const db of Object.values(this.dbs)) await db.close();
+  }
+}
+
+function recorder(subscriber: string, behaviour: { failTimes?: (e: EventEnvelope<'reservation.held'>) => number } = {}): EventHandler<'reservation.held'> {
+  const failures = new Map<string, number>();
+  return {
+    async handle(event, trx: Transaction) {
+      await trx('effects').insert({ subscriber, event_id: event.id, reservation_id: event.payload.reservationId, type: event.type });
+      const allowed = behaviour.failTimes?.(event) ?? 0;
+      const seen = failures.get(event.id) ?? 0;
+      if (seen < allowed) {
+        failures.set(event.id, seen + 1);
+        throw new Error(`${subscriber} fails on purpose (${seen + 1}/${allowed})`);
+      }
+    },
+  };
+}
+
+describe('outbox event bus', () => {
+  let rig: BusRig;
+  afterEach(async () => rig?.close());
+
+  it('delivers an event committed with its state change, right after commit', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    rig.bus.start();
+    const handled = rig.bus.waitForHandled('concert', 'reservation.held', () => true, 2000);
+    await rig.hold(7);
+    const event = await handled;
+    expect(event?.payload.reservationId).to.equal(7);
+    expect(event?.aggregateId).to.equal('7');
+    expect(await rig.effects('concert')).to.have.length(1);
+    const [row] = await rig.dbs.reservation.knex('outbox');
+    expect(row.dispatched_at_ms).to.not.equal(null);
+  });
+
+  it('carries the envelope fields, with correlation and causation from the context', async () => {
+    rig = await new BusRig().migrate();
+    let seen: EventEnvelope<'reservation.held'> | null = null;
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', { handle: async (e) => void (seen = e) }));
+    rig.bus.start();
+    await runInContext({ correlationId: 'corr-1', causationId: 'cause-1' }, () => rig.hold(3));
+    await rig.bus.drain();
+    expect(seen).to.include({ type: 'reservation.held', version: 1, aggregateId: '3', correlationId: 'corr-1', causationId: 'cause-1' });
+    expect(seen!.id).to.match(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(seen!.occurredAt)).to.equal(rig.clock.now());
+  });
+
+  it('publishes nothing when the transaction rolls back', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    rig.bus.start();
+    await rig.hold(1, { rollback: true });
+    await rig.bus.drain();
+    expect(await rig.dbs.reservation.knex('outbox')).to.have.length(0);
+    expect(await rig.dbs.reservation.knex('state')).to.have.length(0);
+    expect(await rig.effects('concert')).to.have.length(0);
+  });
+
+  it('delivers after a restart an event that a crash left undelivered', async () => {
+    const dir = tempDataDir();
+    rig = await new BusRig(dir).migrate();
+    // Relay never started: the process "dies" right after the commit.
+    await rig.hold(11);
+    await rig.close();
+
+    rig = await new BusRig(dir).migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    rig.bus.start();
+    await rig.bus.drain();
+    const effects = await rig.effects('concert');
+    expect(effects.map((e) => e.reservation_id)).to.deep.equal([11]);
+  });
+
+  it('has one effect when the same event is delivered twice', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    rig.bus.start();
+    await rig.hold(5);
+    await rig.bus.drain();
+    // Redelivery, as after a crash between handing over and marking the row dispatched.
+    await rig.dbs.reservation.knex('outbox').update({ dispatched_at_ms: null });
+    await rig.bus.drain();
+    const [row] = await rig.dbs.reservation.knex('outbox');
+    expect(row.dispatched_at_ms).to.not.equal(null);
+    expect(await rig.effects('concert')).to.have.length(1);
+  });
+
+  it('keeps a throwing subscriber from stopping the other subscribers of the same event', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'always-fails', recorder('always-fails', { failTimes: () => 99 })));
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    rig.bus.subscribe('payment', subscribe('reservation.held', 'copy', recorder('copy')));
+    rig.bus.start();
+    await rig.hold(1);
+    await rig.hold(2);
+    await rig.bus.drain();
+    expect((await rig.effects('concert', 'seat-map')).map((e) => e.reservation_id)).to.deep.equal([1, 2]);
+    expect((await rig.effects('payment', 'copy')).map((e) => e.reservation_id)).to.deep.equal([1, 2]);
+    // The failing handler's writes were rolled back with it.
+    expect(await rig.effects('concert', 'always-fails')).to.have.length(0);
+    const stats = await rig.bus.stats();
+    expect(stats.find((s) => s.module === 'concert')!.deliveriesRetrying).to.equal(2);
+  });
+
+  it('retries with growing backoff, parks a dead letter after the last attempt, and replays it once', async () => {
+    rig = await new BusRig(':memory:', 3).migrate();
+    let broken = true;
+    const handler: EventHandler<'reservation.held'> = {
+      async handle(event, trx) {
+        if (broken) throw new Error('downstream is broken');
+        await trx('effects').insert({ subscriber: 'flaky', event_id: event.id, reservation_id: event.payload.reservationId, type: event.type });
+      },
+    };
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'flaky', handler));
+    rig.bus.start();
+    await rig.hold(9);
+    await rig.bus.drain();
+
+    const inbox = () => rig.dbs.concert.knex('inbox').where({ subscriber: 'concert.flaky' }).first();
+    let row = await inbox();
+    expect(row).to.include({ status: 'RETRYING', attempts: 1 });
+    const firstDelay = Number(row.next_attempt_at_ms) - rig.clock.now();
+    expect(firstDelay).to.be.within(50, 100);
+
+    // Not due yet: a sweep does nothing.
+    await rig.bus.sweep();
+    expect(await inbox()).to.include({ attempts: 1 });
+
+    rig.clock.advance(firstDelay);
+    await rig.bus.sweep();
+    row = await inbox();
+    expect(row).to.include({ status: 'RETRYING', attempts: 2 });
+    const secondDelay = Number(row.next_attempt_at_ms) - rig.clock.now();
+    expect(secondDelay).to.be.within(100, 200);
+
+    rig.clock.advance(secondDelay);
+    await rig.bus.sweep();
+    row = await inbox();
+    expect(row).to.include({ status: 'DEAD', attempts: 3 });
+    expect(row.last_error).to.contain('downstream is broken');
+
+    const dead = await rig.bus.deadLetters();
+    expect(dead).to.have.length(1);
+    expect(dead[0]).to.include({ module: 'concert', subscriber: 'concert.flaky', type: 'reservation.held', attempts: 3 });
+    expect(dead[0].event.payload).to.include({ reservationId: 9 });
+
+    broken = false;
+    expect(await rig.bus.replayDeadLetter(dead[0].id)).to.equal(true);
+    expect(await rig.effects('concert')).to.have.length(1);
+    expect(await rig.bus.deadLetters()).to.have.length(0);
+    // A second replay of the same id finds nothing to do and changes nothing.
+    expect(await rig.bus.replayDeadLetter(dead[0].id)).to.equal(false);
+    expect(await rig.effects('concert')).to.have.length(1);
+  });
+
+  it('keeps order per aggregate while an earlier event of it is being retried, without holding up others', async () => {
+    rig = await new BusRig().migrate();
+    const seen: number[] = [];
+    // The first event of reservation 1 fails once; later events of reservation 1 must wait for it.
+    let failedOnce = false;
+    const handler: EventHandler<'reservation.held'> = {
+      async handle(event, trx) {
+        if (event.payload.reservationId === 1 && !failedOnce) {
+          failedOnce = true;
+          throw new Error('transient');
+        }
+        seen.push(event.payload.reservationId * 100 + Number(event.payload.price));
+        await trx('effects').insert({ subscriber: 'ordered', event_id: event.id, reservation_id: event.payload.reservationId, type: event.type });
+      },
+    };
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'ordered', handler));
+    rig.bus.start();
+    const publish = (reservationId: number, price: number) =>
+      rig.dbs.reservation.transaction((trx) =>
+        rig.outbox.publish(trx, 'reservation.held', reservationId, { reservationId, userId: 1, scheduleId: 1, seatId: 1, price, expiresAt: new Date(0).toISOString() }),
+      );
+    await publish(1, 1);
+    await publish(1, 2);
+    await publish(2, 1);
+    await publish(1, 3);
+    await rig.bus.drain();
+    // Reservation 2 went through; reservation 1's later events queued behind its failed first one.
+    expect(seen).to.deep.equal([201]);
+    const queued = await rig.dbs.concert.knex('inbox').where({ status: 'PENDING' });
+    expect(queued).to.have.length(2);
+
+    rig.clock.advance(1000);
+    await rig.bus.drain();
+    expect(seen).to.deep.equal([201, 101, 102, 103]);
+  });
+
+  it('parks an event whose payload breaks its contract at once', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    rig.bus.start();
+    await rig.dbs.reservation.transaction((trx) =>
+      rig.outbox.publish(trx, 'reservation.held', 1, { reservationId: -1 } as unknown as Parameters<Outbox['publish']>[3]),
+    );
+    await rig.bus.drain();
+    const dead = await rig.bus.deadLetters();
+    expect(dead).to.have.length(1);
+    expect(dead[0].attempts).to.equal(1);
+    expect(dead[0].error).to.contain('breaks its contract');
+  });
+});
