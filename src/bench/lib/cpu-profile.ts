@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface HotSpot {
+  function: string;
+  where: string;
+  selfPercent: number;
+}
+
+/** Self time by function (and by package) from a V8 .cpuprofile written by `node --cpu-prof`. */
+export function topCosts(dir: string, limit = 12): { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }> } {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  for (const file of files) {
+    const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Profile;
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    const hits = new Map<number, number>();
+    if (profile.samples && profile.timeDeltas) {
+      profile.samples.forEach((id, i) => hits.set(id, (hits.get(id) ?? 0) + Math.max(0, profile.timeDeltas![i] ?? 0)));
+    } else {
+      for (const n of profile.nodes) hits.set(n.id, n.hitCount ?? 0);
+    }
+    for (const [id, weight] of hits) {
+      const node = nodes.get(id);
+      if (!node) continue;
+      total += weight;
+      const { functionName, url, lineNumber } = node.callFrame;
+      const where = url ? `${shorten(url)}:${lineNumber + 1}` : '(native)';
+      const key = `${functionName || '(anonymous)'}\u0000${where}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + weight);
+      const pkg = packageOf(url, functionName);
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + weight);
+    }
+  }
+  const pct = (w: number) => Math.round((1000 * w) / Math.max(1, total)) / 10;
+  return {
+    functions: [...byFunction.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([key, w]) => {
+        const [fn, where] = key.split('\u0000');
+        return { function: fn, where, selfPercent: pct(w) };
+      }),
+    packages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, w]) => ({ name, selfPercent: pct(w) })),
+  };
+}
+
+function shorten(url: string): string {
+  const i = url.lastIndexOf('node_modules/');
+  if (i >= 0) return url.slice(i + 'node_modules/'.length);
+  const d = url.indexOf('/dist/');
+  return d >= 0 ? url.slice(d + 1) : url.replace(/^file:\/\//, '');
+}
+
+function packageOf(url: string, fn: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native/V8)';
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (m) return m[1];
+  if (url.startsWith('node:')) return 'node core';
+  if (url.includes('/dist/src/')) return `ours: ${url.split('/dist/src/')[1].split('/').slice(0, 2).join('/')}`;
+  return url;
+}

@@ -1,0 +1,111 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  requests: number;
+  durationSeconds: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses outside the expected statuses, plus transport errors and timeouts. */
+  errors: number;
+  statuses: Record<string, number>;
+  peakRssMb?: number;
+  ratioToCeiling?: number;
+  note?: string;
+}
+
+/** Fixed-shape load with autocannon (the efficient path: no per-user state). */
+export async function hammer(
+  name: string,
+  options: { url: string; connections: number; durationSeconds?: number; amount?: number; requests: autocannon.Request[] },
+  expected: number[] = [200],
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationSeconds,
+    amount: options.amount,
+    requests: options.requests,
+    timeout: 30,
+  });
+  const statuses: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count;
+  const unexpected = Object.entries(statuses).filter(([code]) => !expected.includes(Number(code))).reduce((n, [, c]) => n + c, 0);
+  const total = Object.values(statuses).reduce((a, b) => a + b, 0);
+  return {
+    name,
+    requests: total,
+    durationSeconds: result.duration,
+    rps: total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: unexpected + result.errors + result.timeouts,
+    statuses,
+  };
+}
+
+export interface Sample {
+  status: number;
+  ms: number;
+}
+
+/** Runs `work` for each item with at most `concurrency` in flight; records every request's latency. */
+export async function drive<T>(name: string, items: T[], concurrency: number, work: (item: T, record: (s: Sample) => void) => Promise<void>, expected: number[] = [200, 201]): Promise<LoadResult & { samples: Sample[] }> {
+  const samples: Sample[] = [];
+  let transportErrors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        try {
+          await work(item, (s) => samples.push(s));
+        } catch {
+          transportErrors += 1;
+        }
+      }
+    }),
+  );
+  const durationSeconds = (performance.now() - started) / 1000;
+  const statuses: Record<string, number> = {};
+  for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+  const latencies = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const unexpected = samples.filter((s) => !expected.includes(s.status)).length;
+  return {
+    name,
+    requests: samples.length,
+    durationSeconds,
+    rps: samples.length / durationSeconds,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    errors: unexpected + transportErrors,
+    statuses,
+    samples,
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** One timed JSON request. */
+export async function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed, ms };
+}

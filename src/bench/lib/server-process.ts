@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** A server in its own process, with its resident memory sampled while the bench runs. */
+export class ServerProcess {
+  private child: ChildProcess | null = null;
+  private sampler: NodeJS.Timeout | null = null;
+  peakRssBytes = 0;
+  stderr = '';
+
+  constructor(
+    readonly name: string,
+    private readonly script: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+    private readonly nodeArgs: string[] = [],
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(readyPath: string): Promise<void> {
+    this.child = spawn(process.execPath, [...this.nodeArgs, this.script], {
+      env: { ...process.env, ...this.env, PORT: String(this.port) },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    this.child.stderr?.on('data', (d) => {
+      this.stderr = (this.stderr + String(d)).slice(-4000);
+    });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited during start-up (code ${this.child.exitCode}): ${this.stderr}`);
+      try {
+        const res = await fetch(`${this.url}${readyPath}`);
+        if (res.status < 500) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`${this.name} did not become ready: ${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.sampler = setInterval(() => this.sample(), 100);
+    this.sampler.unref();
+  }
+
+  resetPeak(): void {
+    this.peakRssBytes = 0;
+    this.sample();
+  }
+
+  rssBytes(): number {
+    if (!this.child?.pid) return 0;
+    try {
+      const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return kb * 1024;
+    } catch {
+      return 0;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  private sample(): void {
+    this.peakRssBytes = Math.max(this.peakRssBytes, this.rssBytes());
+  }
+}

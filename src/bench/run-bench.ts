@@ -1,0 +1,359 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Api, BENCH_JWT_SECRET, bearer, tokenFor } from './lib/api';
+import { topCosts } from './lib/cpu-profile';
+import { checkInvariants, type InvariantReport } from './lib/invariants';
+import { call, drive, hammer, percentile, type LoadResult } from './lib/load';
+import { writeReport } from './lib/report';
+import { freePort, ServerProcess } from './lib/server-process';
+
+/**
+ * `npm run bench`: builds and starts the real server (npm start's code path, production settings,
+ * a fresh data directory) and a ceiling server, drives them over HTTP from this process, checks
+ * the money and seat invariants after every scenario, and writes docs/performance.md.
+ */
+export interface BenchOptions {
+  quick: boolean;
+  durationSeconds: number;
+  connections: number;
+  users: number;
+  rushUsers: number;
+  rushSeats: number;
+  journeyUsers: number;
+  waitingLarge: number;
+  profile: boolean;
+  reportPath: string;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new Error(`unknown argument ${arg} (try --quick, --duration=10, --users=10000, --seats=1000, --journey=2000, --waiting=100000, --connections=50, --profile)`);
+    flags.set(m[1], m[2] ?? 'true');
+  }
+  const quick = flags.get('quick') === 'true';
+  const num = (name: string, full: number, fast: number) => {
+    const v = flags.has(name) ? Number(flags.get(name)) : quick ? fast : full;
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
+    return v;
+  };
+  const users = num('users', 10_000, 2_000);
+  return {
+    quick,
+    durationSeconds: num('duration', 10, 4),
+    connections: num('connections', 50, 50),
+    users,
+    rushUsers: Math.min(users, num('rush-users', 5_000, 2_000)),
+    rushSeats: num('seats', 1_000, 500),
+    journeyUsers: Math.min(users, num('journey', 2_000, 500)),
+    waitingLarge: num('waiting', 100_000, 100_000),
+    profile: flags.get('profile') === 'true',
+    reportPath: flags.get('report') ?? path.resolve(__dirname, '../../../docs/performance.md'),
+  };
+}
+
+const ADMIN = { email: 'bench-admin@bench.local', password: 'bench-admin-password' };
+const USER_ID_BASE = 1_000_000;
+
+function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'info',
+    BCRYPT_ROUNDS: '10',
+    HOLD_TTL_SECONDS: '900',
+    QUEUE_MAX_ACTIVE: '1000000',
+    QUEUE_ADMIT_PER_SECOND: '100000',
+    QUEUE_ACTIVE_TTL_SECONDS: '3600',
+    QUEUE_WAITING_IDLE_SECONDS: '3600',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...extra,
+  };
+}
+
+interface Shopper {
+  id: number;
+  token: string;
+  pass: string;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-bench-'));
+  const dist = path.resolve(__dirname, '..');
+  const results: LoadResult[] = [];
+  const invariants: InvariantReport[] = [];
+  const notes: string[] = [];
+  const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+  const ceiling = new ServerProcess('ceiling', path.join(dist, 'bench', 'ceiling-server.js'), await freePort(), serverEnv(path.join(root, 'ceiling')));
+  const server = new ServerProcess('server', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'data')), options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : []);
+  try {
+    log(`starting servers (data in ${root})`);
+    await ceiling.start('/nothing-here');
+    await server.start('/health/ready');
+    const api = new Api(server.url);
+    const login = await api.ok('POST', '/auth/login', {}, ADMIN);
+    const admin = bearer(login.accessToken);
+
+    // Ceiling: the same HTTP stack doing no business work.
+    const ceilingToken = tokenFor(USER_ID_BASE);
+    ceiling.resetPeak();
+    const ceilingResult = await hammer('ceiling: bare endpoint, same middleware', {
+      url: ceiling.url,
+      connections: options.connections,
+      durationSeconds: options.durationSeconds,
+      requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }],
+    });
+    ceilingResult.peakRssMb = mb(ceiling.peakRssBytes);
+    results.push(ceilingResult);
+    log(`ceiling ${Math.round(ceilingResult.rps)} req/s`);
+    await ceiling.stop();
+
+    const scenario = async (result: LoadResult) => {
+      result.peakRssMb = mb(server.peakRssBytes);
+      result.ratioToCeiling = Math.round((100 * result.rps) / ceilingResult.rps) / 100;
+      results.push(result);
+      log(`${result.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}`);
+    };
+
+    // The catalogue: one schedule for the rush, one for distinct-seat holds, one for the journey.
+    const distinctSeats = Math.min(options.users, 5_000);
+    const concert = await api.ok('POST', '/admin/concerts', admin, {
+      title: 'Bench Night',
+      artist: 'The Load Generators',
+      venue: 'Loopback Arena',
+      schedules: [
+        { startsAt: '2031-05-01T19:00:00.000Z', seats: seats('R', options.rushSeats) },
+        { startsAt: '2031-05-02T19:00:00.000Z', seats: seats('D', distinctSeats) },
+        { startsAt: '2031-05-03T19:00:00.000Z', seats: seats('J', options.journeyUsers) },
+      ],
+    });
+    const [rushSchedule, distinctSchedule, journeySchedule] = concert.schedules as Array<{ id: number; seats: Array<{ id: number }> }>;
+    await waitForBusIdle(api, admin);
+
+    // (b) Token issue burst: every user joins the queue at once.
+    const users = Array.from({ length: options.users }, (_, i) => ({ id: USER_ID_BASE + 1 + i, token: tokenFor(USER_ID_BASE + 1 + i) }));
+    server.resetPeak();
+    const queueTokens = new Map<number, string>();
+    const burst = await drive(`queue: token burst (${options.users} users join at once)`, users, 200, async (u, record) => {
+      const res = await call(server.url, 'POST', '/queue/token', bearer(u.token));
+      record({ status: res.status, ms: res.ms });
+      if (res.status === 201 || res.status === 200) queueTokens.set(u.id, res.body.token);
+    }, [201]);
+    await scenario(burst);
+
+    // Everyone in the burst is admitted (capacity is configured above the user count); collect passes.
+    const shoppers: Shopper[] = [];
+    await drive('collect passes', users, 100, async (u) => {
+      for (let i = 0; i < 200; i += 1) {
+        const res = await call(server.url, 'GET', '/queue/status', bearer(u.token, { 'x-queue-token': queueTokens.get(u.id)! }));
+        if (res.status === 200 && res.body.pass) {
+          shoppers.push({ id: u.id, token: u.token, pass: res.body.pass.token });
+          return;
+        }
+        await sleep(res.status === 429 ? 1000 * Number(res.body?.retryAfterSeconds ?? 1) : 200);
+      }
+      throw new Error(`user ${u.id} was never admitted`);
+    });
+    if (shoppers.length < users.length) throw new Error(`only ${shoppers.length}/${users.length} users were admitted`);
+    shoppers.sort((a, b) => a.id - b.id);
+
+    // (a) Queue status polling with 100 and with a large number waiting.
+    const active = await api.ok('GET', '/admin/queue', admin);
+    await api.ok('PATCH', '/admin/queue', admin, { maxActive: Math.max(1, Number(active.active ?? shoppers.length)) });
+    const waiting: Array<{ token: string; queueToken: string }> = [];
+    const joinWaiting = async (count: number) => {
+      const start = USER_ID_BASE + 10_000_000 + waiting.length;
+      const joiners = Array.from({ length: count }, (_, i) => start + i);
+      await drive('join waiting', joiners, 200, async (id) => {
+        const token = tokenFor(id);
+        const res = await call(server.url, 'POST', '/queue/token', bearer(token));
+        if (res.status !== 201 || res.body.status !== 'WAITING') throw new Error(`expected WAITING, got ${res.status} ${JSON.stringify(res.body)}`);
+        waiting.push({ token, queueToken: res.body.token });
+      });
+    };
+    await joinWaiting(100);
+    for (const size of [100, options.waitingLarge]) {
+      if (waiting.length < size) {
+        log(`queueing ${size - waiting.length} more waiting users`);
+        await joinWaiting(size - waiting.length);
+      }
+      server.resetPeak();
+      // Each poll uses a different waiting user in turn, as a crowd of clients would.
+      const pollers = waiting.slice(0, Math.max(size, 1));
+      let turn = 0;
+      const result = await hammer(`queue: status polling, ${size.toLocaleString('en')} waiting`, {
+        url: server.url,
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+        requests: [
+          {
+            method: 'GET',
+            path: '/queue/status',
+            setupRequest: (req) => {
+              const w = pollers[turn++ % pollers.length];
+              return { ...req, headers: bearer(w.token, { 'x-queue-token': w.queueToken }) };
+            },
+          },
+        ],
+      }, [200, 429]);
+      const throttled = result.statuses['429'] ?? 0;
+      if (throttled) result.note = `${throttled} polls answered 429 (polled faster than advised)`;
+      await scenario(result);
+    }
+    await api.ok('PATCH', '/admin/queue', admin, { maxActive: 1_000_000 });
+
+    // (c) Hold rush: many users racing for the seats of one schedule.
+    const rushSeatIds = rushSchedule.seats.map((s) => s.id);
+    const rushers = shoppers.slice(0, options.rushUsers);
+    server.resetPeak();
+    const rush = await drive(`holds: rush, ${rushers.length} users racing for ${rushSeatIds.length} seats`, rushers, options.connections, async (u, record) => {
+      const seatId = rushSeatIds[Math.floor(Math.random() * rushSeatIds.length)];
+      const res = await call(server.url, 'POST', '/ticketing/reservations/new', bearer(u.token, { 'x-queue-pass': u.pass }), { scheduleId: rushSchedule.id, seatId });
+      record({ status: res.status, ms: res.ms });
+    }, [201, 409]);
+    rush.note = `${rush.statuses['201'] ?? 0} holds won, ${rush.statuses['409'] ?? 0} × 409 SEAT_UNAVAILABLE`;
+    await scenario(rush);
+    invariants.push(await checkInvariants('after hold rush', api, admin, root));
+
+    // Holds on distinct seats, at full speed with autocannon (one user per seat).
+    const distinctSeatIds = distinctSchedule.seats.map((s) => s.id);
+    let nextSeat = 0;
+    server.resetPeak();
+    const distinct = await hammer(`holds: distinct seats (${distinctSeatIds.length})`, {
+      url: server.url,
+      connections: options.connections,
+      amount: distinctSeatIds.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/ticketing/reservations/new',
+          setupRequest: (req) => {
+            const i = nextSeat++;
+            const u = shoppers[(options.rushUsers + i) % shoppers.length];
+            return { ...req, headers: bearer(u.token, { 'x-queue-pass': u.pass, 'content-type': 'application/json' }), body: JSON.stringify({ scheduleId: distinctSchedule.id, seatId: distinctSeatIds[i % distinctSeatIds.length] }) };
+          },
+        },
+      ],
+    }, [201]);
+    await scenario(distinct);
+    invariants.push(await checkInvariants('after distinct holds', api, admin, root));
+
+    // (d) Full purchase journey: hold → pay → CONFIRMED, many users at once. Points are charged first.
+    const buyers = shoppers.slice(shoppers.length - options.journeyUsers);
+    const journeySeatIds = journeySchedule.seats.map((s) => s.id);
+    await drive('charge points', buyers, 50, async (u) => {
+      const res = await call(server.url, 'POST', '/payments/charge', bearer(u.token), { amount: 1_000_000 });
+      if (res.status !== 200) throw new Error(`charge failed ${res.status}`);
+    });
+    await waitForBusIdle(api, admin);
+    const busBefore = await api.ok('GET', '/admin/events', admin);
+    const lagSamples: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const stats = await api.ok('GET', '/admin/events', admin).catch(() => null);
+        if (stats) lagSamples.push(Math.max(0, ...stats.items.map((s: { oldestUndeliveredAgeMs: number | null }) => s.oldestUndeliveredAgeMs ?? 0)));
+        await sleep(250);
+      }
+    })();
+    const payToConfirmed: number[] = [];
+    let seatCursor = 0;
+    server.resetPeak();
+    const journeyStarted = performance.now();
+    const journey = await drive(`journey: hold → pay → CONFIRMED (${buyers.length} users)`, buyers, options.connections, async (u, record) => {
+      const headers = bearer(u.token, { 'x-queue-pass': u.pass });
+      const hold = await call(server.url, 'POST', '/ticketing/reservations/new', headers, { scheduleId: journeySchedule.id, seatId: journeySeatIds[seatCursor++] });
+      record({ status: hold.status, ms: hold.ms });
+      if (hold.status !== 201) return;
+      const pay = await call(server.url, 'POST', '/payments/process', headers, { reservationId: hold.body.id });
+      record({ status: pay.status, ms: pay.ms });
+      if (pay.status !== 200) return;
+      const paidAt = performance.now();
+      for (let i = 0; i < 500; i += 1) {
+        const r = await call(server.url, 'GET', `/ticketing/reservations/${hold.body.id}`, bearer(u.token));
+        if (r.body?.status === 'CONFIRMED') {
+          payToConfirmed.push(performance.now() - paidAt);
+          return;
+        }
+        await sleep(5);
+      }
+      record({ status: 599, ms: 0 });
+    });
+    const journeySeconds = (performance.now() - journeyStarted) / 1000;
+    sampling = false;
+    await sampler;
+    await waitForBusIdle(api, admin);
+    const busAfter = await api.ok('GET', '/admin/events', admin);
+    payToConfirmed.sort((a, b) => a - b);
+    const delivered = sumDelivered(busAfter) - sumDelivered(busBefore);
+    journey.note = `${payToConfirmed.length} confirmed, ${(payToConfirmed.length / journeySeconds).toFixed(0)} purchases/s; pay→CONFIRMED (client-observed, 5 ms polling) p50 ${percentile(payToConfirmed, 0.5).toFixed(1)} ms, p99 ${percentile(payToConfirmed, 0.99).toFixed(1)} ms`;
+    await scenario(journey);
+    const outbox: LoadResult = {
+      name: '(e) outbox during the journey',
+      requests: delivered,
+      durationSeconds: journeySeconds,
+      rps: delivered / journeySeconds,
+      p50Ms: percentile([...lagSamples].sort((a, b) => a - b), 0.5),
+      p99Ms: Math.max(0, ...lagSamples),
+      errors: 0,
+      statuses: {},
+      note: `events handed to subscribers per second; p50/p99 columns are the sampled oldest-undelivered age (relay lag) in ms`,
+    };
+    results.push(outbox);
+    invariants.push(await checkInvariants('after journey', api, admin, root, buyers.map((b) => ({ id: b.id, token: b.token }))));
+
+    await server.stop();
+    let profile: ReturnType<typeof topCosts> | null = null;
+    if (options.profile) profile = topCosts(path.join(root, 'profile'));
+
+    const failed = invariants.filter((i) => !i.ok);
+    writeReport(options.reportPath, { options, results, invariants, profile, notes, peakRssMb: Math.max(...results.map((r) => r.peakRssMb ?? 0)) });
+    log(`report written to ${options.reportPath}`);
+    if (failed.length) {
+      console.error(`\nINVARIANT VIOLATED:\n${failed.map((f) => `${f.stage}: ${f.violations.join('; ')}`).join('\n')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await server.stop().catch(() => undefined);
+    await ceiling.stop().catch(() => undefined);
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function seats(prefix: string, count: number): Array<{ label: string; price: number }> {
+  return Array.from({ length: count }, (_, i) => ({ label: `${prefix}-${i + 1}`, price: i % 10 === 0 ? 150_000 : 88_000 }));
+}
+
+async function waitForBusIdle(api: Api, admin: Record<string, string>): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    const stats = await api.ok('GET', '/admin/events', admin);
+    if (stats.items.every((s: { outboxBacklog: number; deliveriesRetrying: number }) => s.outboxBacklog === 0 && s.deliveriesRetrying === 0)) return;
+    await sleep(100);
+  }
+  throw new Error('the bus did not drain within a minute');
+}
+
+function sumDelivered(stats: { items: Array<{ delivered: number }> }): number {
+  return stats.items.reduce((n, s) => n + s.delivered, 0);
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1024 / 1024);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
