@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+export const SEAT_STATUSES = ['AVAILABLE', 'HELD', 'SOLD'] as const;
+export type SeatStatus = (typeof SEAT_STATUSES)[number];
+
+/** Ids in paths: positive integers that fit SQLite's integer, anything else is a 400. */
+export const idParam = z.coerce.number('must be a positive integer').int('must be a positive integer').positive('must be a positive integer').max(Number.MAX_SAFE_INTEGER);
+
+export const concertSummarySchema = z.object({ id: z.number().int(), title: z.string(), artist: z.string(), venue: z.string() });
+
+export const scheduleSchema = z.object({
+  id: z.number().int(),
+  concertId: z.number().int(),
+  startsAt: z.string(),
+  totalSeats: z.number().int(),
+  availableSeats: z.number().int(),
+});
+
+export const seatSchema = z.object({ id: z.number().int(), label: z.string(), price: z.number().int(), status: z.enum(SEAT_STATUSES) });

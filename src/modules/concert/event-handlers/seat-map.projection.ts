@@ -1,0 +1,118 @@
+import { inject, injectable } from 'inversify';
+import type { EventHandler } from '../../../platform/bus/subscription';
+import type { Clock } from '../../../platform/clock/clock';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { Logger } from '../../../platform/logging/logger';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { SeatStatus } from '../concert.schemas';
+
+/** What a reservation event says about its seat. */
+export type ClaimTransition = 'held' | 'sold' | 'expired' | 'cancelled';
+/** What the seat map knows about one reservation's claim on its seat. */
+export type ClaimState = 'HELD' | 'SOLD' | 'RELEASED';
+
+/**
+ * A reservation's claim only moves forward, whatever order its events arrive in (each event
+ * type has its own subscriber, so even one reservation's events can be handled out of order
+ * after a retry): HELD → SOLD → RELEASED, or HELD → RELEASED. An expiry never un-sells a seat;
+ * only the cancellation of the sold reservation releases it. A late `held` after the
+ * reservation's end finds the RELEASED claim and changes nothing.
+ */
+export function nextClaimState(current: ClaimState | null, transition: ClaimTransition): ClaimState {
+  switch (transition) {
+    case 'held':
+      return current ?? 'HELD';
+    case 'sold':
+      return current === null || current === 'HELD' ? 'SOLD' : current;
+    case 'expired':
+      return current === 'SOLD' ? 'SOLD' : 'RELEASED';
+    case 'cancelled':
+      return 'RELEASED';
+  }
+}
+
+/**
+ * A seat's status from the live claims on it: SOLD if any reservation bought it, else HELD if
+ * any holds it, else AVAILABLE. Two live claims on one seat only exist while a freeing event of
+ * an older reservation is still on its way (the reservation module allows one live hold per
+ * seat); the newest reservation is shown as the holder.
+ */
+export function seatStatusFrom(claims: Array<{ reservationId: number; state: ClaimState }>): { status: SeatStatus; claimedBy: number | null } {
+  const pick = (state: ClaimState) => claims.filter((c) => c.state === state).reduce<number | null>((max, c) => (max === null || c.reservationId > max ? c.reservationId : max), null);
+  const sold = pick('SOLD');
+  if (sold !== null) return { status: 'SOLD', claimedBy: sold };
+  const held = pick('HELD');
+  if (held !== null) return { status: 'HELD', claimedBy: held };
+  return { status: 'AVAILABLE', claimedBy: null };
+}
+
+const COUNTER: Record<SeatStatus, string> = { AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' };
+
+/** Released claims are kept this long to absorb late or redelivered events, then purged. */
+export const RELEASED_CLAIM_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+export interface SeatEventFacts {
+  reservationId: number;
+  scheduleId: number;
+  seatId: number;
+}
+
+/**
+ * The seat map (`seats.status` and the per-schedule counters) as a projection of reservation
+ * events. It runs inside the inbox's transaction for the event, so the claim, the seat and the
+ * counters change together with the record that the event was handled.
+ */
+@injectable()
+export class SeatMapProjection {
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(PLATFORM.Clock) private readonly clock: Clock,
+    @inject(PLATFORM.Logger) private readonly logger: Logger,
+  ) {}
+
+  /** An event handler applying `transition` to the seat named in the event. */
+  handler(transition: ClaimTransition): EventHandler<'reservation.held' | 'reservation.expired' | 'reservation.cancelled' | 'reservation.success'> {
+    return { handle: (event, trx) => this.apply(trx, transition, event.payload) };
+  }
+
+  async apply(trx: Transaction, transition: ClaimTransition, facts: SeatEventFacts): Promise<void> {
+    const { reservationId, scheduleId, seatId } = facts;
+    const seat: { schedule_id: number; status: SeatStatus; claimed_by: number | null } | undefined = await trx('seats')
+      .where({ id: seatId })
+      .first('schedule_id', 'status', 'claimed_by');
+    if (!seat || seat.schedule_id !== scheduleId) {
+      // Not a seat of ours (or not of that schedule): nothing on the map to change.
+      this.logger.warn({ reservationId, scheduleId, seatId, transition }, 'seat map: event names a seat this catalogue does not have; ignored');
+      return;
+    }
+    const claim: { state: ClaimState; seat_id: number } | undefined = await trx('seat_map_claims').where({ reservation_id: reservationId }).first('state', 'seat_id');
+    if (claim && claim.seat_id !== seatId) {
+      this.logger.warn({ reservationId, seatId, claimedSeatId: claim.seat_id, transition }, 'seat map: event names another seat than the reservation holds; ignored');
+      return;
+    }
+    const next = nextClaimState(claim?.state ?? null, transition);
+    if (claim?.state === next) return;
+    const now = this.clock.now();
+    if (claim) await trx('seat_map_claims').where({ reservation_id: reservationId }).update({ state: next, updated_at_ms: now });
+    else await trx('seat_map_claims').insert({ reservation_id: reservationId, seat_id: seatId, schedule_id: scheduleId, state: next, updated_at_ms: now });
+
+    // An AVAILABLE seat has no live claim, so taking it needs no look at other claims (the common hold).
+    const { status, claimedBy } =
+      seat.status === 'AVAILABLE' && next !== 'RELEASED' ? seatStatusFrom([{ reservationId, state: next }]) : seatStatusFrom(await this.liveClaims(trx, seatId));
+    if (status === seat.status && claimedBy === seat.claimed_by) return;
+    await trx('seats').where({ id: seatId }).update({ status, claimed_by: claimedBy });
+    if (status !== seat.status) {
+      await trx('schedules').where({ id: scheduleId }).increment({ [COUNTER[seat.status]]: -1, [COUNTER[status]]: 1 });
+    }
+  }
+
+  private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {
+    const rows: Array<{ reservation_id: number; state: ClaimState }> = await trx('seat_map_claims').where({ seat_id: seatId }).whereIn('state', ['HELD', 'SOLD']).select('reservation_id', 'state');
+    return rows.map((c) => ({ reservationId: c.reservation_id, state: c.state }));
+  }
+
+  /** Drops released claims old enough that no late event for them can still arrive. */
+  async purgeReleasedClaims(): Promise<number> {
+    return this.db.knex('seat_map_claims').where({ state: 'RELEASED' }).andWhere('updated_at_ms', '<', this.clock.now() - RELEASED_CLAIM_RETENTION_MS).delete();
+  }
+}

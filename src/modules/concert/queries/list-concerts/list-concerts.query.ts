@@ -1,0 +1,21 @@
+import { inject, injectable } from 'inversify';
+import type { CatalogueRepository, ConcertSummary } from '../../catalogue.repository';
+import { CONCERT } from '../../concert.di-tokens';
+import type { ListConcertsQueryInput } from './list-concerts.request.dto';
+
+export interface ConcertPage {
+  items: ConcertSummary[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+@injectable()
+export class ListConcertsQuery {
+  constructor(@inject(CONCERT.CatalogueRepository) private readonly catalogue: CatalogueRepository) {}
+
+  async execute({ page, pageSize }: ListConcertsQueryInput): Promise<ConcertPage> {
+    const [items, total] = await Promise.all([this.catalogue.listConcerts(pageSize, (page - 1) * pageSize), this.catalogue.countConcerts()]);
+    return { items, page, pageSize, total };
+  }
+}
