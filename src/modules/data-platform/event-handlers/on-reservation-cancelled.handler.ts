@@ -1,0 +1,31 @@
+import { inject, injectable } from 'inversify';
+import type { EventEnvelope } from '../../../contracts/events';
+import type { EventHandler } from '../../../platform/bus/subscription';
+import type { Clock } from '../../../platform/clock/clock';
+import type { Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { DATA_PLATFORM } from '../data-platform.di-tokens';
+import type { ReservationRecords } from '../reservation-records.repository';
+
+/**
+ * A confirmed reservation that is cancelled (and refunded) stays in the feed as CANCELLED with
+ * its cancellation time, and leaves the revenue. A cancelled hold was never in the feed: ignored.
+ * The cancellation may be handled before the confirmation (different subscribers, no order
+ * between them): it is then noted and applied when the confirmation arrives.
+ */
+@injectable()
+export class OnReservationCancelled implements EventHandler<'reservation.cancelled'> {
+  constructor(
+    @inject(DATA_PLATFORM.Records) private readonly records: ReservationRecords,
+    @inject(PLATFORM.Clock) private readonly clock: Clock,
+  ) {}
+
+  async handle(event: EventEnvelope<'reservation.cancelled'>, trx: Transaction): Promise<void> {
+    const p = event.payload;
+    if (p.previousStatus !== 'CONFIRMED') return;
+    const parsed = Date.parse(event.occurredAt);
+    const cancelledAtMs = Number.isFinite(parsed) ? parsed : this.clock.now();
+    const outcome = await this.records.cancel(trx, p.reservationId, cancelledAtMs);
+    if (outcome === 'unknown') await this.records.noteEarlyCancellation(trx, p.reservationId, cancelledAtMs);
+  }
+}
