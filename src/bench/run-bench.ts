@@ -5,6 +5,7 @@ import { Api, BENCH_JWT_SECRET, bearer, tokenFor } from './lib/api';
 import { topCosts } from './lib/cpu-profile';
 import { checkInvariants, type InvariantReport } from './lib/invariants';
 import { call, drive, hammer, percentile, type LoadResult } from './lib/load';
+import type { BenchOptions } from './lib/options';
 import { writeReport } from './lib/report';
 import { freePort, ServerProcess } from './lib/server-process';
 
@@ -13,18 +14,6 @@ import { freePort, ServerProcess } from './lib/server-process';
  * a fresh data directory) and a ceiling server, drives them over HTTP from this process, checks
  * the money and seat invariants after every scenario, and writes docs/performance.md.
  */
-export interface BenchOptions {
-  quick: boolean;
-  durationSeconds: number;
-  connections: number;
-  users: number;
-  rushUsers: number;
-  rushSeats: number;
-  journeyUsers: number;
-  waitingLarge: number;
-  profile: boolean;
-  reportPath: string;
-}
 
 function parseOptions(argv: string[]): BenchOptions {
   const flags = new Map<string, string>();

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { BenchOptions } from '../run-bench';
+import type { BenchOptions } from './options';
 import type { HotSpot } from './cpu-profile';
 import type { InvariantReport } from './invariants';
 import type { LoadResult } from './load';

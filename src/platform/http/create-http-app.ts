@@ -52,7 +52,6 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
   app.use(correlation());
   app.use(requestLog(deps));
   app.use(helmet());
-  app.use(deferredJsonBody(deps.config.bodyLimitBytes));
 
   const authLimiter = rateLimit({
     windowMs: 60_000,
@@ -82,6 +81,7 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
     },
   ];
   if (route.rateLimited) chain.push(authLimiter);
+  chain.push(deferredJsonBody(route.bodyLimitBytes ?? deps.config.bodyLimitBytes));
   // Body parsing resumes on socket callbacks, outside the request's async context: re-enter it.
   chain.push((req, res, next) => runInContext(res.locals.ctx as ExecutionContext, next));
   chain.push(async (req, res, next) => {

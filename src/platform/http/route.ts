@@ -8,6 +8,10 @@ export type Access = 'public' | 'user' | 'admin';
 export interface ResponseSpec {
   description: string;
   schema?: ZodType;
+  /** Media type when the body is not JSON (e.g. `text/html`); documented as a string body. */
+  contentType?: string;
+  /** An example body, shown in the API documentation. */
+  example?: unknown;
 }
 
 export interface HandlerInput<B, P, Q> {
@@ -38,17 +42,23 @@ export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType 
   /** Express syntax: `/ticketing/reservations/:id`. */
   path: string;
   summary: string;
+  /** Longer Markdown text for the API documentation. */
+  description?: string;
   tags: string[];
   access: Access;
   /** Requires a valid `X-Queue-Pass` bound to the caller. */
   queuePass?: boolean;
   /** Honours `Idempotency-Key`. */
   idempotent?: boolean;
+  /** Largest accepted JSON body for this route (default BODY_LIMIT_BYTES). */
+  bodyLimitBytes?: number;
   /** Per-IP limit for credential endpoints. */
   rateLimited?: boolean;
   /** Documented request headers other than the standard ones. */
   headers?: Array<{ name: string; required: boolean; description: string }>;
   body?: B;
+  /** An example request body for the API documentation; it must pass `body`. */
+  bodyExample?: z.input<B>;
   params?: P;
   query?: Q;
   responses: Record<number, ResponseSpec>;
