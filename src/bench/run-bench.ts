@@ -1,3 +1,8 @@
+/**
+ * `npm run bench`: builds and starts the real server (npm start's code path, production settings,
+ * a fresh data directory) and a ceiling server, drives them over HTTP from this process, checks
+ * the money and seat invariants after every scenario, and writes docs/performance.md.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,11 +14,6 @@ import type { BenchOptions } from './lib/options';
 import { writeReport } from './lib/report';
 import { freePort, ServerProcess } from './lib/server-process';
 
-/**
- * `npm run bench`: builds and starts the real server (npm start's code path, production settings,
- * a fresh data directory) and a ceiling server, drives them over HTTP from this process, checks
- * the money and seat invariants after every scenario, and writes docs/performance.md.
- */
 
 function parseOptions(argv: string[]): BenchOptions {
   const flags = new Map<string, string>();

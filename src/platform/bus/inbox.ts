@@ -173,7 +173,7 @@ export class Inbox implements EventConsumer {
       await trx('inbox').insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), envelope: null, handled_at_ms: now });
       return true;
     });
-    if (handled) this.notifyHandled(subscriber, event);
+    if (handled) this.notifyHandled(subscriber, event, 1);
     if (failure) {
       this.logFailure(subscriber, event, 1, failure);
       this.scheduleWake();
@@ -219,7 +219,7 @@ export class Inbox implements EventConsumer {
         await this.invoke(subscription, event, trx, attempt);
         await trx('inbox').where({ id: row.id }).update({ status: 'DONE', attempts: attempt, envelope: null, last_error: null, handled_at_ms: now, next_attempt_at_ms: null });
       });
-      this.notifyHandled(row.subscriber, event);
+      this.notifyHandled(row.subscriber, event, attempt);
     } catch (err) {
       const dead = err instanceof PermanentEventError || attempt >= this.options.maxAttempts;
       await this.db.knex('inbox').where({ id: row.id }).update({
@@ -261,9 +261,9 @@ export class Inbox implements EventConsumer {
     };
   }
 
-  private notifyHandled(subscriber: string, event: EventEnvelope): void {
+  private notifyHandled(subscriber: string, event: EventEnvelope, attempt: number): void {
     runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
-      this.logger.info({ event: event.type, eventId: event.id, subscriber, outcome: 'handled' }, 'event handled'),
+      this.logger.info({ event: event.type, eventId: event.id, subscriber, attempt, outcome: 'handled' }, 'event handled'),
     );
     const notice: EventHandledNotice = { module: this.moduleName, subscriber, event };
     this.notifications.emit('event.handled', notice);
