@@ -1,0 +1,65 @@
+import { injectable } from 'inversify';
+import type { EventPayload } from '../../../contracts/events';
+import type { Transaction } from '../../../platform/db/module-database';
+import type { SeatClaim } from '../infrastructure/seat-claims.repository';
+
+export interface CatalogueSeat {
+  concertId: number;
+  scheduleId: number;
+  seatId: number;
+  label: string;
+  price: number;
+}
+
+const CHUNK = 500;
+
+/** The module's own copy of the catalogue (schedules, seats, prices), fed by concert events. */
+@injectable()
+export class CatalogueRepository {
+  /** The seat with its current claim, if any, in one indexed lookup (the hold's hot path). */
+  async findSeatWithClaim(trx: Transaction, scheduleId: number, seatId: number): Promise<{ seat: CatalogueSeat; claim: SeatClaim | null } | null> {
+    const row = await trx('catalogue_seats as s')
+      .join('catalogue_schedules as sc', 'sc.schedule_id', 's.schedule_id')
+      .leftJoin('seat_claims as c', function joinClaim() {
+        this.on('c.schedule_id', '=', 's.schedule_id').andOn('c.seat_id', '=', 's.seat_id');
+      })
+      .where({ 's.schedule_id': scheduleId, 's.seat_id': seatId })
+      .first(
+        'sc.concert_id as concertId',
+        's.label as label',
+        's.price as price',
+        'c.reservation_id as claimReservationId',
+        'c.status as claimStatus',
+        'c.expires_at_ms as claimExpiresAtMs',
+      );
+    if (!row) return null;
+    const seat = { concertId: row.concertId, scheduleId, seatId, label: row.label, price: row.price };
+    const claim: SeatClaim | null =
+      row.claimReservationId == null
+        ? null
+        : { scheduleId, seatId, reservationId: row.claimReservationId, status: row.claimStatus, expiresAtMs: row.claimExpiresAtMs == null ? null : Number(row.claimExpiresAtMs) };
+    return { seat, claim };
+  }
+
+  async scheduleExists(trx: Transaction, scheduleId: number): Promise<boolean> {
+    return Boolean(await trx('catalogue_schedules').where({ schedule_id: scheduleId }).first('schedule_id'));
+  }
+
+  /** Idempotent: a republished schedule replaces its copy (seats no longer listed are dropped). */
+  async upsertSchedule(trx: Transaction, s: EventPayload<'concert.schedule.published'>, nowMs: number): Promise<void> {
+    await trx('catalogue_schedules')
+      .insert({ schedule_id: s.scheduleId, concert_id: s.concertId, title: s.title, artist: s.artist, venue: s.venue, starts_at: s.startsAt, updated_at_ms: nowMs })
+      .onConflict('schedule_id')
+      .merge();
+    const rows = s.seats.map((seat) => ({ schedule_id: s.scheduleId, seat_id: seat.seatId, label: seat.label, price: seat.price }));
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await trx('catalogue_seats').insert(rows.slice(i, i + CHUNK)).onConflict(['schedule_id', 'seat_id']).merge(['label', 'price']);
+    }
+    const listed = new Set(s.seats.map((seat) => seat.seatId));
+    const existing: Array<{ seat_id: number }> = await trx('catalogue_seats').where({ schedule_id: s.scheduleId }).select('seat_id');
+    const dropped = existing.map((r) => r.seat_id).filter((id) => !listed.has(id));
+    for (let i = 0; i < dropped.length; i += CHUNK) {
+      await trx('catalogue_seats').where({ schedule_id: s.scheduleId }).whereIn('seat_id', dropped.slice(i, i + CHUNK)).delete();
+    }
+  }
+}

@@ -1,0 +1,21 @@
+import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
+import { reservationIdParams } from '../../queries/reservation.queries';
+import { reservationViewSchema } from '../../reservation.view';
+import type { CancelReservationService } from './cancel-reservation.service';
+
+export function cancelReservationRoute(service: CancelReservationService): RouteDefinition {
+  return defineRoute({
+    method: 'post',
+    path: '/ticketing/reservations/:id/cancel',
+    summary: 'Cancel a hold, or a confirmed reservation (refunded through events)',
+    tags: ['reservations'],
+    access: 'user',
+    params: reservationIdParams,
+    responses: {
+      200: { description: 'The cancelled reservation', schema: reservationViewSchema },
+      404: { description: 'RESERVATION_NOT_FOUND (also for another user’s reservation)' },
+      409: { description: 'RESERVATION_NOT_CANCELLABLE' },
+    },
+    handle: async ({ params, user }) => ({ status: 200, body: await service.cancel(user.id, params.id) }),
+  });
+}

@@ -1,0 +1,41 @@
+import { inject, injectable } from 'inversify';
+import type { EventEnvelope } from '../../../contracts/events';
+import type { EventHandler } from '../../../platform/bus/subscription';
+import type { Clock } from '../../../platform/clock/clock';
+import type { Transaction } from '../../../platform/db/module-database';
+import type { Logger } from '../../../platform/logging/logger';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { ReservationLifecycle } from '../application/reservation-lifecycle';
+import type { ReservationRepository } from '../infrastructure/reservation.repository';
+import { RESERVATION } from '../reservation.di-tokens';
+
+/**
+ * Choreography (seed §3.2.1): a payment for a hold succeeded → confirm it and publish
+ * `reservation.success`; if it can no longer be confirmed (expired, cancelled, confirmed by
+ * another payment) → `reservation.failed`, on which the payment module refunds. Payments made
+ * by the orchestrated saga (sagaId set) are the orchestrator's business, not this handler's.
+ */
+@injectable()
+export class OnPaymentSucceeded implements EventHandler<'payment.success'> {
+  constructor(
+    @inject(PLATFORM.Clock) private readonly clock: Clock,
+    @inject(PLATFORM.Logger) private readonly logger: Logger,
+    @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
+    @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
+  ) {}
+
+  async handle(event: EventEnvelope<'payment.success'>, trx: Transaction): Promise<void> {
+    const p = event.payload;
+    if (p.sagaId !== null) return;
+    const reservation = await this.repository.load(trx, p.reservationId);
+    if (!reservation) {
+      // Money was taken for something we do not know: give it back.
+      this.logger.warn({ reservationId: p.reservationId, paymentId: p.paymentId }, 'payment for an unknown reservation');
+      await this.lifecycle.publishFailed(trx, p.reservationId, p.userId, p.paymentId, 'UNKNOWN_RESERVATION');
+      return;
+    }
+    const outcome = await this.lifecycle.applyPayment(trx, reservation, { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null }, this.clock.now());
+    if (outcome.kind === 'confirmed') await this.lifecycle.publishSuccess(trx, reservation);
+    else if (outcome.kind === 'failed') await this.lifecycle.publishFailed(trx, reservation.id, p.userId, p.paymentId, outcome.reason);
+  }
+}

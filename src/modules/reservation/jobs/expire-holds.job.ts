@@ -1,0 +1,47 @@
+import { inject, injectable } from 'inversify';
+import type { Clock } from '../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { ReservationLifecycle } from '../application/reservation-lifecycle';
+import { withConcurrencyRetry } from '../infrastructure/optimistic-concurrency';
+import type { ReservationRepository } from '../infrastructure/reservation.repository';
+import { RESERVATION } from '../reservation.di-tokens';
+
+export const EXPIRE_BATCH = 200;
+
+/**
+ * The sweeper: records the expiry of holds whose time is up (found through the
+ * (status, expires_at_ms) index, never by scanning seats), in batches of one transaction each,
+ * and publishes `reservation.expired` so the seat map frees the seats.
+ */
+@injectable()
+export class ExpireHoldsJob {
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(PLATFORM.Clock) private readonly clock: Clock,
+    @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
+    @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
+  ) {}
+
+  /** Returns how many holds it expired. */
+  async run(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.expireBatch();
+      total += n;
+      if (n < EXPIRE_BATCH) return total;
+    }
+  }
+
+  private expireBatch(): Promise<number> {
+    return withConcurrencyRetry(() =>
+      this.db.transaction(async (trx) => {
+        const now = this.clock.now();
+        const ids = await this.repository.dueForExpiry(trx, now, EXPIRE_BATCH);
+        const due = (await this.repository.loadMany(trx, ids)).filter((r) => r.state.status === 'HELD' && r.state.expiresAtMs <= now);
+        await this.lifecycle.expire(trx, due, now);
+        return due.length;
+      }),
+    );
+  }
+}

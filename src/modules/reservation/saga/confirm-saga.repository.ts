@@ -1,0 +1,109 @@
+import { injectable, inject } from 'inversify';
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { ConcurrencyError, isUniqueViolation } from '../infrastructure/optimistic-concurrency';
+import type { ConfirmSaga } from './confirm-saga';
+
+interface SagaRow {
+  id: string;
+  reservation_id: number;
+  user_id: number;
+  amount: number;
+  status: ConfirmSaga['status'];
+  step: ConfirmSaga['step'];
+  steps: string;
+  payment_id: number | null;
+  failure_code: ConfirmSaga['failureCode'];
+  failure_detail: string | null;
+  deadline_at_ms: number | null;
+  retry_at_ms: number | null;
+  attempts: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+  version: number;
+}
+
+const num = (v: number | null) => (v === null ? null : Number(v));
+
+const fromRow = (r: SagaRow): ConfirmSaga => ({
+  id: r.id,
+  reservationId: r.reservation_id,
+  userId: r.user_id,
+  amount: r.amount,
+  status: r.status,
+  step: r.step,
+  steps: JSON.parse(r.steps),
+  paymentId: r.payment_id,
+  failureCode: r.failure_code,
+  failureDetail: r.failure_detail,
+  deadlineAtMs: num(r.deadline_at_ms),
+  retryAtMs: num(r.retry_at_ms),
+  attempts: r.attempts,
+  createdAtMs: Number(r.created_at_ms),
+  updatedAtMs: Number(r.updated_at_ms),
+  version: r.version,
+});
+
+const toColumns = (s: ConfirmSaga) => ({
+  status: s.status,
+  step: s.step,
+  steps: JSON.stringify(s.steps),
+  payment_id: s.paymentId,
+  failure_code: s.failureCode,
+  failure_detail: s.failureDetail,
+  deadline_at_ms: s.deadlineAtMs,
+  retry_at_ms: s.retryAtMs,
+  attempts: s.attempts,
+  updated_at_ms: s.updatedAtMs,
+});
+
+/** The saga row changed since it was loaded: retried like any optimistic-concurrency conflict. */
+export class SagaConflictError extends ConcurrencyError {
+  constructor(
+    readonly sagaId: string,
+    reservationId: number,
+    version: number,
+  ) {
+    super(reservationId, version);
+    this.name = 'SagaConflictError';
+    this.message = `Saga ${sagaId} changed after version ${version}`;
+  }
+}
+
+@injectable()
+export class ConfirmSagaRepository {
+  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
+
+  /** Returns false if another saga is already in flight for the reservation. */
+  async insert(trx: Transaction, s: ConfirmSaga): Promise<boolean> {
+    try {
+      await trx('confirm_sagas').insert({ id: s.id, reservation_id: s.reservationId, user_id: s.userId, amount: s.amount, created_at_ms: s.createdAtMs, version: s.version, ...toColumns(s) });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Saves a loaded saga; a concurrent change since it was loaded fails the save. */
+  async update(trx: Transaction, s: ConfirmSaga): Promise<void> {
+    const updated = await trx('confirm_sagas').where({ id: s.id, version: s.version }).update({ ...toColumns(s), version: s.version + 1 });
+    if (updated !== 1) throw new SagaConflictError(s.id, s.reservationId, s.version);
+    s.version += 1;
+  }
+
+  async find(id: string, q: Db | Transaction = this.db.knex): Promise<ConfirmSaga | null> {
+    const row: SagaRow | undefined = await q('confirm_sagas').where({ id }).first();
+    return row ? fromRow(row) : null;
+  }
+
+  async findActive(trx: Transaction, reservationId: number): Promise<ConfirmSaga | null> {
+    const row: SagaRow | undefined = await trx('confirm_sagas').where({ reservation_id: reservationId }).whereIn('status', ['RUNNING', 'COMPENSATING']).first();
+    return row ? fromRow(row) : null;
+  }
+
+  async due(trx: Transaction, nowMs: number, limit: number): Promise<ConfirmSaga[]> {
+    const rows: SagaRow[] = await trx('confirm_sagas').whereIn('status', ['RUNNING', 'COMPENSATING']).andWhere('retry_at_ms', '<=', nowMs).orderBy('retry_at_ms').limit(limit);
+    return rows.map(fromRow);
+  }
+}
