@@ -1,0 +1,23 @@
+import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
+import type { ProcessPaymentService } from './process-payment.service';
+import { processPaymentRequest, processPaymentResponse } from './process-payment.request.dto';
+
+export function processPaymentRoute(service: ProcessPaymentService): RouteDefinition {
+  return defineRoute({
+    method: 'post',
+    path: '/payments/process',
+    summary: 'Pay for a held reservation with points (choreography: the reservation is confirmed through events)',
+    tags: ['payments'],
+    access: 'user',
+    queuePass: true,
+    idempotent: true,
+    body: processPaymentRequest,
+    responses: {
+      200: { description: 'Paid; the reservation becomes CONFIRMED through events', schema: processPaymentResponse },
+      402: { description: 'INSUFFICIENT_BALANCE (nothing changed)' },
+      409: { description: 'RESERVATION_NOT_PAYABLE (expired, cancelled, already paid, not yours); IDEMPOTENCY_IN_FLIGHT' },
+      422: { description: 'IDEMPOTENCY_KEY_REUSED' },
+    },
+    handle: async ({ body, user }) => ({ status: 200, body: await service.process(user.id, body.reservationId) }),
+  });
+}

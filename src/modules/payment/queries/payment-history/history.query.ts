@@ -1,0 +1,42 @@
+import { inject, injectable } from 'inversify';
+import type { LedgerRepository, EntryType } from '../../ledger/ledger.repository';
+import { PAYMENT } from '../../payment.di-tokens';
+
+export interface HistoryItem {
+  id: number;
+  type: EntryType;
+  amount: number;
+  balanceAfter: number;
+  reservationId?: number;
+  paymentId?: number;
+  createdAt: string;
+}
+
+export interface HistoryPage {
+  items: HistoryItem[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: number | null;
+}
+
+@injectable()
+export class HistoryQuery {
+  constructor(@inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository) {}
+
+  async execute(userId: number, limit: number, before?: number): Promise<HistoryPage> {
+    // One more than asked tells whether an older page exists.
+    const entries = await this.ledger.history(userId, limit + 1, before);
+    const page = entries.slice(0, limit);
+    return {
+      items: page.map((e) => ({
+        id: e.id,
+        type: e.type,
+        amount: e.amount,
+        balanceAfter: e.balanceAfter,
+        ...(e.reservationId !== null ? { reservationId: e.reservationId } : {}),
+        ...(e.paymentId !== null ? { paymentId: e.paymentId } : {}),
+        createdAt: new Date(e.createdAtMs).toISOString(),
+      })),
+      nextBefore: entries.length > limit ? page[page.length - 1].id : null,
+    };
+  }
+}
