@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A new user's purchase on the demo concert, step by step with curl:
+# sign up → log in → queue → pass → seats → hold → charge → pay → confirmed.
+# Usage: npm start (in another terminal), then: bash docs/demo.sh [base-url]
+set -euo pipefail
+BASE=${1:-http://localhost:3000}
+json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);const r=(process.argv[1]).split(".").reduce((o,k)=>o?.[k],v);console.log(typeof r==="object"?JSON.stringify(r):r)})' "$1"; }
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+
+EMAIL="demo-$(date +%s)@example.com"
+say "1. sign up $EMAIL"
+curl -sf -X POST "$BASE/auth/signup" -H 'content-type: application/json' -d "{\"email\":\"$EMAIL\",\"password\":\"demo-password\",\"name\":\"Demo\"}"; echo
+
+say "2. log in"
+TOKEN=$(curl -sf -X POST "$BASE/auth/login" -H 'content-type: application/json' -d "{\"email\":\"$EMAIL\",\"password\":\"demo-password\"}" | json accessToken)
+AUTH="Authorization: Bearer $TOKEN"
+echo "token: ${TOKEN:0:24}…"
+
+say "3. join the waiting room"
+JOIN=$(curl -sf -X POST "$BASE/queue/token" -H "$AUTH"); echo "$JOIN"
+QTOKEN=$(echo "$JOIN" | json token)
+
+say "4. poll until admitted (respecting pollAfterSeconds)"
+STATUS=$JOIN
+while [ "$(echo "$STATUS" | json status)" != "ACTIVE" ]; do
+  sleep "$(echo "$STATUS" | json pollAfterSeconds)"
+  STATUS=$(curl -sf "$BASE/queue/status" -H "$AUTH" -H "X-Queue-Token: $QTOKEN"); echo "$STATUS"
+done
+PASS=$(echo "$STATUS" | json pass.token)
+echo "admitted; pass: ${PASS:0:24}…"
+
+say "5. browse: concerts, schedules, seats"
+CONCERT=$(curl -sf "$BASE/ticketing/search/concerts" | json items.0.id)
+SCHEDULE=$(curl -sf "$BASE/ticketing/search/concerts/$CONCERT/schedules" -H "$AUTH" -H "X-Queue-Pass: $PASS" | json items.0.id)
+SEATS=$(curl -sf "$BASE/ticketing/search/schedules/$SCHEDULE/seats" -H "$AUTH" -H "X-Queue-Pass: $PASS")
+SEAT=$(echo "$SEATS" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.find(x=>x.status==="AVAILABLE").id))')
+echo "concert $CONCERT, schedule $SCHEDULE, first available seat $SEAT"
+
+say "6. hold the seat"
+HOLD=$(curl -sf -X POST "$BASE/ticketing/reservations/new" -H "$AUTH" -H "X-Queue-Pass: $PASS" -H 'content-type: application/json' -d "{\"scheduleId\":$SCHEDULE,\"seatId\":$SEAT}"); echo "$HOLD"
+RID=$(echo "$HOLD" | json id); PRICE=$(echo "$HOLD" | json price)
+
+say "7. charge $PRICE points"
+curl -sf -X POST "$BASE/payments/charge" -H "$AUTH" -H "Idempotency-Key: charge-$RID" -H 'content-type: application/json' -d "{\"amount\":$PRICE}"; echo
+
+say "8. pay for the hold"
+curl -sf -X POST "$BASE/payments/process" -H "$AUTH" -H "X-Queue-Pass: $PASS" -H "Idempotency-Key: pay-$RID" -H 'content-type: application/json' -d "{\"reservationId\":$RID}"; echo
+
+say "9. the reservation is confirmed through events"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  R=$(curl -sf "$BASE/ticketing/reservations/$RID" -H "$AUTH")
+  [ "$(echo "$R" | json status)" = "CONFIRMED" ] && break
+  sleep 0.2
+done
+echo "$R"
+say "10. its event history"
+curl -sf "$BASE/ticketing/reservations/$RID/history" -H "$AUTH"; echo
