@@ -1,0 +1,154 @@
+import { inject, injectable } from 'inversify';
+import type { ModuleDatabase, Transaction } from '../../platform/db/module-database';
+import { PLATFORM } from '../../platform/platform.di-tokens';
+
+export type TokenStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'COMPLETED';
+export type EndReason = 'LEFT' | 'IDLE' | 'PASS_EXPIRED' | 'RESERVATION_CONFIRMED';
+
+export interface TokenRow {
+  seq: number;
+  token: string;
+  user_id: number;
+  status: TokenStatus;
+  end_reason: EndReason | null;
+  created_at_ms: number;
+  activated_at_ms: number | null;
+  expires_at_ms: number | null;
+  ended_at_ms: number | null;
+}
+
+export interface NewToken {
+  token: string;
+  userId: number;
+  status: 'WAITING' | 'ACTIVE';
+  createdAtMs: number;
+  expiresAtMs: number | null;
+}
+
+export interface StoredSettings {
+  maxActive: number | null;
+  admitPerSecond: number | null;
+}
+
+/** SQLite's bound-parameter limit is far above this; chunks keep statements small. */
+const CHUNK = 500;
+
+const toRow = (r: TokenRow): TokenRow => ({
+  ...r,
+  created_at_ms: Number(r.created_at_ms),
+  activated_at_ms: r.activated_at_ms === null ? null : Number(r.activated_at_ms),
+  expires_at_ms: r.expires_at_ms === null ? null : Number(r.expires_at_ms),
+  ended_at_ms: r.ended_at_ms === null ? null : Number(r.ended_at_ms),
+});
+
+@injectable()
+export class QueueRepository {
+  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
+
+  /** Inserts a live token; null when the user already holds one (the unique `live_user_id` decides). */
+  async insertLive(trx: Transaction, t: NewToken): Promise<number | null> {
+    const rows: Array<{ seq: number }> = await trx('queue_tokens')
+      .insert({
+        token: t.token,
+        user_id: t.userId,
+        live_user_id: t.userId,
+        status: t.status,
+        created_at_ms: t.createdAtMs,
+        activated_at_ms: t.status === 'ACTIVE' ? t.createdAtMs : null,
+        expires_at_ms: t.expiresAtMs,
+      })
+      .onConflict('live_user_id')
+      .ignore()
+      .returning('seq');
+    return rows[0]?.seq ?? null;
+  }
+
+  async findLiveByUser(trx: Transaction, userId: number): Promise<TokenRow | null> {
+    const row: TokenRow | undefined = await trx('queue_tokens').where({ live_user_id: userId }).first();
+    return row ? toRow(row) : null;
+  }
+
+  async findByToken(token: string): Promise<TokenRow | null> {
+    const row: TokenRow | undefined = await this.db.knex('queue_tokens').where({ token }).first();
+    return row ? toRow(row) : null;
+  }
+
+  async findBySeqs(seqs: number[]): Promise<TokenRow[]> {
+    const out: TokenRow[] = [];
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const rows: TokenRow[] = await this.db.knex('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
+      out.push(...rows.map(toRow));
+    }
+    return out;
+  }
+
+  /** Ends the given tokens if they are still in `from`; returns the seqs actually changed. */
+  async end(trx: Transaction, seqs: number[], from: 'WAITING' | 'ACTIVE' | 'LIVE', to: 'EXPIRED' | 'COMPLETED', reason: EndReason, nowMs: number): Promise<number[]> {
+    const changed: number[] = [];
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const q = trx('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
+      if (from === 'LIVE') q.whereIn('status', ['WAITING', 'ACTIVE']);
+      else q.where('status', from);
+      const rows: Array<{ seq: number }> = await q.update({ status: to, end_reason: reason, live_user_id: null, ended_at_ms: nowMs }).returning('seq');
+      for (const r of rows) changed.push(r.seq);
+    }
+    return changed;
+  }
+
+  /** Admits every waiting token up to `lastSeq` (the head of the queue); returns their seqs. */
+  async activateThrough(trx: Transaction, lastSeq: number, nowMs: number, expiresAtMs: number): Promise<number[]> {
+    const rows: Array<{ seq: number }> = await trx('queue_tokens')
+      .where('status', 'WAITING')
+      .andWhere('seq', '<=', lastSeq)
+      .update({ status: 'ACTIVE', activated_at_ms: nowMs, expires_at_ms: expiresAtMs })
+      .returning('seq');
+    return rows.map((r) => r.seq);
+  }
+
+  /** `reservation.success`: the user's active token is done. */
+  async completeActiveOfUser(trx: Transaction, userId: number, nowMs: number): Promise<number[]> {
+    const rows: Array<{ seq: number }> = await trx('queue_tokens')
+      .where({ live_user_id: userId, status: 'ACTIVE' })
+      .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: nowMs })
+      .returning('seq');
+    return rows.map((r) => r.seq);
+  }
+
+  /** Every live token, waiting ones in arrival order and active ones in expiry order. */
+  async loadLive(): Promise<{ waiting: TokenRow[]; active: TokenRow[] }> {
+    const waiting: TokenRow[] = await this.db.knex('queue_tokens').where('status', 'WAITING').orderBy('seq');
+    const active: TokenRow[] = await this.db.knex('queue_tokens').where('status', 'ACTIVE').orderBy([{ column: 'expires_at_ms' }, { column: 'seq' }]);
+    return { waiting: waiting.map(toRow), active: active.map(toRow) };
+  }
+
+  async activationsSince(sinceMs: number): Promise<number[]> {
+    const rows: Array<{ activated_at_ms: number }> = await this.db.knex('queue_tokens').where('activated_at_ms', '>', sinceMs).select('activated_at_ms');
+    return rows.map((r) => Number(r.activated_at_ms));
+  }
+
+  async loadSettings(): Promise<StoredSettings> {
+    const row: { max_active: number | null; admit_per_second: number | null } | undefined = await this.db.knex('queue_settings').where({ id: 1 }).first();
+    return { maxActive: row?.max_active ?? null, admitPerSecond: row?.admit_per_second ?? null };
+  }
+
+  async saveSettings(trx: Transaction, settings: StoredSettings, nowMs: number): Promise<void> {
+    await trx('queue_settings')
+      .insert({ id: 1, max_active: settings.maxActive, admit_per_second: settings.admitPerSecond, updated_at_ms: nowMs })
+      .onConflict('id')
+      .merge();
+  }
+
+  /** Deletes ended tokens older than `beforeMs`, a batch at a time; returns how many went. */
+  async purgeEnded(beforeMs: number, batch = 5000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.db.transaction((trx) =>
+        trx('queue_tokens')
+          .whereIn('seq', trx('queue_tokens').whereNotNull('ended_at_ms').andWhere('ended_at_ms', '<', beforeMs).select('seq').limit(batch))
+          .delete(),
+      );
+      total += deleted;
+      if (deleted < batch) return total;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { parseInput } from '../../platform/http/validation';
+
+/** 32 random bytes, base64url: what `POST /queue/token` hands out. */
+const QUEUE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export const queueTokenHeaderSchema = z.object({
+  'x-queue-token': z
+    .string({ error: (issue) => (issue.input === undefined ? 'X-Queue-Token header is required' : 'must be a string') })
+    .regex(QUEUE_TOKEN_PATTERN, 'must be the 43-character token returned by POST /queue/token'),
+});
+
+/** Reads and validates `X-Queue-Token`; a missing or malformed header is a 400 naming it. */
+export function queueTokenFrom(header: (name: string) => string | undefined): string {
+  return parseInput(queueTokenHeaderSchema, { 'x-queue-token': header('x-queue-token') }, 'headers')['x-queue-token'];
+}
+
+export const queueTokenHeaderDoc = {
+  name: 'X-Queue-Token',
+  required: true,
+  description: 'The token returned by POST /queue/token.',
+};
+
+export const ticketViewSchema = z.object({
+  token: z.string(),
+  status: z.enum(['WAITING', 'ACTIVE', 'EXPIRED', 'COMPLETED']),
+  position: z.number().int().describe('1-based place among waiting tokens; 0 unless WAITING'),
+  estimatedWaitSeconds: z.number().int().describe('From the observed admission rate (moving average)'),
+  pollAfterSeconds: z.number().int().describe('Poll again after this many seconds (0: nothing left to wait for)'),
+  pass: z
+    .object({ token: z.string().describe('Send as X-Queue-Pass'), expiresAt: z.string() })
+    .optional()
+    .describe('Only when ACTIVE: the signed queue pass'),
+});
+
+export type TicketView = z.infer<typeof ticketViewSchema>;
+
+export const queueOverviewSchema = z.object({
+  waiting: z.number().int(),
+  active: z.number().int(),
+  maxActive: z.number().int(),
+  admitPerSecond: z.number().int(),
+  admissionsPerMinute: z.number().int().describe('Admissions in the last 60 seconds'),
+  oldestWaitSeconds: z.number().int().describe('How long the head of the queue has been waiting'),
+  estimatedAdmissionsPerSecond: z.number(),
+  activeTtlSeconds: z.number().int(),
+  waitingIdleSeconds: z.number().int(),
+  defaults: z.object({ maxActive: z.number().int(), admitPerSecond: z.number().int() }).describe('The configured values a null in PATCH returns to'),
+});
+
+export type QueueOverview = z.infer<typeof queueOverviewSchema>;
+
+export const updateQueueSettingsRequest = z
+  .strictObject({
+    maxActive: z.number().int().min(1).max(1_000_000).nullable().optional(),
+    admitPerSecond: z.number().int().min(1).max(100_000).nullable().optional(),
+  })
+  .refine((v) => v.maxActive !== undefined || v.admitPerSecond !== undefined, { message: 'give maxActive and/or admitPerSecond (null restores the configured default)' });
+
+export type UpdateQueueSettingsRequest = z.infer<typeof updateQueueSettingsRequest>;
