@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
+import { createTestApp, loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
 import { join, overview, poll, queueApp, tick, type QueueTestApp, type Ticket } from './queue-test-kit';
 
 describe('queue: bad input and polling discipline', () => {
@@ -87,6 +87,24 @@ describe('queue: bad input and polling discipline', () => {
     // After Retry-After the poll is answered again.
     app.clock.advance(1000);
     expect((await poll(app.http, alice, aliceTicket.token)).position).to.equal(1);
+  });
+
+  it('with QUEUE_POLL_THROTTLE=false (load tests) a token may poll as often as it likes', async () => {
+    const free = await createTestApp({ env: { QUEUE_MAX_ACTIVE: '1', QUEUE_POLL_THROTTLE: 'false' } });
+    try {
+      const first = await signupAndLogin(free.http, 'first');
+      const second = await signupAndLogin(free.http, 'second');
+      await free.http.post('/queue/token').set(first.auth).expect(201);
+      const waiting = (await free.http.post('/queue/token').set(second.auth).expect(201)).body;
+      expect(waiting.status).to.equal('WAITING');
+      for (let i = 0; i < 5; i++) {
+        const res = await free.http.get('/queue/status').set(second.auth).set('X-Queue-Token', waiting.token);
+        expect(res.status).to.equal(200);
+        expect(res.body.position).to.equal(1);
+      }
+    } finally {
+      await free.stop();
+    }
   });
 
   it('ended tokens answer with their final status and can be left again harmlessly', async () => {

@@ -123,7 +123,7 @@ export class QueueEngine {
       this.kick();
       return endedView(token, 'EXPIRED');
     }
-    if (ticket.lastPollMs !== null && now - ticket.lastPollMs < ticket.advisedPollMs * POLL_TOLERANCE) {
+    if (this.config.queue.pollThrottle && ticket.lastPollMs !== null && now - ticket.lastPollMs < ticket.advisedPollMs * POLL_TOLERANCE) {
       this.state.touch(ticket, now);
       throw errors.tooManyRequests(
         Math.max(1, Math.ceil((ticket.lastPollMs + ticket.advisedPollMs - now) / 1000)),

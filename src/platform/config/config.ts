@@ -27,6 +27,7 @@ const schema = z.object({
   QUEUE_ADMIT_PER_SECOND: int(1, 100_000).default(100),
   QUEUE_ACTIVE_TTL_SECONDS: int(10, 24 * 3600).default(600),
   QUEUE_WAITING_IDLE_SECONDS: int(10, 24 * 3600).default(120),
+  QUEUE_POLL_THROTTLE: boolean.default(true),
   PAYMENT_GATEWAY_URL: url.optional(),
   PAYMENT_GATEWAY_TIMEOUT_MS: int(50, 60_000).default(2000),
   DATA_PLATFORM_URL: url.optional(),
@@ -54,7 +55,8 @@ export interface AppConfig {
   seedDemo: boolean;
   holdTtlSeconds: number;
   maxHoldsPerUser: number;
-  queue: { maxActive: number; admitPerSecond: number; activeTtlSeconds: number; waitingIdleSeconds: number };
+  /** `pollThrottle`: answer 429 to a token polled much faster than its `pollAfterSeconds` (off only for load tests). */
+  queue: { maxActive: number; admitPerSecond: number; activeTtlSeconds: number; waitingIdleSeconds: number; pollThrottle: boolean };
   paymentGateway?: { url: string; timeoutMs: number };
   dataPlatformUrl?: string;
   logLevel: string;
@@ -102,7 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO,
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
     maxHoldsPerUser: e.MAX_HOLDS_PER_USER,
-    queue: { maxActive: e.QUEUE_MAX_ACTIVE, admitPerSecond: e.QUEUE_ADMIT_PER_SECOND, activeTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS, waitingIdleSeconds: e.QUEUE_WAITING_IDLE_SECONDS },
+    queue: { maxActive: e.QUEUE_MAX_ACTIVE, admitPerSecond: e.QUEUE_ADMIT_PER_SECOND, activeTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS, waitingIdleSeconds: e.QUEUE_WAITING_IDLE_SECONDS, pollThrottle: e.QUEUE_POLL_THROTTLE },
     paymentGateway: e.PAYMENT_GATEWAY_URL ? { url: e.PAYMENT_GATEWAY_URL, timeoutMs: e.PAYMENT_GATEWAY_TIMEOUT_MS } : undefined,
     dataPlatformUrl: e.DATA_PLATFORM_URL,
     logLevel: e.LOG_LEVEL,
