@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../clock/clock';
 
@@ -16,13 +17,18 @@ export type QueuePassCheck = { ok: true; claims: QueuePassClaims } | { ok: false
  * asking the queue module, as Queue-it and AWS's waiting room do.
  */
 export class QueuePasses {
+  /** A KeyObject once, rather than a string jsonwebtoken would re-parse on every call. */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly settings: { secret: string; issuer: string; audience: string },
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.key = createSecretKey(Buffer.from(settings.secret));
+  }
 
   issue(userId: number, queueToken: string, expiresAtMs: number): string {
-    return jwt.sign({ qt: queueToken, iat: Math.floor(this.clock.now() / 1000), exp: Math.floor(expiresAtMs / 1000) }, this.settings.secret, {
+    return jwt.sign({ qt: queueToken, iat: Math.floor(this.clock.now() / 1000), exp: Math.floor(expiresAtMs / 1000) }, this.key, {
       algorithm: 'HS256',
       subject: String(userId),
       issuer: this.settings.issuer,
@@ -32,7 +38,7 @@ export class QueuePasses {
 
   verify(pass: string, userId: number): QueuePassCheck {
     try {
-      const claims = jwt.verify(pass, this.settings.secret, {
+      const claims = jwt.verify(pass, this.key, {
         algorithms: ['HS256'],
         issuer: this.settings.issuer,
         audience: this.settings.audience,
