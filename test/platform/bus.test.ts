@@ -269,6 +269,26 @@ describe('outbox event bus', () => {
     expect(seen).to.deep.equal([201, 101, 102, 103]);
   });
 
+  it('handles a backlog as one batch, and a failing event in it costs only that event a retry', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'flaky', recorder('flaky', { failTimes: (e) => (e.payload.reservationId === 7 ? 2 : 0) })));
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'steady', recorder('steady')));
+    // Twenty events wait in the outbox (relay not running), then go out in one pass.
+    for (let id = 1; id <= 20; id += 1) await rig.hold(id);
+    rig.bus.start();
+    await rig.bus.drain();
+    expect((await rig.effects('concert', 'steady')).map((e) => e.reservation_id)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+    const flakyFirstRound = (await rig.effects('concert', 'flaky')).map((e) => e.reservation_id);
+    expect(flakyFirstRound).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1).filter((id) => id !== 7));
+    rig.clock.advance(1000);
+    await rig.bus.drain();
+    const flaky = (await rig.effects('concert', 'flaky')).map((e) => e.reservation_id);
+    expect([...flaky].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+    const inbox = await rig.dbs.concert.knex('inbox').select('subscriber', 'status');
+    expect(inbox).to.have.length(40);
+    expect(inbox.every((r) => r.status === 'DONE')).to.equal(true);
+  });
+
   it('parks an event whose payload breaks its contract at once', async () => {
     rig = await new BusRig().migrate();
     rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));

@@ -52,7 +52,7 @@ export class EventBus {
 
   /** Gives a module its outbox and inbox; returns the outbox it publishes through. */
   attach(db: ModuleDatabase): Outbox {
-    const outbox = new Outbox(db.moduleName, this.clock);
+    const outbox = new Outbox(db, this.clock);
     const relay = new OutboxRelay(db, this.transport, this.clock, this.logger, this.options.retryBaseMs);
     const inbox = new Inbox(db, this.clock, this.logger, this.notifications, this.options);
     this.transport.register(inbox);

@@ -60,6 +60,8 @@ export class Inbox implements EventConsumer {
   private processing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly waiting = new Set<string>();
+  private waitingLoaded: Promise<void> | null = null;
 
   constructor(
     private readonly db: ModuleDatabase,
@@ -88,10 +90,27 @@ export class Inbox implements EventConsumer {
     return this.types;
   }
 
-  async receive(event: EventEnvelope): Promise<void> {
-    for (const subscription of this.byType.get(event.type) ?? []) {
-      await this.receiveFor(subscription, event);
+  async receive(events: EventEnvelope[]): Promise<void> {
+    await this.loadWaiting();
+    const work: Array<[Subscription, EventEnvelope]> = [];
+    for (const event of events) for (const subscription of this.byType.get(event.type) ?? []) work.push([subscription, event]);
+    if (work.length === 0) return;
+    if (work.length > 1) {
+      // Fast path under load: the whole batch in one transaction. If any handler throws, the
+      // batch rolls back and every event goes again on its own, so only the failing one retries.
+      try {
+        const handled = await this.db.transaction(async (trx) => {
+          const done: Array<[Subscription, EventEnvelope]> = [];
+          for (const [subscription, event] of work) if ((await this.accept(trx, subscription, event)) === 'handled') done.push([subscription, event]);
+          return done;
+        });
+        for (const [subscription, event] of handled) this.notifyHandled(this.subscriberId(subscription), event, 1);
+        return;
+      } catch {
+        // fall through to one at a time
+      }
     }
+    for (const [subscription, event] of work) await this.receiveOne(subscription, event);
   }
 
   /** Handles retries and queued events whose time has come. Safe to call at any time. */
@@ -127,8 +146,12 @@ export class Inbox implements EventConsumer {
 
   /** Puts a dead letter back in line and handles it now. Returns false if there is no such dead letter. */
   async replay(rowId: number): Promise<boolean> {
+    await this.loadWaiting();
+    const row: InboxRow | undefined = await this.db.knex('inbox').where({ id: rowId, status: 'DEAD' }).first();
+    if (!row) return false;
     const updated = await this.db.knex('inbox').where({ id: rowId, status: 'DEAD' }).update({ status: 'RETRYING', attempts: 0, next_attempt_at_ms: this.clock.now() });
     if (updated === 0) return false;
+    this.waiting.add(waitingKey(row.subscriber, row.aggregate_id));
     await this.processDue();
     return true;
   }
@@ -147,37 +170,64 @@ export class Inbox implements EventConsumer {
     return `${this.moduleName}.${subscription.name}`;
   }
 
-  private async receiveFor(subscription: Subscription, event: EventEnvelope): Promise<void> {
+  /**
+   * Takes one event for one subscriber inside `trx`: queued behind an earlier event of the same
+   * aggregate that still waits, skipped if already recorded, else handled with its inbox row.
+   */
+  private async accept(trx: Transaction, subscription: Subscription, event: EventEnvelope): Promise<'handled' | 'queued' | 'duplicate'> {
     const subscriber = this.subscriberId(subscription);
     const now = this.clock.now();
-    let failure: unknown = null;
-    const handled = await this.db.transaction(async (trx) => {
-      const seen = await trx('inbox').where({ subscriber, event_id: event.id }).first('id');
-      if (seen) return false;
-      // Order per aggregate: while an earlier event of this aggregate waits, this one queues behind it.
-      const waiting = await trx('inbox').where({ subscriber, aggregate_id: event.aggregateId }).whereIn('status', ['PENDING', 'RETRYING']).first('id');
-      if (waiting) {
-        await trx('inbox').insert(this.newRow(subscriber, event, 'PENDING', 0, now, null));
-        return false;
-      }
-      try {
-        await trx.transaction((inner) => this.invoke(subscription, event, inner, 1));
-      } catch (err) {
-        // The savepoint rolled back the handler's effect; record the failure instead.
-        failure = err;
-        const permanent = err instanceof PermanentEventError || this.options.maxAttempts <= 1;
-        const next = permanent ? null : now + backoffDelayMs(1, this.options.retryBaseMs);
-        await trx('inbox').insert({ ...this.newRow(subscriber, event, permanent ? 'DEAD' : 'RETRYING', 1, next, errorText(err)) });
-        return false;
-      }
-      await trx('inbox').insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), envelope: null, handled_at_ms: now });
-      return true;
-    });
-    if (handled) this.notifyHandled(subscriber, event, 1);
-    if (failure) {
-      this.logFailure(subscriber, event, 1, failure);
+    if (this.waiting.has(waitingKey(subscriber, event.aggregateId))) {
+      await trx('inbox').insert(this.newRow(subscriber, event, 'PENDING', 0, now, null)).onConflict(['subscriber', 'event_id']).ignore();
+      return 'queued';
+    }
+    const inserted = await trx('inbox')
+      .insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), envelope: null, handled_at_ms: now })
+      .onConflict(['subscriber', 'event_id'])
+      .ignore()
+      .returning('id');
+    if (inserted.length === 0) return 'duplicate';
+    await this.invoke(subscription, event, trx, 1);
+    return 'handled';
+  }
+
+  private async receiveOne(subscription: Subscription, event: EventEnvelope): Promise<void> {
+    const subscriber = this.subscriberId(subscription);
+    try {
+      const outcome = await this.db.transaction((trx) => this.accept(trx, subscription, event));
+      if (outcome === 'handled') this.notifyHandled(subscriber, event, 1);
+      return;
+    } catch (err) {
+      // The handler's effect rolled back with its transaction; record the failure instead.
+      const now = this.clock.now();
+      const permanent = err instanceof PermanentEventError || this.options.maxAttempts <= 1;
+      const next = permanent ? null : now + backoffDelayMs(1, this.options.retryBaseMs);
+      await this.db.transaction((trx) =>
+        trx('inbox').insert(this.newRow(subscriber, event, permanent ? 'DEAD' : 'RETRYING', 1, next, errorText(err))).onConflict(['subscriber', 'event_id']).ignore(),
+      );
+      if (!permanent) this.waiting.add(waitingKey(subscriber, event.aggregateId));
+      this.logFailure(subscriber, event, 1, err, permanent);
       this.scheduleWake();
     }
+  }
+
+  /**
+   * Which (subscriber, aggregate) pairs have an event waiting (PENDING or RETRYING): later events
+   * of those aggregates queue behind it. Kept in memory (one process serves a module's inbox) and
+   * loaded from the table once, so the fast path needs no query for it.
+   */
+  private loadWaiting(): Promise<void> {
+    this.waitingLoaded ??= (async () => {
+      const rows: Array<{ subscriber: string; aggregate_id: string }> = await this.db.knex('inbox').whereIn('status', ['PENDING', 'RETRYING']).distinct('subscriber', 'aggregate_id');
+      for (const r of rows) this.waiting.add(waitingKey(r.subscriber, r.aggregate_id));
+    })();
+    return this.waitingLoaded;
+  }
+
+  /** Forgets an aggregate's waiting mark once none of its events waits any more. */
+  private async refreshWaiting(subscriber: string, aggregateId: string): Promise<void> {
+    const still = await this.db.knex('inbox').where({ subscriber, aggregate_id: aggregateId }).whereIn('status', ['PENDING', 'RETRYING']).first('id');
+    if (!still) this.waiting.delete(waitingKey(subscriber, aggregateId));
   }
 
   private async drainDue(): Promise<void> {
@@ -220,6 +270,7 @@ export class Inbox implements EventConsumer {
         await trx('inbox').where({ id: row.id }).update({ status: 'DONE', attempts: attempt, envelope: null, last_error: null, handled_at_ms: now, next_attempt_at_ms: null });
       });
       this.notifyHandled(row.subscriber, event, attempt);
+      await this.refreshWaiting(row.subscriber, row.aggregate_id);
     } catch (err) {
       const dead = err instanceof PermanentEventError || attempt >= this.options.maxAttempts;
       await this.db.knex('inbox').where({ id: row.id }).update({
@@ -229,6 +280,7 @@ export class Inbox implements EventConsumer {
         next_attempt_at_ms: dead ? null : now + backoffDelayMs(attempt, this.options.retryBaseMs),
       });
       this.logFailure(row.subscriber, event, attempt, err, dead);
+      if (dead) await this.refreshWaiting(row.subscriber, row.aggregate_id);
     }
   }
 
@@ -267,17 +319,6 @@ export class Inbox implements EventConsumer {
     );
     const notice: EventHandledNotice = { module: this.moduleName, subscriber, event };
     this.notifications.emit('event.handled', notice);
-    // Waiting for a subscriber to drain its queue of the same aggregate.
-    if (this.processing === null) void this.kickIfQueued(subscriber, event.aggregateId);
-  }
-
-  private async kickIfQueued(subscriber: string, aggregateId: string): Promise<void> {
-    try {
-      const queued = await this.db.knex('inbox').where({ subscriber, aggregate_id: aggregateId, status: 'PENDING' }).first('id');
-      if (queued) await this.processDue();
-    } catch {
-      // The periodic sweep picks it up.
-    }
   }
 
   private logFailure(subscriber: string, event: EventEnvelope, attempt: number, err: unknown, dead = false): void {
@@ -303,6 +344,10 @@ export class Inbox implements EventConsumer {
     const row = await this.db.knex('inbox').where({ status: 'RETRYING' }).min({ at: 'next_attempt_at_ms' }).first();
     return row?.at == null ? null : Number(row.at);
   }
+}
+
+function waitingKey(subscriber: string, aggregateId: string): string {
+  return `${subscriber}\u0000${aggregateId}`;
 }
 
 function errorText(err: unknown): string {

@@ -87,24 +87,14 @@ export class OutboxRelay {
 
   private async pass(): Promise<void> {
     for (;;) {
+      if (this.stopped) return;
       const rows: OutboxRow[] = await this.db.knex('outbox').whereNull('dispatched_at_ms').orderBy('seq').limit(BATCH);
       if (rows.length === 0) return;
-      let deliveredSeqs: number[] = [];
-      try {
-        for (const row of rows) {
-          if (this.stopped) break;
-          await this.transport.publish(envelopeFromRow(row));
-          deliveredSeqs.push(row.seq);
-        }
-      } finally {
-        // Mark what got through even if a later row failed, so order is kept and nothing repeats needlessly.
-        if (deliveredSeqs.length > 0) {
-          await this.db.knex('outbox').whereIn('seq', deliveredSeqs).update({ dispatched_at_ms: this.clock.now() });
-          this.delivered += deliveredSeqs.length;
-          deliveredSeqs = [];
-        }
-      }
-      if (this.stopped || rows.length < BATCH) return;
+      // One hand-over for the whole batch: a busy subscriber handles it in one transaction.
+      await this.transport.publish(rows.map(envelopeFromRow));
+      await this.db.knex('outbox').whereIn('seq', rows.map((r) => r.seq)).update({ dispatched_at_ms: this.clock.now() });
+      this.delivered += rows.length;
+      if (rows.length < BATCH) return;
     }
   }
 }

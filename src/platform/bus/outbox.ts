@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { integrationEvents, type EventEnvelope, type EventPayload, type EventType } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { currentContext, newCorrelationId } from '../context/request-context';
-import type { Transaction } from '../db/module-database';
+import type { ModuleDatabase, Transaction } from '../db/module-database';
 
 /**
  * Publishing an event = writing it to the publisher's outbox inside the caller's transaction.
@@ -10,9 +10,13 @@ import type { Transaction } from '../db/module-database';
  */
 export class Outbox {
   constructor(
-    readonly moduleName: string,
+    private readonly db: ModuleDatabase,
     private readonly clock: Clock,
   ) {}
+
+  get moduleName(): string {
+    return this.db.moduleName;
+  }
 
   async publish<T extends EventType>(trx: Transaction, type: T, aggregateId: string | number, payload: EventPayload<T>): Promise<EventEnvelope<T>> {
     const ctx = currentContext();
@@ -38,6 +42,7 @@ export class Outbox {
       created_at_ms: now,
       payload: JSON.stringify(payload),
     });
+    this.db.markPublished();
     return envelope;
   }
 }

@@ -5,8 +5,11 @@ export interface EventConsumer {
   readonly moduleName: string;
   /** The event types this consumer subscribes to. */
   eventTypes(): ReadonlySet<string>;
-  /** Resolves once the event is durably accepted (handled, or queued for retry). */
-  receive(event: EventEnvelope): Promise<void>;
+  /**
+   * Resolves once every event is durably accepted (handled, or queued for retry), in order.
+   * Taking a batch lets a busy consumer handle many events in one transaction.
+   */
+  receive(events: EventEnvelope[]): Promise<void>;
 }
 
 /**
@@ -16,8 +19,8 @@ export interface EventConsumer {
  */
 export interface EventTransport {
   register(consumer: EventConsumer): void;
-  /** Resolves once every consumer subscribed to the event's type has accepted it. */
-  publish(event: EventEnvelope): Promise<void>;
+  /** Resolves once every consumer subscribed to one of the events' types has accepted them. */
+  publish(events: EventEnvelope[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,13 +31,15 @@ export class InProcessTransport implements EventTransport {
     this.consumers.push(consumer);
   }
 
-  async publish(event: EventEnvelope): Promise<void> {
-    // Every consumer gets its chance even if an earlier one could not accept the event.
+  async publish(events: EventEnvelope[]): Promise<void> {
+    // Every consumer gets its chance even if an earlier one could not accept the events.
     let failure: unknown;
     for (const consumer of this.consumers) {
-      if (!consumer.eventTypes().has(event.type)) continue;
+      const types = consumer.eventTypes();
+      const wanted = events.filter((e) => types.has(e.type));
+      if (wanted.length === 0) continue;
       try {
-        await consumer.receive(event);
+        await consumer.receive(wanted);
       } catch (err) {
         failure ??= err;
       }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { CachedStatementsBetterSqlite3 } from './better-sqlite3-client';
 
 export type Transaction = Knex.Transaction;
 export type Db = Knex;
@@ -12,6 +13,7 @@ export type Db = Knex;
  */
 export class ModuleDatabase {
   private readonly commitListeners: Array<() => void> = [];
+  private publishedSinceCommit = false;
 
   private constructor(
     readonly moduleName: string,
@@ -23,7 +25,7 @@ export class ModuleDatabase {
     if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
     const filename = inMemory ? ':memory:' : path.join(dataDir, `${moduleName}.db`);
     const knex = knexFactory({
-      client: 'better-sqlite3',
+      client: CachedStatementsBetterSqlite3 as unknown as typeof knexFactory.Client,
       connection: { filename },
       useNullAsDefault: true,
       // SQLite has one writer; one connection per database, so transactions queue on the pool.
@@ -55,10 +57,19 @@ export class ModuleDatabase {
    */
   async transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {
     const result = await this.knex.transaction(work);
-    for (const listener of this.commitListeners) listener();
+    if (this.publishedSinceCommit) {
+      this.publishedSinceCommit = false;
+      for (const listener of this.commitListeners) listener();
+    }
     return result;
   }
 
+  /** Called by the outbox: the transaction in progress wrote events, so the relay has work after commit. */
+  markPublished(): void {
+    this.publishedSinceCommit = true;
+  }
+
+  /** Listeners run after a commit of a transaction that published events. */
   onCommit(listener: () => void): void {
     this.commitListeners.push(listener);
   }

@@ -1,0 +1,64 @@
+// knex's own better-sqlite3 dialect, with one change: prepared statements are reused.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ClientBetterSQLite3: new (config: unknown) => KnexClient = require('knex/lib/dialects/better-sqlite3');
+
+interface Statement {
+  reader: boolean;
+  all(bindings: unknown[]): unknown[];
+  run(bindings: unknown[]): { lastInsertRowid: number | bigint; changes: number };
+  safeIntegers(on: boolean): Statement;
+}
+
+interface Connection {
+  prepare(sql: string): Statement;
+}
+
+interface QueryObject {
+  sql: string;
+  bindings?: unknown[];
+  options?: unknown;
+  response?: unknown;
+  context?: unknown;
+}
+
+interface KnexClient {
+  _optSafeIntegers(options: unknown): boolean | undefined;
+  _formatBindings(bindings: unknown[] | undefined): unknown[];
+}
+
+const MAX_CACHED = 2000;
+const caches = new WeakMap<Connection, Map<string, Statement>>();
+
+/**
+ * knex prepares every statement anew; SQLite's prepare was 7 % of the server's CPU in the
+ * benchmark. This client keeps each connection's prepared statements by SQL text (the same
+ * text always means the same statement), bounded so varying `IN (...)` lists cannot grow it forever.
+ */
+export class CachedStatementsBetterSqlite3 extends ClientBetterSQLite3 {
+  async _query(connection: Connection, obj: QueryObject): Promise<QueryObject> {
+    if (!obj.sql) throw new Error('The query is empty');
+    if (!connection) throw new Error('No connection provided');
+    let cache = caches.get(connection);
+    if (!cache) {
+      cache = new Map();
+      caches.set(connection, cache);
+    }
+    let statement = cache.get(obj.sql);
+    if (!statement) {
+      statement = connection.prepare(obj.sql);
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(obj.sql, statement);
+    }
+    const safeIntegers = this._optSafeIntegers(obj.options);
+    statement.safeIntegers(safeIntegers ?? false);
+    const bindings = this._formatBindings(obj.bindings);
+    if (statement.reader) {
+      obj.response = statement.all(bindings);
+      return obj;
+    }
+    const response = statement.run(bindings);
+    obj.response = response;
+    obj.context = { lastID: response.lastInsertRowid, changes: response.changes };
+    return obj;
+  }
+}
