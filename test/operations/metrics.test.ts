@@ -92,6 +92,17 @@ describe('GET /metrics', () => {
       expect(hold.status).to.equal(201);
       expect(await value('reservations_live_holds')).to.equal(holdsBefore + 1);
       await eventually(async () => (await value('seats_by_status', { status: 'HELD' })) === heldBefore + 1, app.platform);
+
+      // An orchestrated confirmation moves the saga outcome series.
+      const completedBefore = await value('confirm_sagas', { status: 'COMPLETED' });
+      await app.http.post('/payments/charge').set(user.auth).send({ amount: 1000 }).expect(200);
+      const confirm = await app.http
+        .post('/ticketing/reservations/confirm')
+        .set(user.auth)
+        .set(queuePassFor(app.platform, user.id))
+        .send({ reservationId: (hold as { body?: { id: number } }).body!.id });
+      expect(confirm.status, JSON.stringify(confirm.body)).to.be.oneOf([200, 202]);
+      await eventually(async () => (await value('confirm_sagas', { status: 'COMPLETED' })) === completedBefore + 1, app.platform);
     });
   });
 
@@ -162,6 +173,7 @@ const MODULE_SERIES: Array<[string, 'gauge' | 'counter']> = [
   ['queue_waiting_tokens', 'gauge'],
   ['queue_active_tokens', 'gauge'],
   ['reservations_live_holds', 'gauge'],
+  ['confirm_sagas', 'gauge'],
   ['seats_by_status', 'gauge'],
   ['payment_gateway_breaker_state', 'gauge'],
   ['data_platform_records', 'gauge'],

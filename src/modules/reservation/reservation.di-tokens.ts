@@ -9,7 +9,7 @@ export const RESERVATION = {
   ExpireHoldsJob: Symbol.for('reservation.ExpireHoldsJob'),
   OnSchedulePublished: Symbol.for('reservation.OnSchedulePublished'),
   OnPaymentSucceeded: Symbol.for('reservation.OnPaymentSucceeded'),
-  LiveHoldsGauge: Symbol.for('reservation.LiveHoldsGauge'),
+  ReservationGauges: Symbol.for('reservation.ReservationGauges'),
   SagaRepository: Symbol.for('reservation.SagaRepository'),
   ConfirmSaga: Symbol.for('reservation.ConfirmSaga'),
   ConfirmReservationService: Symbol.for('reservation.ConfirmReservationService'),

@@ -15,7 +15,7 @@ import { OnSagaPaymentCancelled, OnSagaPaymentFailed, OnSagaPaymentSucceeded } f
 import { ReservationRepository } from './infrastructure/reservation.repository';
 import { SeatClaimRepository } from './infrastructure/seat-claims.repository';
 import { ExpireHoldsJob } from './jobs/expire-holds.job';
-import { LiveHoldsGauge } from './metrics/live-holds.gauge';
+import { ReservationGauges } from './metrics/reservation.gauges';
 import { getSagaRoute } from './queries/get-saga/get-saga.http.controller';
 import { reservationQueryRoutes } from './queries/reservation.http.controller';
 import { ReservationQueries } from './queries/reservation.queries';
@@ -36,7 +36,7 @@ export const reservationModule = defineModule({
     c.bind(RESERVATION.ExpireHoldsJob).to(ExpireHoldsJob);
     c.bind(RESERVATION.OnSchedulePublished).to(OnSchedulePublished);
     c.bind(RESERVATION.OnPaymentSucceeded).to(OnPaymentSucceeded);
-    c.bind(RESERVATION.LiveHoldsGauge).to(LiveHoldsGauge);
+    c.bind(RESERVATION.ReservationGauges).to(ReservationGauges);
     c.bind(RESERVATION.SagaRepository).to(ConfirmSagaRepository);
     c.bind(RESERVATION.ConfirmSaga).to(ConfirmSagaOrchestrator);
     c.bind(RESERVATION.ConfirmReservationService).to(ConfirmReservationService);
@@ -62,5 +62,5 @@ export const reservationModule = defineModule({
     { name: 'expire-holds', intervalMs: 1000, run: async () => void (await c.get<ExpireHoldsJob>(RESERVATION.ExpireHoldsJob).run()) },
     { name: 'saga-deadlines', intervalMs: 1000, run: async () => void (await c.get<ConfirmSagaOrchestrator>(RESERVATION.ConfirmSaga).runDue()) },
   ],
-  onStart: async (c) => c.get<LiveHoldsGauge>(RESERVATION.LiveHoldsGauge).register(),
+  onStart: async (c) => c.get<ReservationGauges>(RESERVATION.ReservationGauges).register(),
 });

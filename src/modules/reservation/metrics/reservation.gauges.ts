@@ -1,19 +1,25 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../platform/db/module-database';
 import type { Metrics } from '../../../platform/metrics/metrics';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { ReservationRepository } from '../infrastructure/reservation.repository';
 import { RESERVATION } from '../reservation.di-tokens';
 
-/** `reservations_live_holds`: holds that are HELD and not yet expired, read at scrape time. */
+/**
+ * `reservations_live_holds`: holds that are HELD and not yet expired; `confirm_sagas` by status:
+ * the orchestrated saga's outcomes. Both read at scrape time from the tables, so a rolled-back
+ * transaction can never have moved them.
+ */
 @injectable()
-export class LiveHoldsGauge {
+export class ReservationGauges {
   private registered = false;
 
   constructor(
     @inject(PLATFORM.Metrics) private readonly metrics: Metrics,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
   ) {}
 
   register(): void {
@@ -21,6 +27,11 @@ export class LiveHoldsGauge {
     this.registered = true;
     this.metrics.gauge('reservations_live_holds', 'Seat holds that are HELD and not yet expired', [], async (g) => {
       g.set(await this.repository.countAllLiveHolds(this.clock.now()));
+    });
+    this.metrics.gauge('confirm_sagas', 'Orchestrated confirm sagas by status (RUNNING, COMPENSATING, COMPLETED, FAILED, COMPENSATED)', ['status'], async (g) => {
+      const rows: Array<{ status: string; n: number }> = await this.db.knex('confirm_sagas').select('status').count({ n: '*' }).groupBy('status');
+      g.reset();
+      for (const status of ['RUNNING', 'COMPENSATING', 'COMPLETED', 'FAILED', 'COMPENSATED']) g.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
     });
   }
 }
