@@ -1,42 +1,20 @@
-import { Writable } from 'node:stream';
-import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { ALL_MODULES } from '../../src/composition-root';
 import type { Clock } from '../../src/platform/clock/clock';
 import { systemClock } from '../../src/platform/clock/clock';
-import { loadConfig, type ModuleName } from '../../src/platform/config/config';
 import type { ModuleDefinition } from '../../src/platform/module/module-definition';
-import { Platform } from '../../src/platform/platform';
-import { TEST_ENV } from '../support/test-app';
+import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
  * The real app with one real module swapped for a test-only probe module of the same name (a
  * module's name must be one the configuration knows). The probe subscribes through the real bus,
  * so its handlers get real deliveries, retries, dead letters and log lines.
  */
-export interface ProbeApp {
-  platform: Platform;
-  http: TestAgent;
-  logs: Array<Record<string, unknown>>;
-  stop(): Promise<void>;
-}
+export type ProbeApp = TestApp;
 
 export async function createAppWithProbe(probe: ModuleDefinition, options: { env?: Record<string, string>; captureLogs?: boolean; clock?: Clock } = {}): Promise<ProbeApp> {
-  const replaced: ModuleName = probe.name;
-  const config = loadConfig({ ...TEST_ENV, ...(options.captureLogs ? { LOG_LEVEL: 'debug' } : {}), ...options.env });
-  const logs: Array<Record<string, unknown>> = [];
-  const logDestination = options.captureLogs
-    ? new Writable({
-        write(chunk, _enc, cb) {
-          for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
-          cb();
-        },
-      })
-    : undefined;
-  const modules = [...ALL_MODULES.filter((m) => m.name !== replaced), probe];
-  const platform = await Platform.create({ config, modules, clock: options.clock ?? systemClock, logDestination });
-  platform.start();
-  return { platform, http: request(platform.app), logs, stop: () => platform.stop() };
+  const modules = [...ALL_MODULES.filter((m) => m.name !== probe.name), probe];
+  return createTestApp({ ...options, clock: options.clock ?? systemClock, modules });
 }
 
 export interface Sample {

@@ -7,6 +7,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { buildPlatform } from '../../src/composition-root';
 import { ManualClock, type Clock } from '../../src/platform/clock/clock';
 import { loadConfig } from '../../src/platform/config/config';
+import type { ModuleDefinition } from '../../src/platform/module/module-definition';
 import type { QueuePasses } from '../../src/platform/auth/queue-pass';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
@@ -42,6 +43,8 @@ export interface TestAppOptions {
   captureLogs?: boolean;
   /** Start the relay and jobs (default true). */
   start?: boolean;
+  /** Replace the module list (e.g. swap a module for a test probe of the same name). */
+  modules?: ModuleDefinition[];
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -56,7 +59,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         },
       })
     : undefined;
-  const platform = await buildPlatform(config, { clock, logDestination });
+  const platform = await buildPlatform(config, { clock, logDestination, ...(options.modules ? { modules: options.modules } : {}) });
   if (options.start !== false) platform.start();
   let stopped = false;
   return {

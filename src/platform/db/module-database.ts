@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import Database from 'better-sqlite3';
 import { CachedStatementsBetterSqlite3 } from './better-sqlite3-client';
+import { SingleConnectionPool } from './single-connection-pool';
 
 export type Transaction = Knex.Transaction;
 export type Db = Knex;
@@ -24,29 +26,24 @@ export class ModuleDatabase {
     const inMemory = dataDir === ':memory:';
     if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
     const filename = inMemory ? ':memory:' : path.join(dataDir, `${moduleName}.db`);
+    const pool = new SingleConnectionPool<Database.Database>(
+      () => {
+        const conn = new Database(filename);
+        if (!inMemory) conn.pragma('journal_mode = WAL');
+        conn.pragma('synchronous = NORMAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        return conn;
+      },
+      (conn) => conn.close(),
+      30_000,
+    );
+    // SQLite has one writer: one connection per database, so transactions queue for it.
     const knex = knexFactory({
       client: CachedStatementsBetterSqlite3 as unknown as typeof knexFactory.Client,
-      connection: { filename },
+      connectionPool: pool,
       useNullAsDefault: true,
-      // SQLite has one writer; one connection per database, so transactions queue on the pool.
-      pool: {
-        min: 1,
-        max: 1,
-        idleTimeoutMillis: Number.MAX_SAFE_INTEGER,
-        afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-          try {
-            if (!inMemory) conn.pragma('journal_mode = WAL');
-            conn.pragma('synchronous = NORMAL');
-            conn.pragma('foreign_keys = ON');
-            conn.pragma('busy_timeout = 5000');
-            done(null, conn);
-          } catch (err) {
-            done(err as Error, conn);
-          }
-        },
-      },
-      acquireConnectionTimeout: 30_000,
-    });
+    } as Knex.Config);
     return new ModuleDatabase(moduleName, knex);
   }
 
