@@ -37,7 +37,7 @@ function parseOptions(argv: string[]): BenchOptions {
     rushUsers: Math.min(users, num('rush-users', 5_000, 2_000)),
     rushSeats: num('seats', 1_000, 500),
     journeyUsers: Math.min(users, num('journey', 2_000, 500)),
-    waitingLarge: num('waiting', 100_000, 100_000),
+    waitingLarge: num('waiting', 100_000, 10_000),
     profile: flags.get('profile') === 'true',
     reportPath: flags.get('report') ?? path.resolve(__dirname, '../../../docs/performance.md'),
   };
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
 
     // Ceiling: the same HTTP stack doing no business work.
     const ceilingToken = tokenFor(USER_ID_BASE);
+    // Warm-up first (JIT, connections): the measured run starts from a steady state.
+    await hammer('warm-up', { url: ceiling.url, connections: options.connections, durationSeconds: 2, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }] });
     ceiling.resetPeak();
     const ceilingResult = await hammer('ceiling: bare endpoint, same middleware', {
       url: ceiling.url,
@@ -113,6 +115,19 @@ async function main(): Promise<void> {
       results.push(result);
       log(`${result.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}`);
     };
+
+    // Login at the production bcrypt cost: the one scenario where password hashing is on the path.
+    const loginUsers = Array.from({ length: options.quick ? 40 : 200 }, (_, i) => ({ email: `login-${i}@bench.local`, password: `password-${i}-bench` }));
+    await drive('sign up login users', loginUsers, 8, async (u) => {
+      await api.ok('POST', '/auth/signup', {}, { ...u, name: 'Login Bench' }, [201]);
+    });
+    server.resetPeak();
+    await scenario(
+      await drive(`auth: login, bcrypt cost 10 (${loginUsers.length} users)`, loginUsers, 8, async (u, record) => {
+        const res = await call(server.url, 'POST', '/auth/login', {}, u);
+        record({ status: res.status, ms: res.ms });
+      }, [200]),
+    );
 
     // The catalogue: one schedule for the rush, one for distinct-seat holds, one for the journey.
     const distinctSeats = Math.min(options.users, 5_000);

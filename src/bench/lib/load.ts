@@ -24,8 +24,7 @@ export async function hammer(
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
-    duration: options.durationSeconds,
-    amount: options.amount,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds }),
     requests: options.requests,
     timeout: 30,
   });
