@@ -56,7 +56,7 @@ export class EventBus {
     const relay = new OutboxRelay(db, this.transport, this.clock, this.logger, this.options.retryBaseMs);
     const inbox = new Inbox(db, this.clock, this.logger, this.notifications, this.options);
     this.transport.register(inbox);
-    db.onCommit(() => relay.kick());
+    db.onPublishedCommit(() => relay.kick());
     this.modules.set(db.moduleName, { db, outbox, relay, inbox });
     return outbox;
   }

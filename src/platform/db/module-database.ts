@@ -15,6 +15,7 @@ export type Db = Knex;
  */
 export class ModuleDatabase {
   private readonly commitListeners: Array<() => void> = [];
+  private readonly publishedCommitListeners: Array<() => void> = [];
   private publishedSinceCommit = false;
 
   private constructor(
@@ -54,9 +55,10 @@ export class ModuleDatabase {
    */
   async transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {
     const result = await this.knex.transaction(work);
+    for (const listener of this.commitListeners) listener();
     if (this.publishedSinceCommit) {
       this.publishedSinceCommit = false;
-      for (const listener of this.commitListeners) listener();
+      for (const listener of this.publishedCommitListeners) listener();
     }
     return result;
   }
@@ -66,9 +68,14 @@ export class ModuleDatabase {
     this.publishedSinceCommit = true;
   }
 
-  /** Listeners run after a commit of a transaction that published events. */
+  /** Runs after every committed transaction. */
   onCommit(listener: () => void): void {
     this.commitListeners.push(listener);
+  }
+
+  /** Runs after a commit of a transaction that published events (the relay's cue). */
+  onPublishedCommit(listener: () => void): void {
+    this.publishedCommitListeners.push(listener);
   }
 
   async migrate(directories: Array<{ directory: string; tableName: string }>): Promise<void> {
