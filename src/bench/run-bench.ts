@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
   const ceiling = new ServerProcess('ceiling', path.join(dist, 'bench', 'ceiling-server.js'), await freePort(), serverEnv(path.join(root, 'ceiling')));
-  const server = new ServerProcess('server', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'data')), options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : []);
+  const server = new ServerProcess('server', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'data')), [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : [])]);
   try {
     log(`starting servers (data in ${root})`);
     await ceiling.start('/nothing-here');
