@@ -83,8 +83,14 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-  const ceiling = new ServerProcess('ceiling', path.join(dist, 'bench', 'ceiling-server.js'), await freePort(), serverEnv(path.join(root, 'ceiling')));
-  const server = new ServerProcess('server', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'data')), [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : [])]);
+  // Both servers run with the Node flags of `npm start`, plus any given in BENCH_NODE_ARGS.
+  const nodeArgs = [...startScriptNodeFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const ceiling = new ServerProcess('ceiling', path.join(dist, 'bench', 'ceiling-server.js'), await freePort(), serverEnv(path.join(root, 'ceiling')), nodeArgs);
+  const server = new ServerProcess('server', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'data')), [
+    ...nodeArgs,
+    ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : []),
+  ]);
+  notes.push(`server and ceiling started with \`node ${nodeArgs.join(' ')}\``);
   try {
     log(`starting servers (data in ${root})`);
     await ceiling.start('/nothing-here');
@@ -336,6 +342,12 @@ async function main(): Promise<void> {
     await ceiling.stop().catch(() => undefined);
     fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The `--flags` that `npm start` gives node, so the bench runs the server exactly as users do. */
+function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((t) => t.startsWith('--'));
 }
 
 /**
