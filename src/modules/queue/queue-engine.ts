@@ -163,10 +163,7 @@ export class QueueEngine {
   async completeActiveOf(userId: number, trx: Transaction): Promise<void> {
     const seqs = await this.repo.completeActiveOfUser(trx, userId, this.clock.now());
     if (seqs.length === 0) return;
-    trx.executionPromise.then(
-      () => this.reconcile(seqs),
-      () => this.reconcile(seqs),
-    );
+    this.db.afterTransaction(() => void this.reconcile(seqs));
   }
 
   // ---- jobs -------------------------------------------------------------------------------

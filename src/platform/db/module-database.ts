@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { CachedStatementsBetterSqlite3 } from './better-sqlite3-client';
 import { SingleConnectionPool } from './single-connection-pool';
 
+/** What a transaction body gets: a knex handle on the connection the transaction holds. */
 export type Transaction = Knex.Transaction;
 export type Db = Knex;
 
@@ -17,10 +18,15 @@ export class ModuleDatabase {
   private readonly commitListeners: Array<() => void> = [];
   private readonly publishedCommitListeners: Array<() => void> = [];
   private publishedSinceCommit = false;
+  /** Callbacks of the transaction in progress, run once it has ended (committed or not). */
+  private endCallbacks: Array<() => void> | null = null;
 
   private constructor(
     readonly moduleName: string,
     readonly knex: Knex,
+    private readonly pool: SingleConnectionPool<Database.Database>,
+    /** A knex handle on the same connection that takes no lock: used only by the transaction holding it. */
+    private readonly inTransaction: Knex,
   ) {}
 
   static open(moduleName: string, dataDir: string): ModuleDatabase {
@@ -45,7 +51,12 @@ export class ModuleDatabase {
       connectionPool: pool,
       useNullAsDefault: true,
     } as Knex.Config);
-    return new ModuleDatabase(moduleName, knex);
+    const inTransaction = knexFactory({
+      client: CachedStatementsBetterSqlite3 as unknown as typeof knexFactory.Client,
+      connectionPool: pool.holderView(),
+      useNullAsDefault: true,
+    } as Knex.Config);
+    return new ModuleDatabase(moduleName, knex, pool, inTransaction);
   }
 
   /**
@@ -54,13 +65,38 @@ export class ModuleDatabase {
    * Listeners (the outbox relay) are told after commit.
    */
   async transaction<T>(work: (trx: Transaction) => Promise<T>): Promise<T> {
-    const result = await this.knex.transaction(work);
+    // BEGIN/COMMIT straight on the one connection: knex.transaction's bookkeeping cost ≈ 110 µs
+    // per transaction, more than most of the statements inside it.
+    const connection = await this.pool.acquire().promise;
+    const callbacks: Array<() => void> = [];
+    let result: T;
+    try {
+      this.endCallbacks = callbacks;
+      connection.prepare('BEGIN').run();
+      try {
+        result = await work(this.inTransaction as unknown as Transaction);
+        connection.prepare('COMMIT').run();
+      } catch (err) {
+        if (connection.inTransaction) connection.prepare('ROLLBACK').run();
+        throw err;
+      }
+    } finally {
+      this.endCallbacks = null;
+      this.pool.release(connection);
+      for (const callback of callbacks) callback();
+    }
     for (const listener of this.commitListeners) listener();
     if (this.publishedSinceCommit) {
       this.publishedSinceCommit = false;
       for (const listener of this.publishedCommitListeners) listener();
     }
     return result;
+  }
+
+  /** Runs `callback` once the transaction in progress has ended, committed or rolled back. */
+  afterTransaction(callback: () => void): void {
+    if (!this.endCallbacks) throw new Error('afterTransaction called outside a transaction');
+    this.endCallbacks.push(callback);
   }
 
   /** Called by the outbox: the transaction in progress wrote events, so the relay has work after commit. */
@@ -91,6 +127,7 @@ export class ModuleDatabase {
   }
 
   async close(): Promise<void> {
+    await this.inTransaction.destroy();
     await this.knex.destroy();
   }
 }

@@ -43,6 +43,24 @@ export class SingleConnectionPool<C> {
     this.connection = null;
   }
 
+  /**
+   * The same connection, handed out without taking the lock: for the knex handle a transaction
+   * uses while it holds the lock (every query inside the transaction goes through it).
+   */
+  holderView(): { acquire(): { promise: Promise<C> }; release(c: C): boolean; destroy(): Promise<void>; numFree(): number; numUsed(): number; numPendingAcquires(): number; numPendingCreates(): number } {
+    return {
+      acquire: () => ({
+        promise: this.connection ? Promise.resolve(this.connection) : Promise.reject(new Error('No transaction holds the connection')),
+      }),
+      release: () => true,
+      destroy: async () => undefined,
+      numFree: () => 1,
+      numUsed: () => 0,
+      numPendingAcquires: () => 0,
+      numPendingCreates: () => 0,
+    };
+  }
+
   numFree(): number {
     return this.connection && !this.busy ? 1 : 0;
   }
