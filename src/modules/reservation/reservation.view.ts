@@ -1,24 +1,9 @@
 import { z } from 'zod';
 import { effectiveStatus, iso, type Reservation } from './domain/reservation.aggregate';
-import type { ReservationStatus } from './domain/reservation.events';
 import type { ReservationRow } from './infrastructure/reservation.repository';
 
-/** What the API shows of a reservation. */
-export interface ReservationView {
-  id: number;
-  status: ReservationStatus;
-  userId: number;
-  concertId: number;
-  scheduleId: number;
-  seatId: number;
-  seatLabel: string;
-  price: number;
-  expiresAt: string;
-  paymentId: number | null;
-  confirmedAt: string | null;
-  createdAt: string;
-}
 
+/** What the API shows of a reservation (the same schema documents it). */
 export const reservationViewSchema = z.object({
   id: z.number().int(),
   status: z.enum(['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED']),
@@ -33,6 +18,8 @@ export const reservationViewSchema = z.object({
   confirmedAt: z.string().nullable(),
   createdAt: z.string(),
 });
+
+export type ReservationView = z.infer<typeof reservationViewSchema>;
 
 export function viewFromRow(row: ReservationRow, nowMs: number): ReservationView {
   return {
