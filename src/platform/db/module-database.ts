@@ -27,6 +27,7 @@ export class ModuleDatabase {
     private readonly pool: SingleConnectionPool<Database.Database>,
     /** A knex handle on the same connection that takes no lock: used only by the transaction holding it. */
     private readonly inTransaction: Knex,
+    private readonly state: { holding: boolean },
   ) {}
 
   static open(moduleName: string, dataDir: string): ModuleDatabase {
@@ -51,12 +52,13 @@ export class ModuleDatabase {
       connectionPool: pool,
       useNullAsDefault: true,
     } as Knex.Config);
+    const state = { holding: false };
     const inTransaction = knexFactory({
       client: CachedStatementsBetterSqlite3 as unknown as typeof knexFactory.Client,
-      connectionPool: pool.holderView(),
+      connectionPool: pool.holderView(() => state.holding),
       useNullAsDefault: true,
     } as Knex.Config);
-    return new ModuleDatabase(moduleName, knex, pool, inTransaction);
+    return new ModuleDatabase(moduleName, knex, pool, inTransaction, state);
   }
 
   /**
@@ -73,6 +75,7 @@ export class ModuleDatabase {
     try {
       this.endCallbacks = callbacks;
       connection.prepare('BEGIN').run();
+      this.state.holding = true;
       try {
         result = await work(this.inTransaction as unknown as Transaction);
         connection.prepare('COMMIT').run();
@@ -81,6 +84,7 @@ export class ModuleDatabase {
         throw err;
       }
     } finally {
+      this.state.holding = false;
       this.endCallbacks = null;
       this.pool.release(connection);
       for (const callback of callbacks) callback();
