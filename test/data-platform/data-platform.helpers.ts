@@ -5,6 +5,7 @@ import type { EventEnvelope, EventPayload } from '../../src/contracts/events';
 import type { Outbox } from '../../src/platform/bus/outbox';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
+import type { ReservationFeedItem } from '../../src/modules/data-platform/queries/list-reservations/list-reservations.query';
 
 /** The modules these tests need: the publishers of the events, auth for the admin, and the data platform. */
 export const DATA_PLATFORM_TEST_MODULES = 'auth,concert,reservation,data-platform';
@@ -74,27 +75,8 @@ export async function publishSchedule(platform: Platform, facts: { concertId: nu
   );
 }
 
-export interface FeedItem {
-  reservationId: number;
-  userId: number;
-  concertId: number;
-  concertTitle: string | null;
-  scheduleId: number;
-  startsAt: string | null;
-  seatId: number;
-  seatLabel: string;
-  amount: number;
-  paymentId: number;
-  confirmedAt: string;
-  receivedAt: string;
-  status: 'CONFIRMED' | 'CANCELLED';
-  cancelledAt: string | null;
-  delivery: 'PENDING' | 'DELIVERED' | 'FAILED' | 'DISABLED';
-  deliveryAttempts: number;
-  deliveredAt: string | null;
-  nextDeliveryAttemptAt: string | null;
-  lastDeliveryError: string | null;
-}
+/** An item of GET /data-platform/reservations, as the module declares it. */
+export type FeedItem = ReservationFeedItem;
 
 export interface FeedPage {
   items: FeedItem[];

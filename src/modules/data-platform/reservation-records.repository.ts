@@ -36,22 +36,11 @@ export interface ReservationRecord {
   startsAt: string | null;
 }
 
-export interface NewRecord {
-  reservationId: number;
-  userId: number;
-  concertId: number;
-  scheduleId: number;
-  seatId: number;
-  seatLabel: string;
-  amount: number;
-  paymentId: number;
-  confirmedAtMs: number;
-  receivedAtMs: number;
-  status: RecordStatus;
-  cancelledAtMs: number | null;
-  sourceEventId: string;
-  delivery: 'PENDING' | 'DISABLED';
-}
+/** What a handler stores: the record's facts, before any delivery happened. */
+export type NewRecord = Pick<
+  ReservationRecord,
+  'reservationId' | 'userId' | 'concertId' | 'scheduleId' | 'seatId' | 'seatLabel' | 'amount' | 'paymentId' | 'confirmedAtMs' | 'receivedAtMs' | 'status' | 'cancelledAtMs'
+> & { sourceEventId: string; delivery: 'PENDING' | 'DISABLED' };
 
 export interface RecordFilter {
   concertId?: number;
