@@ -88,7 +88,7 @@ export class Platform {
         ...(definition.jobs?.(container) ?? []),
       ];
       this.loaded.set(definition.name, { definition, container, db, jobs });
-      groups.push({ moduleName: definition.name, db, routes: definition.routes?.(container) ?? [] });
+      groups.push({ moduleName: definition.name, idempotency, routes: definition.routes?.(container) ?? [] });
     }
     this.registerBusMetrics();
     groups.unshift({ moduleName: 'platform', routes: operationsRoutes(this) });
@@ -217,7 +217,12 @@ export class Platform {
   }
 
   private registerBusMetrics(): void {
-    const stats = () => this.bus.stats();
+    // A scrape collects the four series at once: they share the one read in flight, not one each.
+    let inFlight: ReturnType<EventBus['stats']> | null = null;
+    const stats = () =>
+      (inFlight ??= this.bus.stats().finally(() => {
+        inFlight = null;
+      }));
     this.metrics.gauge('outbox_backlog_events', 'Committed events not yet handed to the transport', ['module'], async (g) => {
       for (const s of await stats()) g.set({ module: s.module }, s.outboxBacklog);
     });

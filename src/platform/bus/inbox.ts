@@ -182,7 +182,7 @@ export class Inbox implements EventConsumer {
       return 'queued';
     }
     const inserted = await trx('inbox')
-      .insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), envelope: null, handled_at_ms: now })
+      .insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), handled_at_ms: now })
       .onConflict(['subscriber', 'event_id'])
       .ignore()
       .returning('id');
@@ -308,7 +308,8 @@ export class Inbox implements EventConsumer {
       attempts,
       next_attempt_at_ms: nextAttemptAt,
       last_error: error,
-      envelope: JSON.stringify(event),
+      // Kept only while the event still has to be handled.
+      envelope: status === 'DONE' ? null : JSON.stringify(event),
       received_at_ms: this.clock.now(),
     };
   }

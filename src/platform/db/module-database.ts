@@ -74,13 +74,13 @@ export class ModuleDatabase {
     let result: T;
     try {
       this.endCallbacks = callbacks;
-      connection.prepare('BEGIN').run();
+      control(connection).begin.run();
       this.state.holding = true;
       try {
         result = await work(this.inTransaction as unknown as Transaction);
-        connection.prepare('COMMIT').run();
+        control(connection).commit.run();
       } catch (err) {
-        if (connection.inTransaction) connection.prepare('ROLLBACK').run();
+        if (connection.inTransaction) control(connection).rollback.run();
         throw err;
       }
     } finally {
@@ -134,6 +134,18 @@ export class ModuleDatabase {
     await this.inTransaction.destroy();
     await this.knex.destroy();
   }
+}
+
+const controlStatements = new WeakMap<Database.Database, { begin: Database.Statement; commit: Database.Statement; rollback: Database.Statement }>();
+
+/** BEGIN, COMMIT and ROLLBACK, prepared once per connection. */
+function control(connection: Database.Database) {
+  let statements = controlStatements.get(connection);
+  if (!statements) {
+    statements = { begin: connection.prepare('BEGIN'), commit: connection.prepare('COMMIT'), rollback: connection.prepare('ROLLBACK') };
+    controlStatements.set(connection, statements);
+  }
+  return statements;
 }
 
 /** `migrations/` at the repository top, from the source tree (tsx) or from `dist/`. */

@@ -6,7 +6,6 @@ import type { AccessTokens, AuthUser } from '../auth/access-token';
 import type { QueuePasses } from '../auth/queue-pass';
 import type { Clock } from '../clock/clock';
 import { newCorrelationId, runInContext, type ExecutionContext } from '../context/request-context';
-import type { ModuleDatabase } from '../db/module-database';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { AppError, errors } from './app-error';
@@ -17,8 +16,8 @@ import { parseInput } from './validation';
 
 export interface MountedRoutes {
   moduleName: string;
-  /** Where the group's idempotency keys live; groups without a database cannot be idempotent. */
-  db?: ModuleDatabase;
+  /** Where the group's idempotency keys live; groups without one cannot have idempotent routes. */
+  idempotency?: IdempotencyStore;
   routes: RouteDefinition[];
 }
 
@@ -61,9 +60,9 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
     handler: (req, res, _next, options) => sendProblem(res, errors.tooManyRequests(options.windowMs / 1000, 'Too many attempts from this address; wait and retry.')),
   });
   for (const group of groups) {
-    const idempotency = group.db ? new IdempotencyStore(group.db, deps.clock) : null;
+    const idempotency = group.idempotency ?? null;
     for (const route of group.routes) {
-      if (route.idempotent && !idempotency) throw new Error(`Route ${route.path} is idempotent but its group has no database`);
+      if (route.idempotent && !idempotency) throw new Error(`Route ${route.path} is idempotent but its group has no idempotency store`);
       mountRoute(app, route, deps, idempotency, authLimiter);
     }
   }
