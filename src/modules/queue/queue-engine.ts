@@ -9,7 +9,7 @@ import type { Logger } from '../../platform/logging/logger';
 import type { Metrics } from '../../platform/metrics/metrics';
 import { PLATFORM } from '../../platform/platform.di-tokens';
 import { AdmissionMeter } from './domain/admission-meter';
-import { QueueState, type Ticket } from './domain/queue-state';
+import { QueueState, type LiveTicket, type NewLiveTicket } from './domain/queue-state';
 import { QUEUE } from './queue.di-tokens';
 import type { QueueRepository, StoredSettings, TokenRow } from './queue.repository';
 import type { QueueOverview, TicketView, UpdateQueueSettingsRequest } from './queue.schemas';
@@ -87,7 +87,7 @@ export class QueueEngine {
         const seq = await this.repo.insertLive(trx, { token, userId, status: admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, expiresAtMs });
         return { seq };
       });
-      if (current) this.state.end(current);
+      if (current) this.state.end(current.seq);
       if (outcome.seq === null) {
         // The database holds a live token the index does not know: trust the database.
         this.logger.warn({ userId }, 'queue index out of step with the database; reloading');
@@ -96,8 +96,7 @@ export class QueueEngine {
         if (!found) throw new Error(`Live queue token of user ${userId} not found after reload`);
         return { view: this.answer(found, now), created: false };
       }
-      const ticket = newTicket({ seq: outcome.seq, token, userId, status: admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, activatedAtMs: admitNow ? now : null, expiresAtMs, seenAtMs: now });
-      this.state.add(ticket);
+      const ticket = this.state.add({ seq: outcome.seq, token, userId, status: admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, seenAtMs: now, expiresAtMs });
       if (admitNow) this.meter.record(now, 1, this.admitPerSecond);
       return { view: this.answer(ticket, now), created: true };
     });
@@ -124,7 +123,7 @@ export class QueueEngine {
       return endedView(token, 'EXPIRED');
     }
     if (this.config.queue.pollThrottle && ticket.lastPollMs !== null && now - ticket.lastPollMs < ticket.advisedPollMs * POLL_TOLERANCE) {
-      this.state.touch(ticket, now);
+      this.state.touch(ticket.seq, now);
       throw errors.tooManyRequests(
         Math.max(1, Math.ceil((ticket.lastPollMs + ticket.advisedPollMs - now) / 1000)),
         `Polling faster than advised: poll every ${ticket.advisedPollMs / 1000} s (pollAfterSeconds).`,
@@ -148,7 +147,7 @@ export class QueueEngine {
       if (!row) return;
       await this.db.transaction((trx) => this.repo.end(trx, [row.seq], 'LIVE', 'EXPIRED', 'LEFT', now));
       const ticket = this.state.byTokenValue(token);
-      if (ticket) this.state.end(ticket);
+      if (ticket) this.state.end(ticket.seq);
     });
     this.kick();
   }
@@ -221,12 +220,12 @@ export class QueueEngine {
     const idle = this.state.idleWaiting(now - this.config.queue.waitingIdleSeconds * 1000);
     if (expired.length === 0 && idle.length === 0) return;
     await this.db.transaction(async (trx) => {
-      await this.repo.end(trx, expired.map((t) => t.seq), 'ACTIVE', 'EXPIRED', 'PASS_EXPIRED', now);
-      await this.repo.end(trx, idle.map((t) => t.seq), 'WAITING', 'EXPIRED', 'IDLE', now);
+      await this.repo.end(trx, expired, 'ACTIVE', 'EXPIRED', 'PASS_EXPIRED', now);
+      await this.repo.end(trx, idle, 'WAITING', 'EXPIRED', 'IDLE', now);
     });
     // Either ended now or already ended by a confirmed reservation: gone from the live set.
-    for (const t of expired) this.state.end(t);
-    for (const t of idle) this.state.end(t);
+    for (const seq of expired) this.state.end(seq);
+    for (const seq of idle) this.state.end(seq);
   }
 
   private async admit(): Promise<void> {
@@ -239,14 +238,14 @@ export class QueueEngine {
     }
     const batch = this.state.headWaiting(n);
     const expiresAtMs = this.passExpiry(now);
-    const admitted = await this.db.transaction((trx) => this.repo.activateThrough(trx, batch[batch.length - 1].seq, now, expiresAtMs));
+    const admitted = await this.db.transaction((trx) => this.repo.activateThrough(trx, batch[batch.length - 1], now, expiresAtMs));
     if (admitted.length !== batch.length) {
       this.logger.warn({ expected: batch.length, admitted: admitted.length }, 'queue index out of step with the database; reloading');
       this.meter.record(now, admitted.length, perSecond);
       await this.reload();
       return;
     }
-    for (const t of batch) this.state.activate(t, now, expiresAtMs);
+    for (const seq of batch) this.state.activate(seq, expiresAtMs);
     this.meter.record(now, batch.length, perSecond);
     this.meter.observe(now, batch.length, this.state.waitingCount > 0, perSecond);
   }
@@ -258,10 +257,10 @@ export class QueueEngine {
       let freed = false;
       for (const row of rows) {
         if (row.status === 'WAITING' || row.status === 'ACTIVE') continue;
-        const ticket = this.state.byTokenValue(row.token);
-        if (ticket && ticket.seq === row.seq) {
-          freed ||= ticket.status === 'ACTIVE';
-          this.state.end(ticket);
+        const status = this.state.statusOf(row.seq);
+        if (status) {
+          freed ||= status === 'ACTIVE';
+          this.state.end(row.seq);
         }
       }
       if (freed) this.kick();
@@ -277,9 +276,10 @@ export class QueueEngine {
     this.overrides = await this.repo.loadSettings();
     const { waiting, active } = await this.repo.loadLive();
     const state = new QueueState();
-    // Nobody could poll while the process was down: idle time counts from now.
-    for (const row of waiting) state.add(ticketFromRow(row, now));
-    for (const row of active) state.add(ticketFromRow(row, now));
+    // Nobody could poll while the process was down: idle time counts from now. Active tokens
+    // arrived before the waiting ones, so adding them first lets the index's window grow forwards only.
+    for (const row of active) state.add(liveTicketFromRow(row, now));
+    for (const row of waiting) state.add(liveTicketFromRow(row, now));
     this.state = state;
     this.meter.restore(await this.repo.activationsSince(now - 60_000), now, this.admitPerSecond);
   }
@@ -302,10 +302,9 @@ export class QueueEngine {
   }
 
   /** Past its idle limit (waiting) or its pass expiry (active): as good as ended. */
-  private isOver(t: Ticket, now: number): boolean {
+  private isOver(t: LiveTicket, now: number): boolean {
     if (t.status === 'WAITING') return now - t.lastSeenMs >= this.config.queue.waitingIdleSeconds * 1000;
-    if (t.status === 'ACTIVE') return now >= (t.expiresAtMs ?? 0);
-    return true;
+    return now >= (t.expiresAtMs ?? 0);
   }
 
   /** Pass expiry on a whole second, so the pass (JWT `exp` has second precision) and the slot end together. */
@@ -320,18 +319,17 @@ export class QueueEngine {
   }
 
   /** The response for a live ticket; it also starts the interval the next poll is held to. */
-  private answer(t: Ticket, now: number): TicketView {
-    this.state.touch(t, now);
+  private answer(t: LiveTicket, now: number): TicketView {
+    this.state.touch(t.seq, now);
     const view = this.view(t, now);
-    t.lastPollMs = now;
-    t.advisedPollMs = view.pollAfterSeconds * 1000;
+    this.state.recordPoll(t.seq, now, view.pollAfterSeconds * 1000);
     return view;
   }
 
-  private view(t: Ticket, now: number): TicketView {
+  private view(t: LiveTicket, now: number): TicketView {
     if (t.status === 'ACTIVE') {
       const expiresAtMs = t.expiresAtMs ?? now;
-      t.pass ??= this.passes.issue(t.userId, t.token, expiresAtMs);
+      const pass = this.state.passOf(t.seq, () => this.passes.issue(t.userId, t.token, expiresAtMs));
       const remaining = Math.ceil((expiresAtMs - now) / 1000);
       return {
         token: t.token,
@@ -339,10 +337,10 @@ export class QueueEngine {
         position: 0,
         estimatedWaitSeconds: 0,
         pollAfterSeconds: clamp(remaining, 1, MAX_POLL_SECONDS),
-        pass: { token: t.pass, expiresAt: new Date(expiresAtMs).toISOString() },
+        pass: { token: pass, expiresAt: new Date(expiresAtMs).toISOString() },
       };
     }
-    const position = this.state.positionOf(t);
+    const position = this.state.positionOf(t.seq);
     const estimatedWaitSeconds = Math.ceil(position / this.expectedRate());
     // Grows with the wait, and stays well inside the idle limit so a well-behaved client is never dropped.
     const maxPoll = clamp(Math.floor(this.config.queue.waitingIdleSeconds / 3), 1, MAX_POLL_SECONDS);
@@ -358,43 +356,14 @@ function endedView(token: string, status: 'EXPIRED' | 'COMPLETED'): TicketView {
   return { token, status, position: 0, estimatedWaitSeconds: 0, pollAfterSeconds: 0 };
 }
 
-function newTicket(t: {
-  seq: number;
-  token: string;
-  userId: number;
-  status: 'WAITING' | 'ACTIVE';
-  createdAtMs: number;
-  activatedAtMs: number | null;
-  expiresAtMs: number | null;
-  seenAtMs: number;
-}): Ticket {
+function liveTicketFromRow(row: TokenRow, seenAtMs: number): NewLiveTicket {
   return {
-    seq: t.seq,
-    token: t.token,
-    userId: t.userId,
-    status: t.status,
-    createdAtMs: t.createdAtMs,
-    lastSeenMs: t.seenAtMs,
-    lastPollMs: null,
-    advisedPollMs: 0,
-    activatedAtMs: t.activatedAtMs,
-    expiresAtMs: t.expiresAtMs,
-    pass: null,
-    prevSeen: null,
-    nextSeen: null,
-  };
-}
-
-function ticketFromRow(row: TokenRow, seenAtMs: number): Ticket {
-  return newTicket({
     seq: row.seq,
     token: row.token,
     userId: row.user_id,
     status: row.status === 'ACTIVE' ? 'ACTIVE' : 'WAITING',
     createdAtMs: row.created_at_ms,
-    activatedAtMs: row.activated_at_ms,
-    expiresAtMs: row.expires_at_ms,
     seenAtMs,
-  });
+    expiresAtMs: row.expires_at_ms,
+  };
 }
-

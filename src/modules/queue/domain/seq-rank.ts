@@ -1,3 +1,6 @@
+/** A window this small is kept even when the queue is (nearly) empty. */
+const SMALL_CAPACITY = 1024;
+
 /**
  * Counts how many members of a set of arrival sequence numbers are smaller than a given one, in
  * O(log n): a Fenwick (binary indexed) tree over `seq - base`. This is what makes a waiting
@@ -60,8 +63,13 @@ export class SeqRank {
    */
   compact(lowestMember: number): void {
     const shift = lowestMember - this.base;
-    if (shift < 4096 || shift < this.present.length / 2) return;
-    const next = new Uint8Array(this.present.length);
+    if (shift < this.present.length / 2) return;
+    // Give space back as well once what is left fits in a quarter, so a drained rush keeps no large window.
+    const remaining = this.present.length - shift;
+    let capacity = this.present.length;
+    while (capacity / 2 >= SMALL_CAPACITY && remaining * 4 <= capacity) capacity /= 2;
+    if (shift < 4096 && capacity === this.present.length) return;
+    const next = new Uint8Array(capacity);
     next.set(this.present.subarray(shift));
     this.base = lowestMember;
     this.present = next;
@@ -70,10 +78,10 @@ export class SeqRank {
 
   private reset(seq: number): void {
     this.base = seq;
-    if (this.present.length > 1024) {
+    if (this.present.length > SMALL_CAPACITY) {
       // The queue emptied: start small again instead of clearing a large window.
-      this.present = new Uint8Array(1024);
-      this.tree = new Int32Array(1025);
+      this.present = new Uint8Array(SMALL_CAPACITY);
+      this.tree = new Int32Array(SMALL_CAPACITY + 1);
     } else {
       this.present.fill(0);
       this.tree.fill(0);
