@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Api, BENCH_JWT_SECRET, bearer, tokenFor } from './lib/api';
-import { topCosts } from './lib/cpu-profile';
+import { monotonicMicros, topCosts, type TimeWindow } from './lib/cpu-profile';
 import { checkInvariants, type InvariantReport } from './lib/invariants';
-import { call, drive, hammer, percentile, type LoadResult } from './lib/load';
-import type { BenchOptions } from './lib/options';
+import { call, closeConnections, drive, hammer, percentile, type LoadResult } from './lib/load';
+import { SCENARIOS, type BenchOptions, type Scenario } from './lib/options';
 import { writeReport } from './lib/report';
 import { freePort, ServerProcess } from './lib/server-process';
 
@@ -19,7 +19,7 @@ function parseOptions(argv: string[]): BenchOptions {
   const flags = new Map<string, string>();
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg} (try --quick, --duration=10, --users=10000, --seats=1000, --journey=2000, --waiting=100000, --connections=50, --profile)`);
+    if (!m) throw new Error(`unknown argument ${arg} (try --quick, --duration=10, --users=10000, --seats=1000, --journey=2000, --waiting=100000, --connections=50, --only=${SCENARIOS.join(',')}, --profile, --keep)`);
     flags.set(m[1], m[2] ?? 'true');
   }
   const quick = flags.get('quick') === 'true';
@@ -29,6 +29,9 @@ function parseOptions(argv: string[]): BenchOptions {
     return v;
   };
   const users = num('users', 10_000, 2_000);
+  const only = (flags.get('only') ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
+  const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
   return {
     quick,
     durationSeconds: num('duration', 10, 4),
@@ -39,7 +42,10 @@ function parseOptions(argv: string[]): BenchOptions {
     journeyUsers: Math.min(users, num('journey', 2_000, 500)),
     waitingLarge: num('waiting', 100_000, 10_000),
     profile: flags.get('profile') === 'true',
-    reportPath: flags.get('report') ?? path.resolve(__dirname, '../../../docs/performance.md'),
+    only: new Set(only as Scenario[]),
+    keep: flags.get('keep') === 'true',
+    // A partial run (--only) must not replace the published full report unless asked to.
+    reportPath: flags.get('report') ?? (flags.has('only') ? path.join(os.tmpdir(), 'ticketing-bench-report.md') : path.resolve(__dirname, '../../../docs/performance.md')),
   };
 }
 
@@ -81,6 +87,7 @@ async function main(): Promise<void> {
   const results: LoadResult[] = [];
   const invariants: InvariantReport[] = [];
   const notes: string[] = [];
+  const windows: Array<TimeWindow & { name: string }> = [];
   const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
   // Both servers run with the Node flags of `npm start`, plus any given in BENCH_NODE_ARGS.
@@ -104,6 +111,7 @@ async function main(): Promise<void> {
     // Warm-up first (JIT, connections): the measured run starts from a steady state.
     await hammer('warm-up', { url: ceiling.url, connections: options.connections, durationSeconds: 2, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }] });
     ceiling.resetPeak();
+    markClientCpu();
     const ceilingResult = await medianOf3(() =>
       hammer('ceiling: bare endpoint, same middleware (median of 3)', {
         url: ceiling.url,
@@ -114,28 +122,36 @@ async function main(): Promise<void> {
     );
     ceilingResult.peakRssMb = mb(ceiling.peakRssBytes);
     results.push(ceilingResult);
+    ceilingResult.serverCores = ceiling.coresUsed();
+    ceilingResult.clientCores = clientCores();
     log(`ceiling ${Math.round(ceilingResult.rps)} req/s`);
     await ceiling.stop();
 
     const scenario = async (result: LoadResult) => {
+      windows.push({ name: result.name, fromUs: clientMark.monotonicUs, toUs: monotonicMicros() });
       result.peakRssMb = mb(server.peakRssBytes);
+      result.serverCores = server.coresUsed();
+      result.clientCores = clientCores();
       result.ratioToCeiling = Math.round((100 * result.rps) / ceilingResult.rps) / 100;
       results.push(result);
-      log(`${result.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}`);
+      log(`${result.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}, CPU server ${result.serverCores?.toFixed(2)} / bench ${result.clientCores?.toFixed(2)} cores`);
     };
 
-    // Login at the production bcrypt cost: the one scenario where password hashing is on the path.
-    const loginUsers = Array.from({ length: options.quick ? 40 : 200 }, (_, i) => ({ email: `login-${i}@bench.local`, password: `password-${i}-bench` }));
-    await drive('sign up login users', loginUsers, 8, async (u) => {
-      await api.ok('POST', '/auth/signup', {}, { ...u, name: 'Login Bench' }, [201]);
-    });
-    server.resetPeak();
-    await scenario(
-      await drive(`auth: login, bcrypt cost 10 (${loginUsers.length} users)`, loginUsers, 8, async (u, record) => {
-        const res = await call(server.url, 'POST', '/auth/login', {}, u);
-        record({ status: res.status, ms: res.ms });
-      }, [200]),
-    );
+    if (options.only.has('login')) {
+      // Login at the production bcrypt cost: the one scenario where password hashing is on the path.
+      const loginUsers = Array.from({ length: options.quick ? 40 : 200 }, (_, i) => ({ email: `login-${i}@bench.local`, password: `password-${i}-bench` }));
+      await drive('sign up login users', loginUsers, 8, async (u) => {
+        await api.ok('POST', '/auth/signup', {}, { ...u, name: 'Login Bench' }, [201]);
+      });
+      server.resetPeak();
+    markClientCpu();
+      await scenario(
+        await drive(`auth: login, bcrypt cost 10 (${loginUsers.length} users)`, loginUsers, 8, async (u, record) => {
+          const res = await call(server.url, 'POST', '/auth/login', {}, u);
+          record({ status: res.status, ms: res.ms });
+        }, [200]),
+      );
+    }
 
     // The catalogue: one schedule for the rush, one for distinct-seat holds, one for the journey.
     const distinctSeats = Math.min(options.users, 5_000);
@@ -155,6 +171,7 @@ async function main(): Promise<void> {
     // (b) Token issue burst: every user joins the queue at once.
     const users = Array.from({ length: options.users }, (_, i) => ({ id: USER_ID_BASE + 1 + i, token: tokenFor(USER_ID_BASE + 1 + i) }));
     server.resetPeak();
+    markClientCpu();
     const queueTokens = new Map<number, string>();
     const burst = await drive(`queue: token burst (${options.users} users join at once)`, users, 200, async (u, record) => {
       const res = await call(server.url, 'POST', '/queue/token', bearer(u.token));
@@ -179,168 +196,186 @@ async function main(): Promise<void> {
     if (shoppers.length < users.length) throw new Error(`only ${shoppers.length}/${users.length} users were admitted`);
     shoppers.sort((a, b) => a.id - b.id);
 
-    // (a) Queue status polling with 100 and with a large number waiting.
-    const active = await api.ok('GET', '/admin/queue', admin);
-    await api.ok('PATCH', '/admin/queue', admin, { maxActive: Math.max(1, Number(active.active ?? shoppers.length)) });
-    const waiting: Array<{ token: string; queueToken: string }> = [];
-    const joinWaiting = async (count: number) => {
-      const start = USER_ID_BASE + 10_000_000 + waiting.length;
-      const joiners = Array.from({ length: count }, (_, i) => start + i);
-      await drive('join waiting', joiners, 200, async (id) => {
-        const token = tokenFor(id);
-        const res = await call(server.url, 'POST', '/queue/token', bearer(token));
-        if (res.status !== 201 || res.body.status !== 'WAITING') throw new Error(`expected WAITING, got ${res.status} ${JSON.stringify(res.body)}`);
-        waiting.push({ token, queueToken: res.body.token });
-      });
-    };
-    await joinWaiting(100);
-    for (const size of [100, options.waitingLarge]) {
-      if (waiting.length < size) {
-        log(`queueing ${size - waiting.length} more waiting users`);
-        await joinWaiting(size - waiting.length);
-      }
-      server.resetPeak();
-      // Each poll uses a different waiting user in turn, as a crowd of clients would.
-      const pollers = waiting.slice(0, Math.max(size, 1));
-      let turn = 0;
-      const result = await medianOf3(() =>
-          hammer(`queue: status polling, ${size.toLocaleString('en')} waiting (median of 3)`, {
-            url: server.url,
-            connections: options.connections,
-            durationSeconds: options.durationSeconds,
-            requests: [
-              {
-                method: 'GET',
-                path: '/queue/status',
-                setupRequest: (req) => {
-                  const w = pollers[turn++ % pollers.length];
-                  return { ...req, headers: bearer(w.token, { 'x-queue-token': w.queueToken }) };
+    if (options.only.has('status')) {
+      // (a) Queue status polling with 100 and with a large number waiting.
+      const active = await api.ok('GET', '/admin/queue', admin);
+      await api.ok('PATCH', '/admin/queue', admin, { maxActive: Math.max(1, Number(active.active ?? shoppers.length)) });
+      const waiting: Array<{ token: string; queueToken: string }> = [];
+      const joinWaiting = async (count: number) => {
+        const start = USER_ID_BASE + 10_000_000 + waiting.length;
+        const joiners = Array.from({ length: count }, (_, i) => start + i);
+        await drive('join waiting', joiners, 200, async (id) => {
+          const token = tokenFor(id);
+          const res = await call(server.url, 'POST', '/queue/token', bearer(token));
+          if (res.status !== 201 || res.body.status !== 'WAITING') throw new Error(`expected WAITING, got ${res.status} ${JSON.stringify(res.body)}`);
+          waiting.push({ token, queueToken: res.body.token });
+        });
+      };
+      await joinWaiting(100);
+      for (const size of [100, options.waitingLarge]) {
+        if (waiting.length < size) {
+          log(`queueing ${size - waiting.length} more waiting users`);
+          await joinWaiting(size - waiting.length);
+        }
+        server.resetPeak();
+    markClientCpu();
+        // Each poll uses a different waiting user in turn, as a crowd of clients would.
+        const pollers = waiting.slice(0, Math.max(size, 1));
+        let turn = 0;
+        const result = await medianOf3(() =>
+            hammer(`queue: status polling, ${size.toLocaleString('en')} waiting (median of 3)`, {
+              url: server.url,
+              connections: options.connections,
+              durationSeconds: options.durationSeconds,
+              requests: [
+                {
+                  method: 'GET',
+                  path: '/queue/status',
+                  setupRequest: (req) => {
+                    const w = pollers[turn++ % pollers.length];
+                    return { ...req, headers: bearer(w.token, { 'x-queue-token': w.queueToken }) };
+                  },
                 },
-              },
-            ],
-          }, [200, 429]),
-      );
-      const throttled = result.statuses['429'] ?? 0;
-      if (throttled) result.note += `; ${throttled} polls answered 429 (polled faster than advised)`;
-      await scenario(result);
+              ],
+            }, [200, 429]),
+        );
+        const throttled = result.statuses['429'] ?? 0;
+        if (throttled) result.note += `; ${throttled} polls answered 429 (polled faster than advised)`;
+        await scenario(result);
+      }
+      await api.ok('PATCH', '/admin/queue', admin, { maxActive: 1_000_000 });
     }
-    await api.ok('PATCH', '/admin/queue', admin, { maxActive: 1_000_000 });
 
     // (c) Hold rush: many users racing for the seats of one schedule.
-    const rushSeatIds = rushSchedule.seats.map((s) => s.id);
-    const rushers = shoppers.slice(0, options.rushUsers);
-    server.resetPeak();
-    const rush = await drive(`holds: rush, ${rushers.length} users racing for ${rushSeatIds.length} seats`, rushers, options.connections, async (u, record) => {
-      const seatId = rushSeatIds[Math.floor(Math.random() * rushSeatIds.length)];
-      const res = await call(server.url, 'POST', '/ticketing/reservations/new', bearer(u.token, { 'x-queue-pass': u.pass }), { scheduleId: rushSchedule.id, seatId });
-      record({ status: res.status, ms: res.ms });
-    }, [201, 409]);
-    rush.note = `${rush.statuses['201'] ?? 0} holds won, ${rush.statuses['409'] ?? 0} × 409 SEAT_UNAVAILABLE`;
-    await scenario(rush);
-    invariants.push(await checkInvariants('after hold rush', api, admin, root));
+    if (options.only.has('rush')) {
+      const rushSeatIds = rushSchedule.seats.map((s) => s.id);
+      const rushers = shoppers.slice(0, options.rushUsers);
+      server.resetPeak();
+    markClientCpu();
+      const rush = await drive(`holds: rush, ${rushers.length} users racing for ${rushSeatIds.length} seats`, rushers, options.connections, async (u, record) => {
+        const seatId = rushSeatIds[Math.floor(Math.random() * rushSeatIds.length)];
+        const res = await call(server.url, 'POST', '/ticketing/reservations/new', bearer(u.token, { 'x-queue-pass': u.pass }), { scheduleId: rushSchedule.id, seatId });
+        record({ status: res.status, ms: res.ms });
+      }, [201, 409]);
+      rush.note = `${rush.statuses['201'] ?? 0} holds won, ${rush.statuses['409'] ?? 0} × 409 SEAT_UNAVAILABLE`;
+      await scenario(rush);
+      invariants.push(await checkInvariants('after hold rush', api, admin, root));
+    }
 
     // Holds on distinct seats, at full speed with autocannon (one user per seat).
-    const distinctSeatIds = distinctSchedule.seats.map((s) => s.id);
-    let nextSeat = 0;
-    server.resetPeak();
-    const distinct = await hammer(`holds: distinct seats (${distinctSeatIds.length})`, {
-      url: server.url,
-      connections: options.connections,
-      amount: distinctSeatIds.length,
-      requests: [
-        {
-          method: 'POST',
-          path: '/ticketing/reservations/new',
-          setupRequest: (req) => {
-            const i = nextSeat++;
-            const u = shoppers[(options.rushUsers + i) % shoppers.length];
-            return { ...req, headers: bearer(u.token, { 'x-queue-pass': u.pass, 'content-type': 'application/json' }), body: JSON.stringify({ scheduleId: distinctSchedule.id, seatId: distinctSeatIds[i % distinctSeatIds.length] }) };
+    if (options.only.has('distinct')) {
+      const distinctSeatIds = distinctSchedule.seats.map((s) => s.id);
+      let nextSeat = 0;
+      server.resetPeak();
+    markClientCpu();
+      const distinct = await hammer(`holds: distinct seats (${distinctSeatIds.length})`, {
+        url: server.url,
+        connections: options.connections,
+        amount: distinctSeatIds.length,
+        requests: [
+          {
+            method: 'POST',
+            path: '/ticketing/reservations/new',
+            setupRequest: (req) => {
+              const i = nextSeat++;
+              const u = shoppers[(options.rushUsers + i) % shoppers.length];
+              return { ...req, headers: bearer(u.token, { 'x-queue-pass': u.pass, 'content-type': 'application/json' }), body: JSON.stringify({ scheduleId: distinctSchedule.id, seatId: distinctSeatIds[i % distinctSeatIds.length] }) };
+            },
           },
-        },
-      ],
-    }, [201]);
-    await scenario(distinct);
-    invariants.push(await checkInvariants('after distinct holds', api, admin, root));
+        ],
+      }, [201]);
+      await scenario(distinct);
+      invariants.push(await checkInvariants('after distinct holds', api, admin, root));
+    }
 
     // (d) Full purchase journey: hold → pay → CONFIRMED, many users at once. Points are charged first.
-    const buyers = shoppers.slice(shoppers.length - options.journeyUsers);
-    const journeySeatIds = journeySchedule.seats.map((s) => s.id);
-    await drive('charge points', buyers, 50, async (u) => {
-      const res = await call(server.url, 'POST', '/payments/charge', bearer(u.token), { amount: 1_000_000 });
-      if (res.status !== 200) throw new Error(`charge failed ${res.status}`);
-    });
-    await waitForBusIdle(api, admin);
-    const busBefore = await api.ok('GET', '/admin/events', admin);
-    const lagSamples: number[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const stats = await api.ok('GET', '/admin/events', admin).catch(() => null);
-        if (stats) lagSamples.push(Math.max(0, ...stats.items.map((s: { oldestUndeliveredAgeMs: number | null }) => s.oldestUndeliveredAgeMs ?? 0)));
-        await sleep(250);
-      }
-    })();
-    const payToConfirmed: number[] = [];
-    let seatCursor = 0;
-    server.resetPeak();
-    const journeyStarted = performance.now();
-    const journey = await drive(`journey: hold → pay → CONFIRMED (${buyers.length} users)`, buyers, options.connections, async (u, record) => {
-      const headers = bearer(u.token, { 'x-queue-pass': u.pass });
-      const hold = await call(server.url, 'POST', '/ticketing/reservations/new', headers, { scheduleId: journeySchedule.id, seatId: journeySeatIds[seatCursor++] });
-      record({ status: hold.status, ms: hold.ms });
-      if (hold.status !== 201) return;
-      const pay = await call(server.url, 'POST', '/payments/process', headers, { reservationId: hold.body.id });
-      record({ status: pay.status, ms: pay.ms });
-      if (pay.status !== 200) return;
-      const paidAt = performance.now();
-      for (let i = 0; i < 500; i += 1) {
-        const r = await call(server.url, 'GET', `/ticketing/reservations/${hold.body.id}`, bearer(u.token));
-        if (r.body?.status === 'CONFIRMED') {
-          payToConfirmed.push(performance.now() - paidAt);
-          return;
+    if (options.only.has('journey')) {
+      const buyers = shoppers.slice(shoppers.length - options.journeyUsers);
+      const journeySeatIds = journeySchedule.seats.map((s) => s.id);
+      await drive('charge points', buyers, 50, async (u) => {
+        const res = await call(server.url, 'POST', '/payments/charge', bearer(u.token), { amount: 1_000_000 });
+        if (res.status !== 200) throw new Error(`charge failed ${res.status}`);
+      });
+      await waitForBusIdle(api, admin);
+      const busBefore = await api.ok('GET', '/admin/events', admin);
+      const lagSamples: number[] = [];
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const stats = await api.ok('GET', '/admin/events', admin).catch(() => null);
+          if (stats) lagSamples.push(Math.max(0, ...stats.items.map((s: { oldestUndeliveredAgeMs: number | null }) => s.oldestUndeliveredAgeMs ?? 0)));
+          await sleep(250);
         }
-        await sleep(5);
-      }
-      record({ status: 599, ms: 0 });
-    });
-    const journeySeconds = (performance.now() - journeyStarted) / 1000;
-    sampling = false;
-    await sampler;
-    await waitForBusIdle(api, admin);
-    const busAfter = await api.ok('GET', '/admin/events', admin);
-    payToConfirmed.sort((a, b) => a - b);
-    const delivered = sumDelivered(busAfter) - sumDelivered(busBefore);
-    journey.note = `${payToConfirmed.length} confirmed, ${(payToConfirmed.length / journeySeconds).toFixed(0)} purchases/s; pay→CONFIRMED (client-observed, 5 ms polling) p50 ${percentile(payToConfirmed, 0.5).toFixed(1)} ms, p99 ${percentile(payToConfirmed, 0.99).toFixed(1)} ms`;
-    await scenario(journey);
-    const outbox: LoadResult = {
-      name: '(e) outbox during the journey',
-      requests: delivered,
-      durationSeconds: journeySeconds,
-      rps: delivered / journeySeconds,
-      p50Ms: percentile([...lagSamples].sort((a, b) => a - b), 0.5),
-      p99Ms: Math.max(0, ...lagSamples),
-      errors: 0,
-      statuses: {},
-      note: `events handed to subscribers per second; p50/p99 columns are the sampled oldest-undelivered age (relay lag) in ms`,
-    };
-    results.push(outbox);
-    invariants.push(await checkInvariants('after journey', api, admin, root, buyers.map((b) => ({ id: b.id, token: b.token }))));
+      })();
+      const payToConfirmed: number[] = [];
+      let seatCursor = 0;
+      server.resetPeak();
+    markClientCpu();
+      const journeyStarted = performance.now();
+      const journey = await drive(`journey: hold → pay → CONFIRMED (${buyers.length} users)`, buyers, options.connections, async (u, record) => {
+        const headers = bearer(u.token, { 'x-queue-pass': u.pass });
+        const hold = await call(server.url, 'POST', '/ticketing/reservations/new', headers, { scheduleId: journeySchedule.id, seatId: journeySeatIds[seatCursor++] });
+        record({ status: hold.status, ms: hold.ms });
+        if (hold.status !== 201) return;
+        const pay = await call(server.url, 'POST', '/payments/process', headers, { reservationId: hold.body.id });
+        record({ status: pay.status, ms: pay.ms });
+        if (pay.status !== 200) return;
+        const paidAt = performance.now();
+        for (let i = 0; i < 500; i += 1) {
+          const r = await call(server.url, 'GET', `/ticketing/reservations/${hold.body.id}`, bearer(u.token));
+          if (r.body?.status === 'CONFIRMED') {
+            payToConfirmed.push(performance.now() - paidAt);
+            return;
+          }
+          await sleep(5);
+        }
+        record({ status: 599, ms: 0 });
+      });
+      const journeySeconds = (performance.now() - journeyStarted) / 1000;
+      sampling = false;
+      await sampler;
+      await waitForBusIdle(api, admin);
+      const busAfter = await api.ok('GET', '/admin/events', admin);
+      payToConfirmed.sort((a, b) => a - b);
+      const delivered = sumDelivered(busAfter) - sumDelivered(busBefore);
+      journey.note = `${payToConfirmed.length} confirmed, ${(payToConfirmed.length / journeySeconds).toFixed(0)} purchases/s; pay→CONFIRMED (client-observed, 5 ms polling) p50 ${percentile(payToConfirmed, 0.5).toFixed(1)} ms, p99 ${percentile(payToConfirmed, 0.99).toFixed(1)} ms`;
+      await scenario(journey);
+      const outbox: LoadResult = {
+        name: '(e) outbox during the journey',
+        requests: delivered,
+        durationSeconds: journeySeconds,
+        rps: delivered / journeySeconds,
+        p50Ms: percentile([...lagSamples].sort((a, b) => a - b), 0.5),
+        p99Ms: Math.max(0, ...lagSamples),
+        errors: 0,
+        statuses: {},
+        note: `events handed to subscribers per second; p50/p99 columns are the sampled oldest-undelivered age (relay lag) in ms`,
+      };
+      results.push(outbox);
+      invariants.push(await checkInvariants('after journey', api, admin, root, buyers.map((b) => ({ id: b.id, token: b.token }))));
+    }
 
     await server.stop();
     let profile: ReturnType<typeof topCosts> | null = null;
-    if (options.profile) profile = topCosts(path.join(root, 'profile'));
+    const scenarioProfiles: Array<{ name: string; costs: ReturnType<typeof topCosts> }> = [];
+    if (options.profile) {
+      profile = topCosts(path.join(root, 'profile'));
+      for (const w of windows) scenarioProfiles.push({ name: w.name, costs: topCosts(path.join(root, 'profile'), 8, w) });
+    }
 
     const failed = invariants.filter((i) => !i.ok);
-    writeReport(options.reportPath, { options, results, invariants, profile, notes, peakRssMb: Math.max(...results.map((r) => r.peakRssMb ?? 0)) });
+    writeReport(options.reportPath, { options, results, invariants, profile, scenarioProfiles, notes, peakRssMb: Math.max(...results.map((r) => r.peakRssMb ?? 0)) });
     log(`report written to ${options.reportPath}`);
     if (failed.length) {
       console.error(`\nINVARIANT VIOLATED:\n${failed.map((f) => `${f.stage}: ${f.violations.join('; ')}`).join('\n')}`);
       process.exitCode = 1;
     }
   } finally {
+    closeConnections();
     await server.stop().catch(() => undefined);
     await ceiling.stop().catch(() => undefined);
-    fs.rmSync(root, { recursive: true, force: true });
+    if (options.keep) log(`kept the databases and any profile in ${root}`);
+    else fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -376,6 +411,20 @@ async function waitForBusIdle(api: Api, admin: Record<string, string>): Promise<
 
 function sumDelivered(stats: { items: Array<{ delivered: number }> }): number {
   return stats.items.reduce((n, s) => n + s.delivered, 0);
+}
+
+let clientMark = { cpu: process.cpuUsage(), wallMs: performance.now(), monotonicUs: monotonicMicros() };
+
+/** Starts a scenario's window on this side: the load generator's CPU, and the span cut out of the server's profile. */
+function markClientCpu(): void {
+  clientMark = { cpu: process.cpuUsage(), wallMs: performance.now(), monotonicUs: monotonicMicros() };
+}
+
+/** CPU this process (the load generator) used since the last mark, in cores. */
+function clientCores(): number {
+  const used = process.cpuUsage(clientMark.cpu);
+  const wallMs = performance.now() - clientMark.wallMs;
+  return wallMs > 0 ? (used.user + used.system) / 1000 / wallMs : 0;
 }
 
 function mb(bytes: number): number {

@@ -5,12 +5,28 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 interface Profile {
   nodes: ProfileNode[];
+  startTime?: number;
   samples?: number[];
   timeDeltas?: number[];
+}
+
+/**
+ * A span of the monotonic clock in microseconds. V8 stamps profile samples with the same
+ * CLOCK_MONOTONIC that `process.hrtime` reads in any process on the machine, so the bench can
+ * cut one scenario out of the server's profile.
+ */
+export interface TimeWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 export interface HotSpot {
@@ -20,17 +36,26 @@ export interface HotSpot {
 }
 
 /** Self time by function (and by package) from a V8 .cpuprofile written by `node --cpu-prof`. */
-export function topCosts(dir: string, limit = 12): { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }> } {
+export function topCosts(dir: string, limit = 12, window?: TimeWindow): { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }>; ours: HotSpot[] } {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
+  const inclusive = new Map<string, number>();
   let total = 0;
   for (const file of files) {
     const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Profile;
     const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parents = new Map<number, number>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parents.set(c, n.id);
     const hits = new Map<number, number>();
     if (profile.samples && profile.timeDeltas) {
-      profile.samples.forEach((id, i) => hits.set(id, (hits.get(id) ?? 0) + Math.max(0, profile.timeDeltas![i] ?? 0)));
+      let at = profile.startTime ?? 0;
+      profile.samples.forEach((id, i) => {
+        const delta = Math.max(0, profile.timeDeltas![i] ?? 0);
+        at += delta;
+        if (window && (at < window.fromUs || at > window.toUs)) return;
+        hits.set(id, (hits.get(id) ?? 0) + delta);
+      });
     } else {
       for (const n of profile.nodes) hits.set(n.id, n.hitCount ?? 0);
     }
@@ -44,6 +69,16 @@ export function topCosts(dir: string, limit = 12): { functions: HotSpot[]; packa
       byFunction.set(key, (byFunction.get(key) ?? 0) + weight);
       const pkg = packageOf(url, functionName);
       byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + weight);
+      // Inclusive time of our own functions: each one on the sampled stack, counted once.
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
+        const frame = nodes.get(at)?.callFrame;
+        if (!frame?.url.includes('/dist/src/')) continue;
+        const k = `${frame.functionName || '(anonymous)'}\u0000${shorten(frame.url)}:${frame.lineNumber + 1}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        inclusive.set(k, (inclusive.get(k) ?? 0) + weight);
+      }
     }
   }
   const pct = (w: number) => Math.round((1000 * w) / Math.max(1, total)) / 10;
@@ -56,6 +91,13 @@ export function topCosts(dir: string, limit = 12): { functions: HotSpot[]; packa
         return { function: fn, where, selfPercent: pct(w) };
       }),
     packages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, w]) => ({ name, selfPercent: pct(w) })),
+    ours: [...inclusive.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([key, w]) => {
+        const [fn, where] = key.split('\u0000');
+        return { function: fn, where, selfPercent: pct(w) };
+      }),
   };
 }
 

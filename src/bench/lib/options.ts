@@ -1,3 +1,6 @@
+export const SCENARIOS = ['login', 'status', 'rush', 'distinct', 'journey'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
 export interface BenchOptions {
   quick: boolean;
   durationSeconds: number;
@@ -8,5 +11,9 @@ export interface BenchOptions {
   journeyUsers: number;
   waitingLarge: number;
   profile: boolean;
+  /** Scenarios to run (`--only=status,rush`); the ceiling and the token burst always run. */
+  only: ReadonlySet<Scenario>;
+  /** Keep the data directory (databases, CPU profile) instead of deleting it. */
+  keep: boolean;
   reportPath: string;
 }

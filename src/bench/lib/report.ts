@@ -9,10 +9,14 @@ export interface ReportData {
   options: BenchOptions;
   results: LoadResult[];
   invariants: InvariantReport[];
-  profile: { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }> } | null;
+  profile: ProfileCosts | null;
+  /** The same profile cut to each scenario's time window. */
+  scenarioProfiles: Array<{ name: string; costs: ProfileCosts }>;
   notes: string[];
   peakRssMb: number;
 }
+
+type ProfileCosts = { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }>; ours: HotSpot[] };
 
 const ANALYSIS_START = '<!-- analysis:start -->';
 const ANALYSIS_END = '<!-- analysis:end -->';
@@ -34,15 +38,16 @@ export function writeReport(file: string, data: ReportData): void {
     `- Node ${process.version}; server and load generator share the machine (separate processes)`,
     `- server: \`NODE_ENV=production\`, \`LOG_LEVEL=info\` (one JSON line per request, to /dev/null), fresh data directory, SQLite WAL`,
     `- ${o.connections} connections; ${o.durationSeconds} s per timed scenario; ${o.users} users; rush ${o.rushUsers} users × ${o.rushSeats} seats; journey ${o.journeyUsers} users; ${o.waitingLarge.toLocaleString('en')} waiting for the large queue case`,
-    '- load: autocannon for fixed-shape scenarios; a per-user driver (fetch, keep-alive) where a scenario needs per-user state',
+    `- scenarios: ${[...o.only].join(', ')} (plus the ceiling and the token burst, which every run needs)`,
+    '- load: autocannon for fixed-shape scenarios; a per-user driver (node:http, keep-alive) where a scenario needs per-user state',
     '',
     '## Results',
     '',
-    '| scenario | req/s | ratio to ceiling | p50 ms | p99 ms | errors | peak RSS MB | statuses | note |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|',
+    '| scenario | req/s | ratio to ceiling | p50 ms | p99 ms | errors | peak RSS MB | CPU server / bench (cores) | statuses | note |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...data.results.map(
       (r) =>
-        `| ${r.name} | ${Math.round(r.rps)} | ${r.ratioToCeiling ?? (r.name.startsWith('ceiling') ? '1.00' : '–')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} | ${r.peakRssMb ?? '–'} | ${Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${r.note ?? ''} |`,
+        `| ${r.name} | ${Math.round(r.rps)} | ${r.ratioToCeiling ?? (r.name.startsWith('ceiling') ? '1.00' : '–')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} | ${r.peakRssMb ?? '–'} | ${r.serverCores === undefined ? '–' : `${r.serverCores.toFixed(2)} / ${(r.clientCores ?? 0).toFixed(2)}`} | ${Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${r.note ?? ''} |`,
     ),
     '',
     `Peak server memory over all scenarios: ${data.peakRssMb} MB RSS.`,
@@ -60,6 +65,18 @@ export function writeReport(file: string, data: ReportData): void {
     lines.push('', '| package | self % |', '|---|---:|');
     for (const p of data.profile.packages) lines.push(`| ${p.name} | ${p.selfPercent} |`);
     lines.push('');
+  }
+  if (data.scenarioProfiles.length) {
+    lines.push('## CPU profile by scenario', '', 'Self time of the hottest functions, and total time (self + callees) of our own, within each scenario\'s window.', '');
+    for (const { name, costs } of data.scenarioProfiles) {
+      lines.push(`### ${name}`, '', '| self: function | where | % | | total: our function | where | % |', '|---|---|---:|---|---|---|---:|');
+      for (let i = 0; i < Math.max(costs.functions.length, costs.ours.length); i += 1) {
+        const f = costs.functions[i];
+        const o = costs.ours[i];
+        lines.push(`| ${f ? `\`${f.function}\` | ${f.where} | ${f.selfPercent}` : ' | | '} | | ${o ? `\`${o.function}\` | ${o.where} | ${o.selfPercent}` : ' | | '} |`);
+      }
+      lines.push('', `By package (self %): ${costs.packages.map((p) => `${p.name} ${p.selfPercent}`).join(', ')}.`, '');
+    }
   }
   for (const n of data.notes) lines.push(`- ${n}`);
   lines.push('', kept, '');

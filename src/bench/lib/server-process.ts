@@ -19,6 +19,8 @@ export class ServerProcess {
   private sampler: NodeJS.Timeout | null = null;
   peakRssBytes = 0;
   stderr = '';
+  private markCpuSeconds = 0;
+  private markWallMs = 0;
 
   constructor(
     readonly name: string,
@@ -60,9 +62,31 @@ export class ServerProcess {
     this.sampler.unref();
   }
 
+  /** Starts a scenario's window: peak memory and CPU time are measured from here. */
   resetPeak(): void {
     this.peakRssBytes = 0;
     this.sample();
+    this.markCpuSeconds = this.cpuSeconds();
+    this.markWallMs = performance.now();
+  }
+
+  /** CPU the server used since `resetPeak`, in cores (1 = one core busy all the time). */
+  coresUsed(): number {
+    const wallSeconds = (performance.now() - this.markWallMs) / 1000;
+    return wallSeconds > 0 ? (this.cpuSeconds() - this.markCpuSeconds) / wallSeconds : 0;
+  }
+
+  /** User + system CPU time of the process (Linux /proc; 0 elsewhere). */
+  cpuSeconds(): number {
+    if (!this.child?.pid) return 0;
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return 0;
+    }
   }
 
   rssBytes(): number {
