@@ -97,6 +97,8 @@ export class EventBus {
     this.started = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
+    // Passes already asked for (a relay starts on the turn after a commit) still hand over what is committed.
+    await Promise.all([...this.modules.values()].map((m) => m.relay.flush()));
     await Promise.all([...this.modules.values()].map(async (m) => {
       await m.relay.stop();
       await m.inbox.stop();
