@@ -1,11 +1,15 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { ModuleDatabase, type Transaction } from '../../src/platform/db/module-database';
 import { tempDataDir } from '../support/test-app';
 
 describe('module database transactions', () => {
   let db: ModuleDatabase;
+  let dir: string;
   beforeEach(async () => {
-    db = ModuleDatabase.open('payment', tempDataDir());
+    dir = tempDataDir();
+    db = ModuleDatabase.open('payment', dir);
     await db.knex.schema.createTable('counter', (t) => {
       t.integer('id').primary();
       t.integer('n').notNullable();
@@ -72,5 +76,59 @@ describe('module database transactions', () => {
       .catch(() => undefined);
     expect(seen).to.deep.equal(['in transaction', 'after commit', 'after rollback']);
     expect(() => db.afterTransaction(() => undefined)).to.throw(/outside a transaction/);
+  });
+
+  describe('group commit', () => {
+    beforeEach(async () => {
+      await db.knex.schema.createTable('entries', (t) => {
+        t.integer('id').primary();
+      });
+    });
+
+    const ids = async () => (await db.knex('entries').orderBy('id').select('id')).map((r: { id: number }) => r.id);
+    const insert = (id: number, fail = false) =>
+      db.transaction(async (trx) => {
+        await trx('entries').insert({ id });
+        if (fail) throw new Error(`work ${id} failed`);
+        return id;
+      });
+
+    it('lets concurrent transactions share a COMMIT, undoing only the one that failed', async () => {
+      let commits = 0;
+      db.onCommit(() => (commits += 1));
+      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => insert(i + 1, i + 1 === 7)));
+      expect(outcomes.map((o) => o.status)).to.deep.equal(Array.from({ length: 20 }, (_, i) => (i + 1 === 7 ? 'rejected' : 'fulfilled')));
+      expect((outcomes[6] as PromiseRejectedResult).reason.message).to.equal('work 7 failed');
+      expect(await ids()).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1).filter((id) => id !== 7));
+      expect(commits).to.be.greaterThan(0).and.lessThan(20);
+    });
+
+    it('reports success only once the COMMIT is on disk, as another connection sees it', async () => {
+      const observer = new Database(path.join(dir, 'payment.db'), { readonly: true });
+      try {
+        const seenAtResolve = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            insert(i + 1).then((id) => Boolean(observer.prepare('select 1 from entries where id = ?').get(id))),
+          ),
+        );
+        expect(seenAtResolve).to.deep.equal(Array(10).fill(true));
+      } finally {
+        observer.close();
+      }
+    });
+
+    it('fails every transaction of a group that SQLite rolled back as a whole, and carries on with the next', async () => {
+      const first = insert(1);
+      const breaker = db.transaction(async (trx) => {
+        await trx('entries').insert({ id: 2 });
+        await trx.raw('ROLLBACK'); // what SQLite does by itself on an I/O error or a full disk
+        throw new Error('disk I/O error');
+      });
+      const outcomes = await Promise.allSettled([first, breaker]);
+      expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+      expect((outcomes[0] as PromiseRejectedResult).reason.message).to.equal('disk I/O error');
+      expect(await insert(3)).to.equal(3);
+      expect(await ids()).to.deep.equal([3]);
+    });
   });
 });
