@@ -41,10 +41,10 @@ export class OutboxRelay {
   }
 
   /**
-   * Asks for a pass soon; passes never overlap, and a kick during a pass causes one more. The
-   * pass starts on the next turn of the event loop, so the commits of every request handled in
-   * this turn go out as one batch: under load one relay pass, and one inbox transaction per
-   * subscriber, serve many commits instead of one each.
+   * Asks for a pass soon; passes never overlap, and a kick during a pass causes one more. Kicks
+   * in the same synchronous stretch make one pass. The batch comes from the database's group
+   * commit: one COMMIT carries the events of every request of an event-loop turn, so one relay
+   * pass, and one inbox transaction per subscriber, serve them all.
    */
   kick(): void {
     if (this.stopped || this.starting) return;
@@ -53,7 +53,7 @@ export class OutboxRelay {
       return;
     }
     this.starting = true;
-    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+    this.running = Promise.resolve()
       .then(() => {
         this.starting = false;
         return this.loop();

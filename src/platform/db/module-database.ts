@@ -94,6 +94,9 @@ export class ModuleDatabase {
   }
 
   private async runGroup(): Promise<void> {
+    // The group forms while this turn of the event loop reads the other requests that arrived
+    // with the first one; it starts once they have all queued their transactions.
+    await new Promise((resolve) => setImmediate(resolve));
     let connection: Database.Database;
     try {
       connection = await this.pool.acquire().promise;
@@ -102,43 +105,36 @@ export class ModuleDatabase {
       return;
     }
     const done: Array<{ queued: QueuedWork; ok: boolean; value?: unknown; error?: unknown; callbacks: Array<() => void> }> = [];
-    const startedAt = performance.now();
     let published = false;
     let groupError: unknown = null;
     try {
       control(connection).begin.run();
-      for (;;) {
-        while (this.queued.length > 0 && done.length < MAX_GROUP) {
-          const queued = this.queued.shift()!;
-          const callbacks: Array<() => void> = [];
-          this.endCallbacks = callbacks;
-          this.publishedSinceCommit = false;
-          control(connection).savepoint.run();
-          this.state.holding = true;
-          try {
-            const value = await queued.work(this.inTransaction as unknown as Transaction);
-            this.state.holding = false;
-            control(connection).release.run();
-            done.push({ queued, ok: true, value, callbacks });
-            published ||= this.publishedSinceCommit;
-          } catch (error) {
-            this.state.holding = false;
-            done.push({ queued, ok: false, error, callbacks });
-            if (!connection.inTransaction) {
-              // SQLite rolled the whole transaction back (I/O error, full disk): the group's earlier work is gone too.
-              groupError = error;
-              break;
-            }
-            control(connection).rollbackToSavepoint.run();
-            control(connection).release.run();
-          } finally {
-            this.endCallbacks = null;
+      while (this.queued.length > 0 && done.length < MAX_GROUP) {
+        const queued = this.queued.shift()!;
+        const callbacks: Array<() => void> = [];
+        this.endCallbacks = callbacks;
+        this.publishedSinceCommit = false;
+        control(connection).savepoint.run();
+        this.state.holding = true;
+        try {
+          const value = await queued.work(this.inTransaction as unknown as Transaction);
+          this.state.holding = false;
+          control(connection).release.run();
+          done.push({ queued, ok: true, value, callbacks });
+          published ||= this.publishedSinceCommit;
+        } catch (error) {
+          this.state.holding = false;
+          done.push({ queued, ok: false, error, callbacks });
+          if (!connection.inTransaction) {
+            // SQLite rolled the whole transaction back (I/O error, full disk): the group's earlier work is gone too.
+            groupError = error;
+            break;
           }
+          control(connection).rollbackToSavepoint.run();
+          control(connection).release.run();
+        } finally {
+          this.endCallbacks = null;
         }
-        if (groupError || done.length >= MAX_GROUP || performance.now() - startedAt > MAX_GROUP_MS) break;
-        // Let the requests already read in this turn of the event loop join before committing.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (this.queued.length === 0) break;
       }
       if (groupError) throw groupError;
       control(connection).commit.run();
@@ -199,9 +195,8 @@ export class ModuleDatabase {
   }
 }
 
-/** A group ends at this many transactions, or this long after its BEGIN, so no caller waits long for its COMMIT. */
+/** A group ends at this many transactions, so no caller waits long for its COMMIT; the rest form the next group. */
 const MAX_GROUP = 64;
-const MAX_GROUP_MS = 5;
 
 interface QueuedWork {
   work: (trx: Transaction) => Promise<unknown>;
