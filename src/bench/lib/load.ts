@@ -16,6 +16,8 @@ export interface LoadResult {
   serverCores?: number;
   clientCores?: number;
   ratioToCeiling?: number;
+  /** The ceiling the ratio is taken against: the mean of the ceiling runs just before and after this scenario. */
+  ceilingRps?: number;
   note?: string;
 }
 

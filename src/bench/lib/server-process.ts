@@ -18,6 +18,8 @@ export class ServerProcess {
   private child: ChildProcess | null = null;
   private sampler: NodeJS.Timeout | null = null;
   peakRssBytes = 0;
+  /** The highest RSS seen since start, set-up phases included (never reset). */
+  runPeakRssBytes = 0;
   stderr = '';
   private markCpuSeconds = 0;
   private markWallMs = 0;
@@ -115,6 +117,8 @@ export class ServerProcess {
   }
 
   private sample(): void {
-    this.peakRssBytes = Math.max(this.peakRssBytes, this.rssBytes());
+    const rss = this.rssBytes();
+    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
+    this.runPeakRssBytes = Math.max(this.runPeakRssBytes, rss);
   }
 }
