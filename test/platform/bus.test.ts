@@ -2,7 +2,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { EventEnvelope, EventType } from '../../src/contracts/events';
 import { EventBus } from '../../src/platform/bus/event-bus';
-import type { Outbox } from '../../src/platform/bus/outbox';
+import { envelopeFromRow, type Outbox } from '../../src/platform/bus/outbox';
 import { subscribe, type EventHandler } from '../../src/platform/bus/subscription';
 import { InProcessTransport } from '../../src/platform/bus/transport';
 import { ManualClock } from '../../src/platform/clock/clock';
@@ -14,12 +14,13 @@ import { tempDataDir } from '../support/test-app';
 /** A bus over real SQLite databases: a publisher ("reservation") and two subscribing modules. */
 class BusRig {
   readonly clock = new ManualClock();
+  readonly transport = new InProcessTransport();
   readonly bus: EventBus;
   readonly dbs: Record<'reservation' | 'concert' | 'payment', ModuleDatabase>;
   readonly outbox: Outbox;
 
   constructor(dataDir = ':memory:', maxAttempts = 4) {
-    this.bus = new EventBus(new InProcessTransport(), this.clock, createLogger('silent'), { maxAttempts, retryBaseMs: 100, sweepIntervalMs: 60_000 });
+    this.bus = new EventBus(this.transport, this.clock, createLogger('silent'), { maxAttempts, retryBaseMs: 100, sweepIntervalMs: 60_000 });
     this.dbs = {
       reservation: ModuleDatabase.open('reservation', dataDir),
       concert: ModuleDatabase.open('concert', dataDir),
@@ -163,6 +164,18 @@ describe('outbox event bus', () => {
     const [row] = await rig.dbs.reservation.knex('outbox');
     expect(row.dispatched_at_ms).to.not.equal(null);
     expect(await rig.effects('concert')).to.have.length(1);
+  });
+
+  it('has one effect per event when a batch repeats events already handled, or repeats one inside itself', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
+    // The relay is not started: the test hands events over itself.
+    for (let id = 1; id <= 6; id += 1) await rig.hold(id);
+    const envelopes = (await rig.dbs.reservation.knex('outbox').orderBy('seq')).map(envelopeFromRow);
+    await rig.transport.publish(envelopes.slice(0, 3));
+    // Events 1–3 were handled; 4–6 are new, and 5 comes twice in the same hand-over.
+    await rig.transport.publish([...envelopes, envelopes[4]]);
+    expect((await rig.effects('concert')).map((e) => e.reservation_id)).to.deep.equal([1, 2, 3, 4, 5, 6]);
   });
 
   it('keeps a throwing subscriber from stopping the other subscribers of the same event', async () => {

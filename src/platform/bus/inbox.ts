@@ -99,11 +99,7 @@ export class Inbox implements EventConsumer {
       // Fast path under load: the whole batch in one transaction. If any handler throws, the
       // batch rolls back and every event goes again on its own, so only the failing one retries.
       try {
-        const handled = await this.db.transaction(async (trx) => {
-          const done: Array<[Subscription, EventEnvelope]> = [];
-          for (const [subscription, event] of work) if ((await this.accept(trx, subscription, event)) === 'handled') done.push([subscription, event]);
-          return done;
-        });
+        const handled = await this.db.transaction((trx) => this.acceptBatch(trx, work));
         for (const [subscription, event] of handled) this.notifyHandled(this.subscriberId(subscription), event, 1);
         return;
       } catch {
@@ -168,6 +164,37 @@ export class Inbox implements EventConsumer {
 
   private subscriberId(subscription: Subscription): string {
     return `${this.moduleName}.${subscription.name}`;
+  }
+
+  /**
+   * `accept` for a batch: the inbox rows of every event that can go now are recorded with one
+   * insert-or-ignore per chunk (its RETURNING names the ones not seen before), then those are
+   * handled in order. Events of an aggregate that has one waiting queue behind it, as in `accept`.
+   */
+  private async acceptBatch(trx: Transaction, work: Array<[Subscription, EventEnvelope]>): Promise<Array<[Subscription, EventEnvelope]>> {
+    const now = this.clock.now();
+    const ready: Array<[Subscription, EventEnvelope]> = [];
+    const inBatch = new Set<string>();
+    for (const [subscription, event] of work) {
+      const subscriber = this.subscriberId(subscription);
+      if (inBatch.has(deliveryKey(subscriber, event.id))) continue; // the same event twice in one hand-over
+      inBatch.add(deliveryKey(subscriber, event.id));
+      if (this.waiting.has(waitingKey(subscriber, event.aggregateId))) await this.accept(trx, subscription, event);
+      else ready.push([subscription, event]);
+    }
+    const fresh = new Set<string>();
+    for (let i = 0; i < ready.length; i += INSERT_CHUNK) {
+      const rows = ready.slice(i, i + INSERT_CHUNK).map(([subscription, event]) => ({ ...this.newRow(this.subscriberId(subscription), event, 'DONE', 1, null, null), handled_at_ms: now }));
+      const inserted: Array<{ subscriber: string; event_id: string }> = await trx('inbox').insert(rows).onConflict(['subscriber', 'event_id']).ignore().returning(['subscriber', 'event_id']);
+      for (const r of inserted) fresh.add(deliveryKey(r.subscriber, r.event_id));
+    }
+    const handled: Array<[Subscription, EventEnvelope]> = [];
+    for (const [subscription, event] of ready) {
+      if (!fresh.has(deliveryKey(this.subscriberId(subscription), event.id))) continue; // a redelivery
+      await this.invoke(subscription, event, trx, 1);
+      handled.push([subscription, event]);
+    }
+    return handled;
   }
 
   /**
@@ -345,6 +372,14 @@ export class Inbox implements EventConsumer {
     const row = await this.db.knex('inbox').where({ status: 'RETRYING' }).min({ at: 'next_attempt_at_ms' }).first();
     return row?.at == null ? null : Number(row.at);
   }
+}
+
+/** Rows per multi-row insert: 11 columns each stays far below SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 200;
+
+/** One event for one subscriber: what the inbox's unique (subscriber, event_id) dedupes. */
+function deliveryKey(subscriber: string, eventId: string): string {
+  return `${subscriber}\u0000${eventId}`;
 }
 
 function waitingKey(subscriber: string, aggregateId: string): string {
