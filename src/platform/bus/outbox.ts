@@ -1,8 +1,8 @@
-import { v7 as timeOrderedUuid } from 'uuid';
 import { integrationEvents, type EventEnvelope, type EventPayload, type EventType } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { currentContext, newCorrelationId } from '../context/request-context';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
+import { timeOrderedUuid } from './event-id';
 
 /**
  * Publishing an event = writing it to the publisher's outbox inside the caller's transaction.
@@ -22,9 +22,7 @@ export class Outbox {
     const ctx = currentContext();
     const now = this.clock.now();
     const envelope: EventEnvelope<T> = {
-      // Time-ordered (UUIDv7): the outbox's and every inbox's unique index on the event id grow at
-      // one end instead of touching a random page per insert once those tables outgrow the cache.
-      id: timeOrderedUuid(),
+      id: timeOrderedUuid(now),
       type,
       version: integrationEvents[type].version,
       occurredAt: new Date(now).toISOString(),
