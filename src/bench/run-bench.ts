@@ -87,7 +87,8 @@ async function main(): Promise<void> {
   const results: LoadResult[] = [];
   const invariants: InvariantReport[] = [];
   const notes: string[] = [];
-  const windows: Array<TimeWindow & { name: string }> = [];
+  /** Spans of the run to cut out of a server's CPU profile (`dir` under the data root). */
+  const windows: Array<TimeWindow & { name: string; dir: string }> = [];
   const log = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
   // Both servers run with the Node flags of `npm start`, plus any given in BENCH_NODE_ARGS.
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     const scenario = async (result: LoadResult) => {
       // A result measured run by run (the alternated status polling) brings its own figures.
       if (result.serverCores === undefined) {
-        windows.push({ name: result.name, fromUs: clientMark.monotonicUs, toUs: monotonicMicros() });
+        windows.push({ name: result.name, dir: 'profile', fromUs: clientMark.monotonicUs, toUs: monotonicMicros() });
         result.peakRssMb = mb(server.peakRssBytes);
         result.serverCores = server.coresUsed();
         result.clientCores = clientCores();
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
       result.peakRssMb = mb(target.peakRssBytes);
       result.serverCores = target.coresUsed();
       result.clientCores = clientCores();
-      if (target === server) windows.push({ name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`, fromUs: from, toUs: monotonicMicros() });
+      windows.push({ name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`, dir: target === server ? 'profile' : 'profile-small', fromUs: from, toUs: monotonicMicros() });
       return result;
     };
 
@@ -256,7 +257,10 @@ async function main(): Promise<void> {
       // server, and the two are polled in turn (small, large, small, …): on shared cores the
       // machine's speed drifts by more than the 10 % the two sizes may differ, and alternating
       // cancels the drift instead of measuring it.
-      const small = new ServerProcess('server (small queue)', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'small')), nodeArgs);
+      const small = new ServerProcess('server (small queue)', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'small')), [
+        ...nodeArgs,
+        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile-small')}`] : []),
+      ]);
       await small.start('/health/ready');
       try {
         const smallApi = new Api(small.url);
@@ -273,17 +277,17 @@ async function main(): Promise<void> {
           [SMALL_QUEUE, []],
           [options.waitingLarge, []],
         ]);
-        for (let round = 0; round < 3; round += 1) {
+        for (let round = 0; round < STATUS_ROUNDS; round += 1) {
           for (const [size, target, pollers] of [
             [SMALL_QUEUE, small, smallWaiting],
             [options.waitingLarge, server, largeWaiting],
           ] as const) {
-            runs.get(size)!.push(await pollStatus(target, pollers, `queue: status polling, ${size.toLocaleString('en')} waiting (median of 3, alternated)`));
+            runs.get(size)!.push(await pollStatus(target, pollers, `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${STATUS_ROUNDS}, alternated)`));
           }
         }
         const medians = [...runs.entries()].map(([size, results]) => {
           const sorted = [...results].sort((x, y) => x.rps - y.rps);
-          const median: LoadResult = { ...sorted[1], note: `runs in turn: ${results.map((r) => Math.round(r.rps)).join(', ')} req/s` };
+          const median: LoadResult = { ...sorted[Math.floor(sorted.length / 2)], note: `runs in turn: ${results.map((r) => Math.round(r.rps)).join(', ')} req/s` };
           const throttled = median.statuses['429'] ?? 0;
           if (throttled) median.note += `; ${throttled} polls answered 429 (polled faster than advised)`;
           return { size, median };
@@ -422,7 +426,7 @@ async function main(): Promise<void> {
     const scenarioProfiles: Array<{ name: string; costs: ReturnType<typeof topCosts> }> = [];
     if (options.profile) {
       profile = topCosts(path.join(root, 'profile'));
-      for (const w of windows) scenarioProfiles.push({ name: w.name, costs: topCosts(path.join(root, 'profile'), 8, w) });
+      for (const w of windows) scenarioProfiles.push({ name: w.name, costs: topCosts(path.join(root, w.dir), 8, w) });
     }
 
     const failed = invariants.filter((i) => !i.ok);
@@ -449,6 +453,8 @@ function startScriptNodeFlags(): string[] {
 
 /** The small queue of the status scenario. */
 const SMALL_QUEUE = 100;
+/** Runs per queue size: the two sizes are compared to within 10 %, so their medians need more runs than the others. */
+const STATUS_ROUNDS = 5;
 
 /** How often a journey client asks whether its reservation is confirmed yet. */
 const JOURNEY_POLL_MS = 20;
