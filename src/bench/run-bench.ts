@@ -93,7 +93,11 @@ async function main(): Promise<void> {
 
   // Both servers run with the Node flags of `npm start`, plus any given in BENCH_NODE_ARGS.
   const nodeArgs = [...startScriptNodeFlags(), ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const ceiling = new ServerProcess('ceiling', path.join(dist, 'bench', 'ceiling-server.js'), await freePort(), serverEnv(path.join(root, 'ceiling')), nodeArgs);
+  // Under --profile the ceiling runs under the profiler too, so the ratios carry its cost on both sides.
+  const ceiling = new ServerProcess('ceiling', path.join(dist, 'bench', 'ceiling-server.js'), await freePort(), serverEnv(path.join(root, 'ceiling')), [
+    ...nodeArgs,
+    ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile-ceiling')}`] : []),
+  ]);
   const server = new ServerProcess('server', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'data')), [
     ...nodeArgs,
     ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : []),
