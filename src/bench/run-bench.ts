@@ -135,9 +135,10 @@ async function main(): Promise<void> {
     // mean of the ceiling runs just before and just after it: the machine's speed drifts over
     // a run (other tenants, heat) by more than some of the differences we compare.
     const ceilingRuns: number[] = [ceilingResult.rps];
+    const statusRounds = options.quick ? 3 : STATUS_ROUNDS;
     const ceilingBeside = async (): Promise<number> => {
       const before = ceilingRuns[ceilingRuns.length - 1];
-      const after = await hammer('ceiling', { url: ceiling.url, connections: options.connections, durationSeconds: options.durationSeconds, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }] });
+      const after = await hammer('ceiling', { url: ceiling.url, connections: options.connections, durationSeconds: options.quick ? 2 : options.durationSeconds, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }] });
       ceilingRuns.push(after.rps);
       return (before + after.rps) / 2;
     };
@@ -281,12 +282,12 @@ async function main(): Promise<void> {
           [SMALL_QUEUE, []],
           [options.waitingLarge, []],
         ]);
-        for (let round = 0; round < STATUS_ROUNDS; round += 1) {
+        for (let round = 0; round < statusRounds; round += 1) {
           for (const [size, target, pollers] of [
             [SMALL_QUEUE, small, smallWaiting],
             [options.waitingLarge, server, largeWaiting],
           ] as const) {
-            runs.get(size)!.push(await pollStatus(target, pollers, `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${STATUS_ROUNDS}, alternated)`));
+            runs.get(size)!.push(await pollStatus(target, pollers, `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${statusRounds}, alternated)`));
           }
         }
         const medians = [...runs.entries()].map(([size, results]) => {
@@ -457,7 +458,7 @@ function startScriptNodeFlags(): string[] {
 
 /** The small queue of the status scenario. */
 const SMALL_QUEUE = 100;
-/** Runs per queue size: the two sizes are compared to within 10 %, so their medians need more runs than the others. */
+/** Runs per queue size (3 with --quick): the two sizes are compared to within 10 %, so their medians need more runs than the others. */
 const STATUS_ROUNDS = 5;
 
 /** How often a journey client asks whether its reservation is confirmed yet. */
