@@ -82,22 +82,18 @@ export function topCosts(dir: string, limit = 12, window?: TimeWindow): { functi
     }
   }
   const pct = (w: number) => Math.round((1000 * w) / Math.max(1, total)) / 10;
+  const hottest = (weights: Map<string, number>): HotSpot[] =>
+    [...weights.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([key, w]) => {
+        const [fn, where] = key.split('\u0000');
+        return { function: fn, where, selfPercent: pct(w) };
+      });
   return {
-    functions: [...byFunction.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, limit)
-      .map(([key, w]) => {
-        const [fn, where] = key.split('\u0000');
-        return { function: fn, where, selfPercent: pct(w) };
-      }),
+    functions: hottest(byFunction),
     packages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, w]) => ({ name, selfPercent: pct(w) })),
-    ours: [...inclusive.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, limit)
-      .map(([key, w]) => {
-        const [fn, where] = key.split('\u0000');
-        return { function: fn, where, selfPercent: pct(w) };
-      }),
+    ours: hottest(inclusive),
   };
 }
 
