@@ -38,6 +38,8 @@ export class QueueEngine {
   private readonly meter = new AdmissionMeter();
   private overrides: StoredSettings = { maxActive: null, admitPerSecond: null };
   private lockTail: Promise<unknown> = Promise.resolve();
+  private readonly pendingJoins: PendingJoin[] = [];
+  private joinBatchQueued = false;
   private kickPending = false;
   private started = false;
 
@@ -70,36 +72,76 @@ export class QueueEngine {
 
   // ---- user calls -------------------------------------------------------------------------
 
-  /** `POST /queue/token`: the caller's live token, or a new one at the back of the queue. */
-  async join(userId: number): Promise<{ view: TicketView; created: boolean }> {
+  /**
+   * `POST /queue/token`: the caller's live token, or a new one at the back of the queue. The
+   * joins that arrive together (a rush opening) are decided in arrival order under the lock and
+   * written in one transaction: one commit and one turn of the lock for the lot, not for each.
+   */
+  async join(userId: number): Promise<JoinOutcome> {
     const existing = this.state.liveOf(userId);
     if (existing && !this.isOver(existing, this.clock.now())) return { view: this.answer(existing, this.clock.now()), created: false };
-    return this.exclusive(async () => {
-      const now = this.clock.now();
-      const current = this.state.liveOf(userId);
-      if (current && !this.isOver(current, now)) return { view: this.answer(current, now), created: false };
-      // FIFO: only an empty queue lets a newcomer straight in, and only within both limits.
-      const admitNow = this.state.waitingCount === 0 && this.state.activeCount < this.maxActive && this.meter.allowance(now, this.admitPerSecond) > 0;
-      const token = randomBytes(32).toString('base64url');
-      const expiresAtMs = admitNow ? this.passExpiry(now) : null;
-      const outcome = await this.db.transaction(async (trx) => {
-        if (current) await this.repo.end(trx, [current.seq], 'LIVE', 'EXPIRED', current.status === 'ACTIVE' ? 'PASS_EXPIRED' : 'IDLE', now);
-        const seq = await this.repo.insertLive(trx, { token, userId, status: admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, expiresAtMs });
-        return { seq };
+    return new Promise<JoinOutcome>((resolve, reject) => {
+      this.pendingJoins.push({ userId, resolve, reject });
+      if (this.joinBatchQueued) return;
+      this.joinBatchQueued = true;
+      void this.exclusive(() => {
+        this.joinBatchQueued = false;
+        return this.joinBatch(this.pendingJoins.splice(0));
       });
-      if (current) this.state.end(current.seq);
-      if (outcome.seq === null) {
-        // The database holds a live token the index does not know: trust the database.
-        this.logger.warn({ userId }, 'queue index out of step with the database; reloading');
-        await this.reload();
-        const found = this.state.liveOf(userId);
-        if (!found) throw new Error(`Live queue token of user ${userId} not found after reload`);
-        return { view: this.answer(found, now), created: false };
-      }
-      const ticket = this.state.add({ seq: outcome.seq, token, userId, status: admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, seenAtMs: now, expiresAtMs });
-      if (admitNow) this.meter.record(now, 1, this.admitPerSecond);
-      return { view: this.answer(ticket, now), created: true };
     });
+  }
+
+  private async joinBatch(batch: PendingJoin[]): Promise<void> {
+    const now = this.clock.now();
+    const plans: JoinPlan[] = [];
+    try {
+      // FIFO: only an empty queue lets a newcomer straight in, and only within both limits; the
+      // batch's own earlier joiners count as if they were already in.
+      let waiting = this.state.waitingCount;
+      let active = this.state.activeCount;
+      let allowance = this.meter.allowance(now, this.admitPerSecond);
+      for (const [userId, joiners] of groupByUser(batch)) {
+        const current = this.state.liveOf(userId);
+        if (current && !this.isOver(current, now)) {
+          const view = this.answer(current, now);
+          for (const j of joiners) j.resolve({ view, created: false });
+          continue;
+        }
+        const admitNow = waiting === 0 && active < this.maxActive && allowance > 0;
+        if (admitNow) {
+          active += 1;
+          allowance -= 1;
+        } else waiting += 1;
+        const token = randomBytes(32).toString('base64url');
+        plans.push({ userId, joiners, current, token, admitNow, expiresAtMs: admitNow ? this.passExpiry(now) : null, seq: null });
+      }
+      if (plans.length === 0) return;
+      await this.db.transaction(async (trx) => {
+        for (const p of plans) {
+          if (p.current) await this.repo.end(trx, [p.current.seq], 'LIVE', 'EXPIRED', p.current.status === 'ACTIVE' ? 'PASS_EXPIRED' : 'IDLE', now);
+          p.seq = await this.repo.insertLive(trx, { token: p.token, userId: p.userId, status: p.admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, expiresAtMs: p.expiresAtMs });
+        }
+      });
+      for (const p of plans) if (p.current) this.state.end(p.current.seq);
+      if (plans.some((p) => p.seq === null)) {
+        // The database holds a live token the index does not know: trust the database.
+        this.logger.warn({ users: plans.filter((p) => p.seq === null).map((p) => p.userId) }, 'queue index out of step with the database; reloading');
+        await this.reload();
+      } else {
+        for (const p of plans) this.state.add({ seq: p.seq!, token: p.token, userId: p.userId, status: p.admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, seenAtMs: now, expiresAtMs: p.expiresAtMs });
+        const admitted = plans.filter((p) => p.admitNow).length;
+        if (admitted > 0) this.meter.record(now, admitted, this.admitPerSecond);
+      }
+      for (const p of plans) {
+        const ticket = this.state.liveOf(p.userId);
+        if (!ticket) throw new Error(`Live queue token of user ${p.userId} not found after joining`);
+        const view = this.answer(ticket, now);
+        for (const j of p.joiners) j.resolve({ view, created: p.seq !== null });
+      }
+    } catch (err) {
+      // Nothing of a failed batch was committed (or the index was rebuilt): every joiner not yet answered hears of it.
+      for (const j of batch) j.reject(err);
+    }
   }
 
   /** `GET /queue/status`: answered from the index; only ended tokens are looked up. */
@@ -346,6 +388,35 @@ export class QueueEngine {
     const maxPoll = clamp(Math.floor(this.config.queue.waitingIdleSeconds / 3), 1, MAX_POLL_SECONDS);
     return { token: t.token, status: 'WAITING', position, estimatedWaitSeconds, pollAfterSeconds: clamp(Math.ceil(estimatedWaitSeconds / 10), 1, maxPoll) };
   }
+}
+
+type JoinOutcome = { view: TicketView; created: boolean };
+
+interface PendingJoin {
+  userId: number;
+  resolve: (outcome: JoinOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+interface JoinPlan {
+  userId: number;
+  joiners: PendingJoin[];
+  current: LiveTicket | undefined;
+  token: string;
+  admitNow: boolean;
+  expiresAtMs: number | null;
+  seq: number | null;
+}
+
+/** Joiners by user, in order of each user's first join (a user who clicked twice gets one token). */
+function groupByUser(batch: PendingJoin[]): Map<number, PendingJoin[]> {
+  const byUser = new Map<number, PendingJoin[]>();
+  for (const j of batch) {
+    const list = byUser.get(j.userId);
+    if (list) list.push(j);
+    else byUser.set(j.userId, [j]);
+  }
+  return byUser;
 }
 
 function clamp(value: number, min: number, max: number): number {
