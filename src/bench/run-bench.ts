@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       result.peakRssMb = mb(target.peakRssBytes);
       result.serverCores = target.coresUsed();
       result.clientCores = clientCores();
-      windows.push({ name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`, dir: target === server ? 'profile' : 'profile-small', fromUs: from, toUs: monotonicMicros() });
+      windows.push({ name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`, dir: target === server ? 'profile' : 'profile-control', fromUs: from, toUs: monotonicMicros() });
       return result;
     };
 
@@ -258,56 +258,59 @@ async function main(): Promise<void> {
     shoppers.sort((a, b) => a.id - b.id);
 
     if (options.only.has('status')) {
-      // (a) Queue status polling with a small and a large queue. The small queue lives on a second
-      // server, and the two are polled in turn (small, large, small, …): on shared cores the
-      // machine's speed drifts by more than the 10 % the two sizes may differ, and alternating
-      // cancels the drift instead of measuring it.
-      const small = new ServerProcess('server (small queue)', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'small')), [
+      // (a) Queue status polling with a small and a large queue, both on the main server: first
+      // with SMALL_QUEUE waiting, then once the rest have joined. On shared cores the machine's
+      // speed drifts by more than the 10 % the two sizes may differ, so a second, idle server
+      // with SMALL_QUEUE waiting is polled in turn with the main one (which goes first alternates
+      // by round) as a control: each phase's main/control ratio cancels the drift, and dividing
+      // the two phases' ratios leaves only what the queue's size changed.
+      const control = new ServerProcess('server (control queue)', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'control')), [
         ...nodeArgs,
-        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile-small')}`] : []),
+        ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile-control')}`] : []),
       ]);
-      await small.start('/health/ready');
+      await control.start('/health/ready');
       try {
-        const smallApi = new Api(small.url);
-        const smallAdmin = bearer((await smallApi.ok('POST', '/auth/login', {}, ADMIN)).accessToken);
+        const controlApi = new Api(control.url);
+        const controlAdmin = bearer((await controlApi.ok('POST', '/auth/login', {}, ADMIN)).accessToken);
         // One admitted user fills the only slot, so everyone after them waits.
-        await smallApi.ok('PATCH', '/admin/queue', smallAdmin, { maxActive: 1 });
-        await smallApi.ok('POST', '/queue/token', bearer(tokenFor(USER_ID_BASE + 9_999_999)), undefined, [201]);
+        await controlApi.ok('PATCH', '/admin/queue', controlAdmin, { maxActive: 1 });
+        await controlApi.ok('POST', '/queue/token', bearer(tokenFor(USER_ID_BASE + 9_999_999)), undefined, [201]);
+        const controlWaiting = await joinWaiting(control.url, USER_ID_BASE + 10_000_000, SMALL_QUEUE);
         const active = await api.ok('GET', '/admin/queue', admin);
         await api.ok('PATCH', '/admin/queue', admin, { maxActive: Math.max(1, Number(active.active ?? shoppers.length)) });
-        const smallWaiting = await joinWaiting(small.url, USER_ID_BASE + 10_000_000, SMALL_QUEUE);
-        log(`queueing ${options.waitingLarge} waiting users`);
-        const largeWaiting = await joinWaiting(server.url, USER_ID_BASE + 10_000_000, options.waitingLarge);
-        const runs = new Map<number, LoadResult[]>([
-          [SMALL_QUEUE, []],
-          [options.waitingLarge, []],
-        ]);
-        for (let round = 0; round < statusRounds; round += 1) {
-          const pair = [
-            [SMALL_QUEUE, small, smallWaiting],
-            [options.waitingLarge, server, largeWaiting],
-          ] as const;
-          // Small first in even rounds, large first in odd ones, so going second favours neither.
-          for (const [size, target, pollers] of round % 2 === 0 ? pair : [...pair].reverse()) {
-            runs.get(size)!.push(await pollStatus(target, pollers, `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${statusRounds}, alternated)`));
+        const mainWaiting = await joinWaiting(server.url, USER_ID_BASE + 10_000_000, SMALL_QUEUE);
+
+        const phase = async (size: number) => {
+          const main: LoadResult[] = [];
+          const ctl: LoadResult[] = [];
+          const name = `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${statusRounds}, alternated with a control server)`;
+          for (let round = 0; round < statusRounds; round += 1) {
+            const pollMain = async () => main.push(await pollStatus(server, mainWaiting, name));
+            const pollControl = async () => ctl.push(await pollStatus(control, controlWaiting, `control server, ${SMALL_QUEUE} waiting`));
+            if (round % 2 === 0) {
+              await pollMain();
+              await pollControl();
+            } else {
+              await pollControl();
+              await pollMain();
+            }
           }
-        }
-        const medians = [...runs.entries()].map(([size, results]) => {
-          const sorted = [...results].sort((x, y) => x.rps - y.rps);
-          const median: LoadResult = { ...sorted[Math.floor(sorted.length / 2)], note: `runs in turn: ${results.map((r) => Math.round(r.rps)).join(', ')} req/s` };
+          const ratios = main.map((m, i) => m.rps / ctl[i].rps);
+          const median = { ...medianOf(main), note: `runs: ${main.map((r) => Math.round(r.rps)).join(', ')} req/s; against the control server round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')}` };
           const throttled = median.statuses['429'] ?? 0;
           if (throttled) median.note += `; ${throttled} polls answered 429 (polled faster than advised)`;
-          return { size, median };
-        });
-        // Each round's two runs are neighbours in time, so the ratio within a round is the least drift-prone comparison.
-        const pairRatios = runs.get(options.waitingLarge)!.map((large, i) => large.rps / runs.get(SMALL_QUEUE)![i].rps);
-        const sortedRatios = [...pairRatios].sort((x, y) => x - y);
-        medians[1].median.note +=
-          `; ${((100 * medians[1].median.rps) / medians[0].median.rps).toFixed(0)} % of the ${SMALL_QUEUE}-waiting median; ` +
-          `round by round ${pairRatios.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')}, median ${(100 * sortedRatios[Math.floor(sortedRatios.length / 2)]).toFixed(0)} %`;
-        for (const { median } of medians) await scenario(median);
+          return { median, ratio: medianOfNumbers(ratios) };
+        };
+
+        const small = await phase(SMALL_QUEUE);
+        log(`queueing ${options.waitingLarge - SMALL_QUEUE} more waiting users`);
+        mainWaiting.push(...(await joinWaiting(server.url, USER_ID_BASE + 10_000_000 + SMALL_QUEUE, options.waitingLarge - SMALL_QUEUE)));
+        const large = await phase(options.waitingLarge);
+        large.median.note += `; **${((100 * large.ratio) / small.ratio).toFixed(0)} % of the ${SMALL_QUEUE}-waiting rate** (median ratio to the control: ${(100 * large.ratio).toFixed(0)} % now, ${(100 * small.ratio).toFixed(0)} % with ${SMALL_QUEUE} waiting)`;
+        await scenario(small.median);
+        await scenario(large.median);
       } finally {
-        await small.stop();
+        await control.stop();
       }
       await api.ok('PATCH', '/admin/queue', admin, { maxActive: 1_000_000 });
     }
@@ -485,6 +488,14 @@ async function serverRecordedPayToConfirmed(base: string, purchases: Array<{ use
   });
   if (out.length !== purchases.length) throw new Error(`read pay and confirm times of ${out.length}/${purchases.length} purchases`);
   return out.sort((a, b) => a - b);
+}
+
+function medianOf(results: LoadResult[]): LoadResult {
+  return [...results].sort((x, y) => x.rps - y.rps)[Math.floor(results.length / 2)];
+}
+
+function medianOfNumbers(values: number[]): number {
+  return [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 }
 
 /**
