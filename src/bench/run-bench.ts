@@ -102,6 +102,11 @@ async function main(): Promise<void> {
     ...nodeArgs,
     ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile')}`] : []),
   ]);
+  /** Starts a scenario's measuring window: the server's peak memory and CPU, the load generator's CPU, the profile span. */
+  const startWindow = (target: ServerProcess) => {
+    target.resetPeak();
+    markClientCpu();
+  };
   notes.push(`server and ceiling started with \`node ${nodeArgs.join(' ')}\``);
   try {
     log(`starting servers (data in ${root})`);
@@ -115,8 +120,7 @@ async function main(): Promise<void> {
     const ceilingToken = tokenFor(USER_ID_BASE);
     // Warm-up first (JIT, connections): the measured run starts from a steady state.
     await hammer('warm-up', { url: ceiling.url, connections: options.connections, durationSeconds: 2, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }] });
-    ceiling.resetPeak();
-    markClientCpu();
+    startWindow(ceiling);
     const ceilingResult = await medianOf3(() =>
       hammer('ceiling: bare endpoint, same middleware (median of 3)', {
         url: ceiling.url,
@@ -172,8 +176,7 @@ async function main(): Promise<void> {
 
     /** One timed run of status polls; each poll uses a different waiting user in turn, as a crowd of clients would. */
     const pollStatus = async (target: ServerProcess, pollers: Array<{ token: string; queueToken: string }>, name: string) => {
-      target.resetPeak();
-      markClientCpu();
+      startWindow(target);
       const from = clientMark.monotonicUs;
       let turn = 0;
       const result = await hammer(name, {
@@ -204,8 +207,7 @@ async function main(): Promise<void> {
       await drive('sign up login users', loginUsers, 8, async (u) => {
         await api.ok('POST', '/auth/signup', {}, { ...u, name: 'Login Bench' }, [201]);
       });
-      server.resetPeak();
-    markClientCpu();
+      startWindow(server);
       await scenario(
         await drive(`auth: login, bcrypt cost 10 (${loginUsers.length} users)`, loginUsers, 8, async (u, record) => {
           const res = await call(server.url, 'POST', '/auth/login', {}, u);
@@ -231,8 +233,7 @@ async function main(): Promise<void> {
 
     // (b) Token issue burst: every user joins the queue at once.
     const users = Array.from({ length: options.users }, (_, i) => ({ id: USER_ID_BASE + 1 + i, token: tokenFor(USER_ID_BASE + 1 + i) }));
-    server.resetPeak();
-    markClientCpu();
+    startWindow(server);
     const queueTokens = new Map<number, string>();
     const burst = await drive(`queue: token burst (${options.users} users join at once)`, users, 200, async (u, record) => {
       const res = await call(server.url, 'POST', '/queue/token', bearer(u.token));
@@ -319,8 +320,7 @@ async function main(): Promise<void> {
     if (options.only.has('rush')) {
       const rushSeatIds = rushSchedule.seats.map((s) => s.id);
       const rushers = shoppers.slice(0, options.rushUsers);
-      server.resetPeak();
-    markClientCpu();
+      startWindow(server);
       const rush = await drive(`holds: rush, ${rushers.length} users racing for ${rushSeatIds.length} seats`, rushers, options.connections, async (u, record) => {
         const seatId = rushSeatIds[Math.floor(Math.random() * rushSeatIds.length)];
         const res = await call(server.url, 'POST', '/ticketing/reservations/new', bearer(u.token, { 'x-queue-pass': u.pass }), { scheduleId: rushSchedule.id, seatId });
@@ -335,8 +335,7 @@ async function main(): Promise<void> {
     if (options.only.has('distinct')) {
       const distinctSeatIds = distinctSchedule.seats.map((s) => s.id);
       let nextSeat = 0;
-      server.resetPeak();
-    markClientCpu();
+      startWindow(server);
       const distinct = await hammer(`holds: distinct seats (${distinctSeatIds.length})`, {
         url: server.url,
         connections: options.connections,
@@ -379,8 +378,7 @@ async function main(): Promise<void> {
       const payToConfirmed: number[] = [];
       const purchases: Array<{ user: Shopper; reservationId: number }> = [];
       let seatCursor = 0;
-      server.resetPeak();
-    markClientCpu();
+      startWindow(server);
       const journeyStarted = performance.now();
       const journey = await drive(`journey: hold → pay → CONFIRMED (${buyers.length} users)`, buyers, options.connections, async (u, record) => {
         const headers = bearer(u.token, { 'x-queue-pass': u.pass });
@@ -505,8 +503,7 @@ function medianOfNumbers(values: number[]): number {
 async function medianOf3(run: () => Promise<LoadResult>): Promise<LoadResult> {
   const runs: LoadResult[] = [];
   for (let i = 0; i < 3; i += 1) runs.push(await run());
-  runs.sort((a, b) => a.rps - b.rps);
-  return { ...runs[1], note: `runs: ${runs.map((r) => Math.round(r.rps)).join(', ')} req/s` };
+  return { ...medianOf(runs), note: `runs: ${[...runs].sort((a, b) => a.rps - b.rps).map((r) => Math.round(r.rps)).join(', ')} req/s` };
 }
 
 function seats(prefix: string, count: number): Array<{ label: string; price: number }> {

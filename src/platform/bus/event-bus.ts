@@ -97,7 +97,7 @@ export class EventBus {
     this.started = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
-    // Passes already asked for (a relay starts on the turn after a commit) still hand over what is committed.
+    // Passes under way still hand over what is committed before the relays stop.
     await Promise.all([...this.modules.values()].map((m) => m.relay.flush()));
     await Promise.all([...this.modules.values()].map(async (m) => {
       await m.relay.stop();

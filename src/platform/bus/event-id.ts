@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
  * Ids made in the same millisecond are not ordered among themselves; nothing relies on that.
  */
 export function timeOrderedUuid(nowMs: number = Date.now()): string {
-  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V already the RFC variant
+  // A v4 UUID: its version digit is at index 14; everything after it (including the RFC variant
+  // bits) is kept, the 48-bit time replaces the first 12 hex digits.
+  const random = randomUUID();
   const time = nowMs.toString(16).padStart(12, '0');
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
 }

@@ -99,7 +99,7 @@ export class Inbox implements EventConsumer {
       // Fast path under load: the whole batch in one transaction. If any handler throws, the
       // batch rolls back and every event goes again on its own, so only the failing one retries.
       try {
-        const handled = await this.db.transaction((trx) => this.acceptBatch(trx, work));
+        const handled = await this.db.transaction((trx) => this.accept(trx, work));
         for (const [subscription, event] of handled) this.notifyHandled(this.subscriberId(subscription), event, 1);
         return;
       } catch {
@@ -167,11 +167,12 @@ export class Inbox implements EventConsumer {
   }
 
   /**
-   * `accept` for a batch: the inbox rows of every event that can go now are recorded with one
-   * insert-or-ignore per chunk (its RETURNING names the ones not seen before), then those are
-   * handled in order. Events of an aggregate that has one waiting queue behind it, as in `accept`.
+   * Takes events for their subscribers inside `trx`, in order. An event of an aggregate that has
+   * an earlier event waiting queues behind it (PENDING). The others get their inbox rows with one
+   * insert-or-ignore per chunk, whose RETURNING names the ones not seen before; those are handled,
+   * the rest are redeliveries. Returns what was handled.
    */
-  private async acceptBatch(trx: Transaction, work: Array<[Subscription, EventEnvelope]>): Promise<Array<[Subscription, EventEnvelope]>> {
+  private async accept(trx: Transaction, work: Array<[Subscription, EventEnvelope]>): Promise<Array<[Subscription, EventEnvelope]>> {
     const now = this.clock.now();
     const ready: Array<[Subscription, EventEnvelope]> = [];
     const inBatch = new Set<string>();
@@ -179,8 +180,9 @@ export class Inbox implements EventConsumer {
       const subscriber = this.subscriberId(subscription);
       if (inBatch.has(deliveryKey(subscriber, event.id))) continue; // the same event twice in one hand-over
       inBatch.add(deliveryKey(subscriber, event.id));
-      if (this.waiting.has(waitingKey(subscriber, event.aggregateId))) await this.accept(trx, subscription, event);
-      else ready.push([subscription, event]);
+      if (this.waiting.has(waitingKey(subscriber, event.aggregateId))) {
+        await trx('inbox').insert(this.newRow(subscriber, event, 'PENDING', 0, now, null)).onConflict(['subscriber', 'event_id']).ignore();
+      } else ready.push([subscription, event]);
     }
     const fresh = new Set<string>();
     for (let i = 0; i < ready.length; i += INSERT_CHUNK) {
@@ -197,32 +199,11 @@ export class Inbox implements EventConsumer {
     return handled;
   }
 
-  /**
-   * Takes one event for one subscriber inside `trx`: queued behind an earlier event of the same
-   * aggregate that still waits, skipped if already recorded, else handled with its inbox row.
-   */
-  private async accept(trx: Transaction, subscription: Subscription, event: EventEnvelope): Promise<'handled' | 'queued' | 'duplicate'> {
-    const subscriber = this.subscriberId(subscription);
-    const now = this.clock.now();
-    if (this.waiting.has(waitingKey(subscriber, event.aggregateId))) {
-      await trx('inbox').insert(this.newRow(subscriber, event, 'PENDING', 0, now, null)).onConflict(['subscriber', 'event_id']).ignore();
-      return 'queued';
-    }
-    const inserted = await trx('inbox')
-      .insert({ ...this.newRow(subscriber, event, 'DONE', 1, null, null), handled_at_ms: now })
-      .onConflict(['subscriber', 'event_id'])
-      .ignore()
-      .returning('id');
-    if (inserted.length === 0) return 'duplicate';
-    await this.invoke(subscription, event, trx, 1);
-    return 'handled';
-  }
-
   private async receiveOne(subscription: Subscription, event: EventEnvelope): Promise<void> {
     const subscriber = this.subscriberId(subscription);
     try {
-      const outcome = await this.db.transaction((trx) => this.accept(trx, subscription, event));
-      if (outcome === 'handled') this.notifyHandled(subscriber, event, 1);
+      const handled = await this.db.transaction((trx) => this.accept(trx, [[subscription, event]]));
+      if (handled.length > 0) this.notifyHandled(subscriber, event, 1);
       return;
     } catch (err) {
       // The handler's effect rolled back with its transaction; record the failure instead.

@@ -15,8 +15,6 @@ const BATCH = 200;
  */
 export class OutboxRelay {
   private running: Promise<void> | null = null;
-  /** A pass is scheduled but has not read the outbox yet: a kick now adds nothing. */
-  private starting = false;
   private again = false;
   private failures = 0;
   private pausedUntil = 0;
@@ -41,26 +39,20 @@ export class OutboxRelay {
   }
 
   /**
-   * Asks for a pass soon; passes never overlap, and a kick during a pass causes one more. Kicks
-   * in the same synchronous stretch make one pass. The batch comes from the database's group
-   * commit: one COMMIT carries the events of every request of an event-loop turn, so one relay
-   * pass, and one inbox transaction per subscriber, serve them all.
+   * Starts a pass now; passes never overlap, and a kick during a pass causes one more. The batch
+   * comes from the database's group commit: one COMMIT (one kick) carries the events of every
+   * request of an event-loop turn, so one relay pass, and one inbox transaction per subscriber,
+   * serve them all.
    */
   kick(): void {
-    if (this.stopped || this.starting) return;
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.starting = true;
-    this.running = Promise.resolve()
-      .then(() => {
-        this.starting = false;
-        return this.loop();
-      })
-      .finally(() => {
-        this.running = null;
-      });
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
   }
 
   /** Resolves when the relay has nothing left it could deliver now. */

@@ -19,8 +19,9 @@ export class ModuleDatabase {
   private readonly queued: QueuedWork[] = [];
   private grouping = false;
   private readonly publishedCommitListeners: Array<() => void> = [];
-  private publishedSinceCommit = false;
-  /** Callbacks of the transaction in progress, run once it has ended (committed or not). */
+  /** Set by the outbox while a transaction of the group publishes; merged into the group's flag if that transaction stands. */
+  private publishedByWork = false;
+  /** Callbacks of the group in progress, run once it has ended (committed or not). */
   private endCallbacks: Array<() => void> | null = null;
 
   private constructor(
@@ -68,7 +69,7 @@ export class ModuleDatabase {
    * the single pooled connection is held by the transaction, so a root query would wait forever.
    * Listeners (the outbox relay) are told after commit.
    *
-   * Group commit: transactions that arrive while one is running join it. Each runs alone, in
+   * Group commit: the transactions asked for in one turn of the event loop form a group. Each runs alone, in
    * turn, inside its own savepoint (a failure undoes only its own writes), and the group ends
    * with one COMMIT; no caller hears of success before that COMMIT. Under load a COMMIT (one WAL
    * write of every page touched) is the dearest statement of a transaction, so sharing it is
@@ -104,27 +105,25 @@ export class ModuleDatabase {
       for (const q of this.queued.splice(0)) q.reject(err);
       return;
     }
-    const done: Array<{ queued: QueuedWork; ok: boolean; value?: unknown; error?: unknown; callbacks: Array<() => void> }> = [];
+    const done: Array<{ queued: QueuedWork; ok: boolean; value?: unknown; error?: unknown }> = [];
+    const callbacks: Array<() => void> = [];
     let published = false;
     let groupError: unknown = null;
+    this.endCallbacks = callbacks;
     try {
       control(connection).begin.run();
       while (this.queued.length > 0 && done.length < MAX_GROUP) {
         const queued = this.queued.shift()!;
-        const callbacks: Array<() => void> = [];
-        this.endCallbacks = callbacks;
-        this.publishedSinceCommit = false;
+        this.publishedByWork = false;
         control(connection).savepoint.run();
         this.state.holding = true;
         try {
           const value = await queued.work(this.inTransaction as unknown as Transaction);
-          this.state.holding = false;
           control(connection).release.run();
-          done.push({ queued, ok: true, value, callbacks });
-          published ||= this.publishedSinceCommit;
+          done.push({ queued, ok: true, value });
+          published ||= this.publishedByWork;
         } catch (error) {
-          this.state.holding = false;
-          done.push({ queued, ok: false, error, callbacks });
+          done.push({ queued, ok: false, error });
           if (!connection.inTransaction) {
             // SQLite rolled the whole transaction back (I/O error, full disk): the group's earlier work is gone too.
             groupError = error;
@@ -133,7 +132,7 @@ export class ModuleDatabase {
           control(connection).rollbackToSavepoint.run();
           control(connection).release.run();
         } finally {
-          this.endCallbacks = null;
+          this.state.holding = false;
         }
       }
       if (groupError) throw groupError;
@@ -143,10 +142,10 @@ export class ModuleDatabase {
       groupError ??= err;
       published = false;
     } finally {
-      this.state.holding = false;
+      this.endCallbacks = null;
       this.pool.release(connection);
     }
-    for (const d of done) for (const callback of d.callbacks) callback();
+    for (const callback of callbacks) callback();
     for (const d of done) {
       if (groupError && d.ok) d.queued.reject(groupError);
       else if (d.ok) d.queued.resolve(d.value);
@@ -164,7 +163,7 @@ export class ModuleDatabase {
 
   /** Called by the outbox: the transaction in progress wrote events, so the relay has work after commit. */
   markPublished(): void {
-    this.publishedSinceCommit = true;
+    this.publishedByWork = true;
   }
 
   /** Runs after every committed transaction. */
