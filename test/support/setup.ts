@@ -2,3 +2,12 @@
 import 'reflect-metadata';
 
 process.env.TZ = 'UTC';
+
+// Root hook: the data directories tests created live until every test is done.
+export const mochaHooks = {
+  afterAll(): void {
+    // Loaded lazily so this setup file stays free of app imports.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./test-app') as typeof import('./test-app')).removeTempDataDirs();
+  },
+};

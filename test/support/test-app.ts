@@ -75,9 +75,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   };
 }
 
-/** A temporary data directory, for tests that restart on the same files. */
+const createdDataDirs: string[] = [];
+
+/** A temporary data directory, for tests that restart on the same files; removed after the run. */
 export function tempDataDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-test-'));
+  createdDataDirs.push(dir);
+  return dir;
+}
+
+/** Called once after all tests (see setup.ts), when every app using these directories has stopped. */
+export function removeTempDataDirs(): void {
+  for (const dir of createdDataDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 let userCounter = 0;
