@@ -10,44 +10,10 @@ import { Api, BENCH_JWT_SECRET, bearer, tokenFor } from './lib/api';
 import { monotonicMicros, topCosts, type TimeWindow } from './lib/cpu-profile';
 import { checkInvariants, type InvariantReport } from './lib/invariants';
 import { call, closeConnections, drive, hammer, percentile, type LoadResult } from './lib/load';
-import { SCENARIOS, type BenchOptions, type Scenario } from './lib/options';
+import { parseOptions, USAGE } from './lib/options';
 import { writeReport } from './lib/report';
 import { freePort, ServerProcess } from './lib/server-process';
 
-
-function parseOptions(argv: string[]): BenchOptions {
-  const flags = new Map<string, string>();
-  for (const arg of argv) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unknown argument ${arg} (try --quick, --duration=10, --users=10000, --seats=1000, --journey=2000, --waiting=100000, --connections=50, --only=${SCENARIOS.join(',')}, --profile, --keep)`);
-    flags.set(m[1], m[2] ?? 'true');
-  }
-  const quick = flags.get('quick') === 'true';
-  const num = (name: string, full: number, fast: number) => {
-    const v = flags.has(name) ? Number(flags.get(name)) : quick ? fast : full;
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`);
-    return v;
-  };
-  const users = num('users', 10_000, 2_000);
-  const only = (flags.get('only') ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
-  const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
-  return {
-    quick,
-    durationSeconds: num('duration', 10, 4),
-    connections: num('connections', 50, 50),
-    users,
-    rushUsers: Math.min(users, num('rush-users', 5_000, 2_000)),
-    rushSeats: num('seats', 1_000, 500),
-    journeyUsers: Math.min(users, num('journey', 2_000, 500)),
-    waitingLarge: num('waiting', 100_000, 10_000),
-    profile: flags.get('profile') === 'true',
-    only: new Set(only as Scenario[]),
-    keep: flags.get('keep') === 'true',
-    // A partial run (--only) must not replace the published full report unless asked to.
-    reportPath: flags.get('report') ?? (flags.has('only') ? path.join(os.tmpdir(), 'ticketing-bench-report.md') : path.resolve(__dirname, '../../../docs/performance.md')),
-  };
-}
 
 const ADMIN = { email: 'bench-admin@bench.local', password: 'bench-admin-password' };
 const USER_ID_BASE = 1_000_000;
@@ -81,7 +47,18 @@ interface Shopper {
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2), path.resolve(__dirname, '../../../docs/performance.md'));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-bench-'));
   const dist = path.resolve(__dirname, '..');
   const results: LoadResult[] = [];

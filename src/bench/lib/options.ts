@@ -1,3 +1,7 @@
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
 export const SCENARIOS = ['login', 'status', 'rush', 'distinct', 'journey'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -16,4 +20,76 @@ export interface BenchOptions {
   /** Keep the data directory (databases, CPU profile) instead of deleting it. */
   keep: boolean;
   reportPath: string;
+}
+
+export const USAGE = `npm run bench -- [flags]
+
+  --quick              smaller sizes and 4 s runs (about a minute and a quarter)
+  --only=LIST          run only these scenarios (${SCENARIOS.join(',')}); the ceiling and the
+                       token burst always run. The report then goes to the temp directory.
+  --report=FILE        where to write the Markdown report (default docs/performance.md)
+  --profile            CPU-profile the servers, for the whole run and for each scenario
+  --keep               keep the data directory (databases, profiles)
+  --duration=S         seconds per timed scenario (10; quick 4)
+  --users=N            users signed up and queued (10000; quick 2000)
+  --rush-users=N       users racing in the hold rush (5000; quick 2000)
+  --seats=N            seats in the hold rush (1000; quick 500)
+  --journey=N          users buying in the purchase journey (2000; quick 500)
+  --waiting=N          waiting users for the large status case (100000; quick 10000)
+  --connections=N      concurrent connections (50)
+  --help               print this and exit`;
+
+/**
+ * Parses the bench's command line. Unknown flags are an error (a typo must not silently start an
+ * eleven-minute run with defaults); `--help` returns 'help'.
+ */
+export function parseOptions(argv: string[], defaultReportPath: string): BenchOptions | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      report: { type: 'string' },
+      profile: { type: 'boolean' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      duration: { type: 'string' },
+      users: { type: 'string' },
+      'rush-users': { type: 'string' },
+      seats: { type: 'string' },
+      journey: { type: 'string' },
+      waiting: { type: 'string' },
+      connections: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length) throw new Error(`unexpected argument ${positionals[0]} (see --help)`);
+  const quick = values.quick === true;
+  const num = (name: 'duration' | 'users' | 'rush-users' | 'seats' | 'journey' | 'waiting' | 'connections', full: number, fast: number) => {
+    const given = values[name];
+    const v = given !== undefined ? Number(given) : quick ? fast : full;
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer, not ${given}`);
+    return v;
+  };
+  const users = num('users', 10_000, 2_000);
+  const only = (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
+  const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  return {
+    quick,
+    durationSeconds: num('duration', 10, 4),
+    connections: num('connections', 50, 50),
+    users,
+    rushUsers: Math.min(users, num('rush-users', 5_000, 2_000)),
+    rushSeats: num('seats', 1_000, 500),
+    journeyUsers: Math.min(users, num('journey', 2_000, 500)),
+    waitingLarge: num('waiting', 100_000, 10_000),
+    profile: values.profile === true,
+    only: new Set(only as Scenario[]),
+    keep: values.keep === true,
+    // A partial run (--only) must not replace the published full report unless asked to.
+    reportPath: values.report ?? (values.only !== undefined ? path.join(os.tmpdir(), 'ticketing-bench-report.md') : defaultReportPath),
+  };
 }
