@@ -7,6 +7,8 @@ export const PLATFORM = {
   AccessTokens: Symbol.for('platform.AccessTokens'),
   QueuePasses: Symbol.for('platform.QueuePasses'),
   Metrics: Symbol.for('platform.Metrics'),
+  /** An AbortSignal aborted when the process starts stopping: long waits (long-polls) end early on it. */
+  Shutdown: Symbol.for('platform.Shutdown'),
   /** Bound in each module's own container: that module's database. */
   Database: Symbol.for('platform.Database'),
   /** Bound in each module's own container: that module's outbox. */

@@ -56,6 +56,7 @@ export class Platform {
   readonly routeGroups: MountedRoutes[] = [];
   private server: Server | null = null;
   private started = false;
+  private readonly shutdown = new AbortController();
 
   private constructor(readonly config: AppConfig, options: PlatformOptions) {
     this.clock = options.clock ?? systemClock;
@@ -72,6 +73,7 @@ export class Platform {
     this.root.bind(PLATFORM.AccessTokens).toConstantValue(accessTokens);
     this.root.bind(PLATFORM.QueuePasses).toConstantValue(queuePasses);
     this.root.bind(PLATFORM.Metrics).toConstantValue(this.metrics);
+    this.root.bind(PLATFORM.Shutdown).toConstantValue(this.shutdown.signal);
 
     const groups: MountedRoutes[] = [];
     for (const definition of options.modules) {
@@ -178,6 +180,8 @@ export class Platform {
 
   /** Stops accepting, finishes in-flight requests, deliveries and jobs, then closes databases. */
   async stop(): Promise<void> {
+    // Requests waiting on a change (Prefer: wait) answer now instead of holding the close up.
+    this.shutdown.abort();
     if (this.server) {
       const server = this.server as unknown as Server;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -62,8 +62,13 @@ describe('purchase journey', () => {
     expect(pay.status, JSON.stringify(pay.body)).to.equal(200);
     expect(pay.body).to.include({ reservationId: hold.body.id, amount: 120_000, status: 'PAID', balance: 80_000 });
 
-    await eventually(async () => (await app.http.get(`/ticketing/reservations/${hold.body.id}`).set(user.auth)).body.status === 'CONFIRMED', app.platform);
-    const reservation = (await app.http.get(`/ticketing/reservations/${hold.body.id}`).set(user.auth)).body;
+    // The client waits for the confirmation with one long-poll instead of polling.
+    const confirmed = await app.http
+      .get(`/ticketing/reservations/${hold.body.id}`)
+      .set(user.auth)
+      .set({ 'If-None-Match': hold.headers.etag, Prefer: 'wait=30' });
+    expect(confirmed.status).to.equal(200);
+    const reservation = confirmed.body;
     expect(reservation).to.include({ status: 'CONFIRMED', paymentId: pay.body.paymentId });
     expect(reservation.confirmedAt).to.be.a('string');
 

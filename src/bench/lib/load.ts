@@ -108,7 +108,7 @@ export function closeConnections(): void {
 }
 
 /** One timed JSON request. */
-export function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any; ms: number }> {
+export function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any; ms: number; headers: http.IncomingHttpHeaders }> {
   const started = performance.now();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const url = new URL(path, base);
@@ -135,7 +135,7 @@ export function call(base: string, method: string, path: string, headers: Record
           } catch {
             parsed = text;
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed, ms });
+          resolve({ status: res.statusCode ?? 0, body: parsed, ms, headers: res.headers });
         });
       },
     );

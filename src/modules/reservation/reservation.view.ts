@@ -21,6 +21,12 @@ export const reservationViewSchema = z.object({
 
 export type ReservationView = z.infer<typeof reservationViewSchema>;
 
+/**
+ * The entity tag of a reservation's representation: its stream version, plus the status as read
+ * (a hold whose time is up reads EXPIRED before the sweeper records it, with no new version).
+ */
+export const reservationEtag = (version: number, status: ReservationView['status']): string => `"${version}.${status}"`;
+
 export function viewFromRow(row: ReservationRow, nowMs: number): ReservationView {
   return {
     id: row.id,

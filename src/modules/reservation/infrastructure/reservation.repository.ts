@@ -3,7 +3,9 @@ import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/modul
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { Reservation, type ReservationState } from '../domain/reservation.aggregate';
 import type { ReservationEventData, ReservationEventType, ReservationStatus, StoredEvent } from '../domain/reservation.events';
+import { RESERVATION } from '../reservation.di-tokens';
 import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
+import type { ReservationChanges } from './reservation-changes';
 
 export interface ReservationRow {
   id: number;
@@ -53,7 +55,10 @@ function readModelColumns(state: ReservationState, version: number, nowMs: numbe
  */
 @injectable()
 export class ReservationRepository {
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
+  ) {}
 
   /** A new hold: allocates its id with the read-model row and appends `HoldPlaced` as version 1. */
   async create(trx: Transaction, data: Omit<ReservationEventData['HoldPlaced'], 'expiresAt'>, nowMs: number, ttlMs: number): Promise<Reservation> {
@@ -79,6 +84,7 @@ export class ReservationRepository {
     const reservation = Reservation.place(id, data, nowMs, ttlMs);
     await this.appendEvents(trx, id, 0, reservation.pendingEvents);
     reservation.markCommitted();
+    this.announceAfterCommit(id);
     return reservation;
   }
 
@@ -109,6 +115,12 @@ export class ReservationRepository {
     const updated = await trx('reservations').where({ id: reservation.id, version: expected }).update(readModelColumns(reservation.state, reservation.version, nowMs));
     if (updated !== 1) throw new ConcurrencyError(reservation.id, expected);
     reservation.markCommitted();
+    this.announceAfterCommit(reservation.id);
+  }
+
+  /** Readers waiting on this reservation look again once the transaction has ended. */
+  private announceAfterCommit(id: number): void {
+    this.db.afterTransaction(() => this.changes.notify(id));
   }
 
   /**

@@ -5,9 +5,10 @@ import { AppError } from '../../../platform/http/app-error';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { iso } from '../domain/reservation.aggregate';
 import type { ReservationEventType } from '../domain/reservation.events';
+import type { ReservationChanges } from '../infrastructure/reservation-changes';
 import type { ReservationRepository } from '../infrastructure/reservation.repository';
 import { RESERVATION } from '../reservation.di-tokens';
-import { viewFromRow, type ReservationView } from '../reservation.view';
+import { reservationEtag, viewFromRow, type ReservationView } from '../reservation.view';
 
 export const reservationIdParams = z.strictObject({ id: z.coerce.number().int('must be an integer').positive('must be a positive integer').max(Number.MAX_SAFE_INTEGER) });
 
@@ -18,6 +19,24 @@ export const listReservationsQuery = z.strictObject({
 });
 
 export const reservationNotFound = (id: number) => new AppError(404, 'RESERVATION_NOT_FOUND', 'Reservation not found', `You have no reservation ${id}.`);
+
+/** The longest a `GET` may wait for a change (`Prefer: wait`). */
+export const MAX_CHANGE_WAIT_MS = 30_000;
+
+/** A conditional read: answer once the representation no longer matches `ifNoneMatch`, waiting up to `waitMs`. */
+export interface ChangeCondition {
+  ifNoneMatch: string;
+  waitMs: number;
+}
+
+export type ReadResult = { view: ReservationView; etag: string } | { notModified: true; etag: string };
+
+/** RFC 9110 If-None-Match: `*`, or a list of entity tags compared weakly. */
+export function matchesIfNoneMatch(header: string, etag: string): boolean {
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag));
+}
 
 export interface HistoryItem {
   type: ReservationEventType;
@@ -32,12 +51,37 @@ export class ReservationQueries {
   constructor(
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
+    @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
+    @inject(PLATFORM.Shutdown) private readonly shutdown: AbortSignal,
   ) {}
 
-  async get(userId: number, id: number): Promise<ReservationView> {
+  /**
+   * The reservation as it is now; or, given a condition, as soon as it no longer matches the
+   * client's entity tag (a long-poll: no need to poll for the outcome of a payment), or
+   * `notModified` when `waitMs` of real time passes first.
+   */
+  async get(userId: number, id: number, condition?: ChangeCondition): Promise<ReadResult> {
+    if (!condition) return this.read(userId, id);
+    const deadline = Date.now() + condition.waitMs;
+    const watch = this.changes.watch(id);
+    try {
+      for (;;) {
+        const current = await this.read(userId, id);
+        if (!matchesIfNoneMatch(condition.ifNoneMatch, current.etag)) return current;
+        const left = deadline - Date.now();
+        if (left <= 0 || this.shutdown.aborted) return { notModified: true, etag: current.etag };
+        await watch.next(left);
+      }
+    } finally {
+      watch.close();
+    }
+  }
+
+  private async read(userId: number, id: number): Promise<{ view: ReservationView; etag: string }> {
     const row = await this.repository.findRow(id);
     if (!row || row.user_id !== userId) throw reservationNotFound(id);
-    return viewFromRow(row, this.clock.now());
+    const view = viewFromRow(row, this.clock.now());
+    return { view, etag: reservationEtag(row.version, view.status) };
   }
 
   async list(userId: number, limit: number, before?: number): Promise<{ items: ReservationView[]; nextBefore: number | null }> {

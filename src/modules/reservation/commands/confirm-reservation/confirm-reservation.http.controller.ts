@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { reservationViewSchema } from '../../reservation.view';
 import { sagaViewSchema } from '../../saga/confirm-saga';
-import { confirmReservationRequest, preferredWaitMs } from './confirm-reservation.request.dto';
+import { confirmReservationRequest, confirmWaitMs } from './confirm-reservation.request.dto';
 import type { ConfirmReservationService } from './confirm-reservation.service';
 
 export function confirmReservationRoute(service: ConfirmReservationService): RouteDefinition {
@@ -22,6 +22,6 @@ export function confirmReservationRoute(service: ConfirmReservationService): Rou
       402: { description: 'INSUFFICIENT_BALANCE: nothing debited, the hold stays' },
       409: { description: 'RESERVATION_NOT_PAYABLE (not yours, expired, cancelled, already confirmed, or refunded after a failed confirmation)' },
     },
-    handle: async ({ body, user, header }) => service.confirm(user.id, body.reservationId, preferredWaitMs(header('prefer'))),
+    handle: async ({ body, user, header }) => service.confirm(user.id, body.reservationId, confirmWaitMs(header('prefer'))),
   });
 }

@@ -13,10 +13,13 @@ export function holdSeatRoute(service: HoldSeatService): RouteDefinition {
     queuePass: true,
     body: holdSeatRequest,
     responses: {
-      201: { description: 'The seat is held until expiresAt', schema: reservationViewSchema },
+      201: { description: 'The seat is held until expiresAt. `ETag` tags this state, for a later `GET` with `If-None-Match` and `Prefer: wait`.', schema: reservationViewSchema },
       404: { description: 'SCHEDULE_NOT_FOUND or SEAT_NOT_FOUND' },
       409: { description: 'SEAT_UNAVAILABLE or HOLD_LIMIT_REACHED' },
     },
-    handle: async ({ body, user }) => ({ status: 201, body: await service.hold(user.id, body) }),
+    handle: async ({ body, user }) => {
+      const { view, etag } = await service.hold(user.id, body);
+      return { status: 201, body: view, headers: { ETag: etag, Location: `/ticketing/reservations/${view.id}` } };
+    },
   });
 }

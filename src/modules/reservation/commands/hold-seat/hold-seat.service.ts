@@ -12,7 +12,7 @@ import { withConcurrencyRetry } from '../../infrastructure/optimistic-concurrenc
 import type { ReservationRepository } from '../../infrastructure/reservation.repository';
 import { seatUnavailable, type SeatClaimRepository } from '../../infrastructure/seat-claims.repository';
 import { RESERVATION } from '../../reservation.di-tokens';
-import { viewFromAggregate, type ReservationView } from '../../reservation.view';
+import { reservationEtag, viewFromAggregate, type ReservationView } from '../../reservation.view';
 import type { HoldSeatRequest } from './hold-seat.request.dto';
 
 /**
@@ -34,7 +34,7 @@ export class HoldSeatService {
     @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
   ) {}
 
-  async hold(userId: number, request: HoldSeatRequest): Promise<ReservationView> {
+  async hold(userId: number, request: HoldSeatRequest): Promise<{ view: ReservationView; etag: string }> {
     const { scheduleId, seatId } = request;
     return withConcurrencyRetry(() =>
       this.db.transaction(async (trx) => {
@@ -75,7 +75,8 @@ export class HoldSeatService {
           price: s.price,
           expiresAt: iso(s.expiresAtMs),
         });
-        return viewFromAggregate(reservation, now);
+        const view = viewFromAggregate(reservation, now);
+        return { view, etag: reservationEtag(reservation.version, view.status) };
       }),
     );
   }
