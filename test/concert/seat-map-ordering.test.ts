@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { CONCERT } from '../../src/modules/concert/concert.di-tokens';
-import { nextClaimState, seatStatusFrom, type ClaimTransition, type SeatMapProjection } from '../../src/modules/concert/event-handlers/seat-map.projection';
+import { nextClaimState, seatStatusAfterClaim, seatStatusFrom, type ClaimState, type ClaimTransition, type SeatMapProjection } from '../../src/modules/concert/event-handlers/seat-map.projection';
 import { createTestApp, loginAdmin, type TestApp } from '../support/test-app';
 import { assertCountersMatchSeats, concertBody, createConcert, seats, type CreatedConcert } from './concert-fixtures';
 
@@ -73,6 +73,23 @@ describe('seat map ordering (claims converge whatever the delivery order)', () =
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('pure rules: a claim taken or upgraded gives, from the seat alone, what reading every claim would', () => {
+    const claimSet = fc.uniqueArray(fc.record({ reservationId: fc.integer({ min: 1, max: 50 }), state: fc.constantFrom<ClaimState>('HELD', 'SOLD', 'RELEASED') }), { selector: (c) => c.reservationId, maxLength: 6 });
+    fc.assert(
+      fc.property(claimSet, fc.integer({ min: 1, max: 60 }), fc.constantFrom<'HELD' | 'SOLD'>('HELD', 'SOLD'), (claims, candidate, wanted) => {
+        const mine = claims.find((c) => c.reservationId === candidate);
+        // Only moves the rules allow: a new claim (HELD, or SOLD when the hold event comes late), or HELD → SOLD.
+        const next = nextClaimState(mine?.state ?? null, wanted === 'HELD' ? 'held' : 'sold');
+        if (next === 'RELEASED' || next === mine?.state) return;
+        const live = (list: typeof claims) => list.filter((c) => c.state !== 'RELEASED');
+        const seat = seatStatusFrom(live(claims));
+        const after = [...claims.filter((c) => c.reservationId !== candidate), { reservationId: candidate, state: next }];
+        expect(seatStatusAfterClaim(seat, candidate, next)).to.deep.equal(seatStatusFrom(live(after)));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -46,6 +46,19 @@ export function seatStatusFrom(claims: Array<{ reservationId: number; state: Cla
   return { status: 'AVAILABLE', claimedBy: null };
 }
 
+/**
+ * The seat's status after one reservation's claim becomes HELD or SOLD, from the seat's status
+ * alone: a claim that takes or upgrades can only add to what `seatStatusFrom` already chose (SOLD
+ * over HELD, the newest reservation among equals), so the other claims need not be read. Only a
+ * release can uncover another claim.
+ */
+export function seatStatusAfterClaim(seat: { status: SeatStatus; claimedBy: number | null }, reservationId: number, next: 'HELD' | 'SOLD'): { status: SeatStatus; claimedBy: number | null } {
+  const newest = (other: number | null) => (other === null || reservationId > other ? reservationId : other);
+  if (next === 'SOLD') return seat.status === 'SOLD' ? { status: 'SOLD', claimedBy: newest(seat.claimedBy) } : { status: 'SOLD', claimedBy: reservationId };
+  if (seat.status === 'SOLD') return seat;
+  return seat.status === 'HELD' ? { status: 'HELD', claimedBy: newest(seat.claimedBy) } : { status: 'HELD', claimedBy: reservationId };
+}
+
 const COUNTER: Record<SeatStatus, string> = { AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' };
 
 /** Released claims are kept this long to absorb late or redelivered events, then purged. */
@@ -77,29 +90,34 @@ export class SeatMapProjection {
 
   async apply(trx: Transaction, transition: ClaimTransition, facts: SeatEventFacts): Promise<void> {
     const { reservationId, scheduleId, seatId } = facts;
-    const seat: { schedule_id: number; status: SeatStatus; claimed_by: number | null } | undefined = await trx('seats')
-      .where({ id: seatId })
-      .first('schedule_id', 'status', 'claimed_by');
-    if (!seat || seat.schedule_id !== scheduleId) {
+    // The seat and this reservation's claim (if any) in one indexed read.
+    const row:
+      | { schedule_id: number; status: SeatStatus; claimed_by: number | null; claim_state: ClaimState | null; claim_seat_id: number | null }
+      | undefined = await trx('seats as s')
+      .leftJoin('seat_map_claims as c', function onThisReservation() {
+        this.onVal('c.reservation_id', '=', reservationId);
+      })
+      .where('s.id', seatId)
+      .first('s.schedule_id', 's.status', 's.claimed_by', 'c.state as claim_state', 'c.seat_id as claim_seat_id');
+    if (!row || row.schedule_id !== scheduleId) {
       // Not a seat of ours (or not of that schedule): nothing on the map to change.
       this.logger.warn({ reservationId, scheduleId, seatId, transition }, 'seat map: event names a seat this catalogue does not have; ignored');
       return;
     }
-    const claim: { state: ClaimState; seat_id: number } | undefined = await trx('seat_map_claims').where({ reservation_id: reservationId }).first('state', 'seat_id');
-    if (claim && claim.seat_id !== seatId) {
-      this.logger.warn({ reservationId, seatId, claimedSeatId: claim.seat_id, transition }, 'seat map: event names another seat than the reservation holds; ignored');
+    const claim = row.claim_state;
+    if (claim !== null && row.claim_seat_id !== seatId) {
+      this.logger.warn({ reservationId, seatId, claimedSeatId: row.claim_seat_id, transition }, 'seat map: event names another seat than the reservation holds; ignored');
       return;
     }
-    const next = nextClaimState(claim?.state ?? null, transition);
-    if (claim?.state === next) return;
+    const next = nextClaimState(claim, transition);
+    if (claim === next) return;
     const now = this.clock.now();
     if (claim) await trx('seat_map_claims').where({ reservation_id: reservationId }).update({ state: next, updated_at_ms: now });
     else await trx('seat_map_claims').insert({ reservation_id: reservationId, seat_id: seatId, schedule_id: scheduleId, state: next, updated_at_ms: now });
 
-    // An AVAILABLE seat has no live claim, so taking it needs no look at other claims (the common hold).
-    const { status, claimedBy } =
-      seat.status === 'AVAILABLE' && next !== 'RELEASED' ? seatStatusFrom([{ reservationId, state: next }]) : seatStatusFrom(await this.liveClaims(trx, seatId));
-    if (status === seat.status && claimedBy === seat.claimed_by) return;
+    const seat = { status: row.status, claimedBy: row.claimed_by };
+    const { status, claimedBy } = next === 'RELEASED' ? seatStatusFrom(await this.liveClaims(trx, seatId)) : seatStatusAfterClaim(seat, reservationId, next);
+    if (status === seat.status && claimedBy === seat.claimedBy) return;
     await trx('seats').where({ id: seatId }).update({ status, claimed_by: claimedBy });
     if (status !== seat.status) {
       await trx('schedules').where({ id: scheduleId }).increment({ [COUNTER[seat.status]]: -1, [COUNTER[status]]: 1 });

@@ -16,8 +16,17 @@ const CHUNK = 500;
 /** The module's own copy of the catalogue (schedules, seats, prices), fed by concert events. */
 @injectable()
 export class CatalogueRepository {
-  /** The seat with its current claim, if any, in one indexed lookup (the hold's hot path). */
-  async findSeatWithClaim(trx: Transaction, scheduleId: number, seatId: number): Promise<{ seat: CatalogueSeat; claim: SeatClaim | null } | null> {
+  /**
+   * Everything a hold decides on, in one statement (the hold's hot path): the seat, its current
+   * claim if any, and how many live holds the user has (by the reservations_live_by_user index).
+   */
+  async findSeatForHold(
+    trx: Transaction,
+    scheduleId: number,
+    seatId: number,
+    userId: number,
+    nowMs: number,
+  ): Promise<{ seat: CatalogueSeat; claim: SeatClaim | null; liveHoldsOfUser: number } | null> {
     const row = await trx('catalogue_seats as s')
       .join('catalogue_schedules as sc', 'sc.schedule_id', 's.schedule_id')
       .leftJoin('seat_claims as c', function joinClaim() {
@@ -31,6 +40,7 @@ export class CatalogueRepository {
         'c.reservation_id as claimReservationId',
         'c.status as claimStatus',
         'c.expires_at_ms as claimExpiresAtMs',
+        trx('reservations').where({ user_id: userId, status: 'HELD' }).andWhere('expires_at_ms', '>', nowMs).count('*').as('liveHoldsOfUser'),
       );
     if (!row) return null;
     const seat = { concertId: row.concertId, scheduleId, seatId, label: row.label, price: row.price };
@@ -38,7 +48,7 @@ export class CatalogueRepository {
       row.claimReservationId == null
         ? null
         : { scheduleId, seatId, reservationId: row.claimReservationId, status: row.claimStatus, expiresAtMs: row.claimExpiresAtMs == null ? null : Number(row.claimExpiresAtMs) };
-    return { seat, claim };
+    return { seat, claim, liveHoldsOfUser: Number(row.liveHoldsOfUser) };
   }
 
   async scheduleExists(trx: Transaction, scheduleId: number): Promise<boolean> {

@@ -157,11 +157,6 @@ export class ReservationRepository {
     return q.orderBy('id', 'desc').limit(limit);
   }
 
-  async countLiveHolds(trx: Transaction, userId: number, nowMs: number): Promise<number> {
-    const row = await trx('reservations').where({ user_id: userId, status: 'HELD' }).andWhere('expires_at_ms', '>', nowMs).count({ n: '*' }).first();
-    return Number(row?.n ?? 0);
-  }
-
   async countAllLiveHolds(nowMs: number): Promise<number> {
     const row = await this.db.knex('reservations').where({ status: 'HELD' }).andWhere('expires_at_ms', '>', nowMs).count({ n: '*' }).first();
     return Number(row?.n ?? 0);

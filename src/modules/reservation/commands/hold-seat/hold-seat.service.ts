@@ -39,15 +39,14 @@ export class HoldSeatService {
     return withConcurrencyRetry(() =>
       this.db.transaction(async (trx) => {
         const now = this.clock.now();
-        const found = await this.catalogue.findSeatWithClaim(trx, scheduleId, seatId);
+        const found = await this.catalogue.findSeatForHold(trx, scheduleId, seatId, userId, now);
         if (!found) {
           if (!(await this.catalogue.scheduleExists(trx, scheduleId))) throw new AppError(404, 'SCHEDULE_NOT_FOUND', 'Schedule not found', `There is no schedule ${scheduleId}.`);
           throw new AppError(404, 'SEAT_NOT_FOUND', 'Seat not found', `Schedule ${scheduleId} has no seat ${seatId}.`);
         }
-        const { seat, claim } = found;
+        const { seat, claim, liveHoldsOfUser: live } = found;
         const stale = claim !== null && claim.status === 'HELD' && claim.expiresAtMs !== null && claim.expiresAtMs <= now;
         if (claim && !stale) throw seatUnavailable();
-        const live = await this.repository.countLiveHolds(trx, userId, now);
         if (live >= this.config.maxHoldsPerUser) {
           throw new AppError(409, 'HOLD_LIMIT_REACHED', 'Hold limit reached', `You already hold ${live} seat(s), the most allowed at once (${this.config.maxHoldsPerUser}).`, {
             limit: this.config.maxHoldsPerUser,
