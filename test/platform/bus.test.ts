@@ -114,6 +114,20 @@ describe('outbox event bus', () => {
     expect(row.dispatched_at_ms).to.not.equal(null);
   });
 
+  it('hands a subscriber with a filter only the events it takes, and records no inbox row for the rest', async () => {
+    rig = await new BusRig().migrate();
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'even-seats', recorder('even-seats'), { only: (p) => p.seatId % 2 === 0 }));
+    rig.bus.subscribe('concert', subscribe('reservation.held', 'odd-seats', recorder('odd-seats'), { only: (p) => p.seatId % 2 === 1 }));
+    rig.bus.start();
+    for (let id = 1; id <= 5; id += 1) await rig.hold(id);
+    await rig.bus.drain();
+    expect((await rig.effects('concert', 'even-seats')).map((e) => e.reservation_id)).to.deep.equal([2, 4]);
+    expect((await rig.effects('concert', 'odd-seats')).map((e) => e.reservation_id)).to.deep.equal([1, 3, 5]);
+    const inbox: Array<{ subscriber: string }> = await rig.dbs.concert.knex('inbox').select('subscriber');
+    expect(inbox.filter((r) => r.subscriber === 'concert.even-seats')).to.have.length(2);
+    expect(inbox.filter((r) => r.subscriber === 'concert.odd-seats')).to.have.length(3);
+  });
+
   it('carries the envelope fields, with correlation and causation from the context', async () => {
     rig = await new BusRig().migrate();
     let seen: EventEnvelope<'reservation.held'> | null = null;

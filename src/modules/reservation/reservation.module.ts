@@ -55,8 +55,9 @@ export const reservationModule = defineModule({
   ],
   subscriptions: (c) => [
     subscribe('concert.schedule.published', 'catalogue-copy', c.get(RESERVATION.OnSchedulePublished)),
-    subscribe('payment.success', 'confirm-on-payment', c.get(RESERVATION.OnPaymentSucceeded)),
-    subscribe('payment.success', 'saga-on-payment-success', c.get(RESERVATION.OnSagaPaymentSucceeded)),
+    // One payment.success goes to one of the two: the choreography's (no saga) or the orchestrator's.
+    subscribe('payment.success', 'confirm-on-payment', c.get(RESERVATION.OnPaymentSucceeded), { only: (p) => p.sagaId === null }),
+    subscribe('payment.success', 'saga-on-payment-success', c.get(RESERVATION.OnSagaPaymentSucceeded), { only: (p) => p.sagaId !== null }),
     subscribe('payment.failed', 'saga-on-payment-failed', c.get(RESERVATION.OnSagaPaymentFailed)),
     subscribe('payment.cancelled', 'saga-on-payment-cancelled', c.get(RESERVATION.OnSagaPaymentCancelled)),
   ],

@@ -93,7 +93,9 @@ export class Inbox implements EventConsumer {
   async receive(events: EventEnvelope[]): Promise<void> {
     await this.loadWaiting();
     const work: Array<[Subscription, EventEnvelope]> = [];
-    for (const event of events) for (const subscription of this.byType.get(event.type) ?? []) work.push([subscription, event]);
+    for (const event of events) {
+      for (const subscription of this.byType.get(event.type) ?? []) if (!subscription.only || subscription.only(event.payload)) work.push([subscription, event]);
+    }
     if (work.length === 0) return;
     if (work.length > 1) {
       // Fast path under load: the whole batch in one transaction. If any handler throws, the
