@@ -132,3 +132,34 @@ describe('module database transactions', () => {
     });
   });
 });
+
+describe('module database statements', () => {
+  let db: ModuleDatabase;
+  beforeEach(async () => {
+    db = ModuleDatabase.open('payment', ':memory:');
+    await db.knex.schema.createTable('items', (t) => {
+      t.integer('id').primary();
+      t.string('name').notNullable();
+    });
+    await db.knex('items').insert(Array.from({ length: 10 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}` })));
+  });
+  afterEach(async () => db.close());
+
+  // A bound LIMIT makes SQLite re-prepare the statement on every run (see better-sqlite3-client.ts).
+  it('writes LIMIT and OFFSET as integer literals, so a cached statement is not prepared again on each run', () => {
+    expect(db.knex('items').where({ id: 3 }).first().toSQL().toNative()).to.deep.equal({ sql: 'select * from `items` where `id` = ? limit 1', bindings: [3] });
+    expect(db.knex('items').orderBy('id').limit(2).offset(4).toSQL().toNative()).to.deep.equal({ sql: 'select * from `items` order by `id` asc limit 2 offset 4', bindings: [] });
+    // knex makes the values integers first: what reaches the SQL is never the caller's text.
+    expect(db.knex('items').limit('3; drop table items' as unknown as number).toSQL().sql).to.equal('select * from `items` limit 3');
+  });
+
+  it('answers first(), pages and offset-only queries as before', async () => {
+    expect(await db.knex('items').where({ id: 3 }).first()).to.deep.equal({ id: 3, name: 'item-3' });
+    expect(await db.knex('items').where({ id: 99 }).first()).to.equal(undefined);
+    expect((await db.knex('items').orderBy('id').limit(2).offset(4)).map((r: { id: number }) => r.id)).to.deep.equal([5, 6]);
+    expect((await db.knex('items').orderBy('id').offset(8)).map((r: { id: number }) => r.id)).to.deep.equal([9, 10]);
+    await db.transaction(async (trx) => {
+      expect((await trx('items').orderBy('id', 'desc').first('name')).name).to.equal('item-10');
+    });
+  });
+});

@@ -1,0 +1,11 @@
+const fs=require('fs');
+const [file, fromS, toS, filter] = process.argv.slice(2);
+const p=JSON.parse(fs.readFileSync(file,'utf8'));
+const nodes=new Map(p.nodes.map(n=>[n.id,n]));
+let at=p.startTime; const t0=p.startTime; const self=new Map(); let total=0; const pk=new Map();
+p.samples.forEach((id,i)=>{at+=p.timeDeltas[i]; const s=(at-t0)/1e6; if(s<+fromS||s>+toS) return; const w=p.timeDeltas[i]; total+=w; const f=nodes.get(id).callFrame; const u=f.url.replace(/.*node_modules\//,'').replace(/.*dist\/src\//,'src/');
+ const pkg = /^[a-z@]/.test(u) && !u.startsWith('node:') && !u.startsWith('src/') ? u.split('/')[0] : (u.startsWith('node:')?'node':u.startsWith('src/')?u.split('/').slice(0,3).join('/'):'native');
+ pk.set(pkg,(pk.get(pkg)||0)+w);
+ const k=(f.functionName||'(anon)')+' '+u+':'+(f.lineNumber+1); if(filter && !u.includes(filter)) return; self.set(k,(self.get(k)||0)+w);});
+for(const [k,w] of [...self].sort((a,b)=>b[1]-a[1]).slice(0,40)) console.log((100*w/total).toFixed(2).padStart(6), k.slice(0,140));
+console.log('--- packages'); for(const [k,w] of [...pk].sort((a,b)=>b[1]-a[1]).slice(0,25)) console.log((100*w/total).toFixed(1).padStart(6), k);
