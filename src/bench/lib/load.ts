@@ -30,7 +30,10 @@ export async function hammer(
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.durationSeconds }),
+    // With a fixed amount, autocannon ends (and stamps the duration) only at its next sample tick:
+    // at the default 1 s ticks 5 000 requests done in 4.1 s were reported as 5.0 s. 20 ms ticks
+    // keep that error under 1 %.
+    ...(options.amount ? { amount: options.amount, sampleInt: 20 } : { duration: options.durationSeconds }),
     requests: options.requests,
     timeout: 30,
   });
