@@ -145,6 +145,20 @@ describe('module database statements', () => {
   });
   afterEach(async () => db.close());
 
+  it('opens its file with the settings the platform relies on', async () => {
+    const onDisk = ModuleDatabase.open('payment', tempDataDir());
+    try {
+      const pragma = async (name: string) => Object.values((await onDisk.knex.raw(`pragma ${name}`))[0])[0];
+      expect(await pragma('journal_mode')).to.equal('wal');
+      expect(await pragma('synchronous')).to.equal(1); // NORMAL
+      expect(await pragma('foreign_keys')).to.equal(1);
+      expect(await pragma('busy_timeout')).to.equal(5000);
+      expect(await pragma('temp_store')).to.equal(2); // MEMORY: savepoint sub-journals stay off the disk
+    } finally {
+      await onDisk.close();
+    }
+  });
+
   // A bound LIMIT makes SQLite re-prepare the statement on every run (see better-sqlite3-client.ts).
   it('writes LIMIT and OFFSET as integer literals, so a cached statement is not prepared again on each run', () => {
     expect(db.knex('items').where({ id: 3 }).first().toSQL().toNative()).to.deep.equal({ sql: 'select * from `items` where `id` = ? limit 1', bindings: [3] });

@@ -44,6 +44,10 @@ export class ModuleDatabase {
         conn.pragma('synchronous = NORMAL');
         conn.pragma('foreign_keys = ON');
         conn.pragma('busy_timeout = 5000');
+        // Group commit runs each transaction in a savepoint; SQLite keeps the pages a savepoint
+        // may have to restore in a sub-journal, which spills to a temporary file past 64 KiB.
+        // Under load that was a pwrite per page (6 % of the server's CPU); in memory it is a copy.
+        conn.pragma('temp_store = MEMORY');
         return conn;
       },
       (conn) => conn.close(),
