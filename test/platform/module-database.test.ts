@@ -177,3 +177,61 @@ describe('module database statements', () => {
     });
   });
 });
+
+describe('prepared statements (compiled once by knex, run with new values)', () => {
+  let db: ModuleDatabase;
+  beforeEach(async () => {
+    db = ModuleDatabase.open('payment', ':memory:');
+    await db.knex.schema.createTable('items', (t) => {
+      t.increments('id');
+      t.string('name').notNullable();
+      t.string('status').notNullable();
+    });
+  });
+  afterEach(async () => db.close());
+
+  it('keeps constants in place and takes the parameters in any order', async () => {
+    const byNameAndStatus = db.prepare<[string], { id: number }>((k, p) => k('items').where({ name: p(0), status: 'LIVE' }).first('id'));
+    expect(byNameAndStatus.sql).to.equal('select `id` from `items` where `name` = ? and `status` = ? limit 1');
+    const insert = db.prepare<[string, string]>((k, p) => k('items').insert({ status: p(1), name: p(0) }).returning('id'));
+    await db.transaction(async (trx) => {
+      expect(await insert.all(trx, 'a', 'LIVE')).to.deep.equal([{ id: 1 }]);
+      expect(await insert.all(trx, 'b', 'GONE')).to.deep.equal([{ id: 2 }]);
+    });
+    expect(await byNameAndStatus.first(db.knex, 'a')).to.deep.equal({ id: 1 });
+    expect(await byNameAndStatus.first(db.knex, 'b')).to.equal(undefined);
+    expect(await db.knex('items').orderBy('id').select('name', 'status')).to.deep.equal([
+      { name: 'a', status: 'LIVE' },
+      { name: 'b', status: 'GONE' },
+    ]);
+  });
+
+  it('runs inside the transaction: a rollback undoes it, and run() counts the rows changed', async () => {
+    await db.knex('items').insert([{ name: 'a', status: 'LIVE' }, { name: 'b', status: 'LIVE' }]);
+    const retire = db.prepare<[string]>((k, p) => k('items').where({ status: p(0) }).update({ status: 'GONE' }));
+    await db
+      .transaction(async (trx) => {
+        expect(await retire.run(trx, 'LIVE')).to.equal(2);
+        throw new Error('undo');
+      })
+      .catch(() => undefined);
+    expect((await db.knex('items').where({ status: 'LIVE' })).length).to.equal(2);
+    expect(await db.transaction((trx) => retire.run(trx, 'LIVE'))).to.equal(2);
+  });
+
+  it('refuses a missing value, and a transaction handle used after its transaction', async () => {
+    const byName = db.prepare<[string]>((k, p) => k('items').where({ name: p(0) }));
+    await byName.all(db.knex, undefined as unknown as string).then(
+      () => expect.fail('should have thrown'),
+      (err: Error) => expect(err.message).to.match(/no value for parameter 0/),
+    );
+    let kept: Transaction | null = null;
+    await db.transaction(async (trx) => {
+      kept = trx;
+    });
+    await byName.all(kept!, 'a').then(
+      () => expect.fail('should have thrown'),
+      (err: Error) => expect(err.message).to.match(/outside its transaction/),
+    );
+  });
+});

@@ -9,10 +9,27 @@ import { timeOrderedUuid } from './event-id';
  * If the transaction rolls back, the event never existed. The relay delivers it after commit.
  */
 export class Outbox {
+  private readonly insert;
+
   constructor(
     private readonly db: ModuleDatabase,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    // Every state change that publishes runs this: compiled once (see PreparedStatement).
+    this.insert = db.prepare<[string, string, number, string, string, string | null, string, number, string]>((k, p) =>
+      k('outbox').insert({
+        event_id: p(0),
+        type: p(1),
+        version: p(2),
+        aggregate_id: p(3),
+        correlation_id: p(4),
+        causation_id: p(5),
+        occurred_at: p(6),
+        created_at_ms: p(7),
+        payload: p(8),
+      }),
+    );
+  }
 
   get moduleName(): string {
     return this.db.moduleName;
@@ -31,17 +48,7 @@ export class Outbox {
       causationId: ctx?.causationId ?? null,
       payload,
     };
-    await trx('outbox').insert({
-      event_id: envelope.id,
-      type,
-      version: envelope.version,
-      aggregate_id: envelope.aggregateId,
-      correlation_id: envelope.correlationId,
-      causation_id: envelope.causationId,
-      occurred_at: envelope.occurredAt,
-      created_at_ms: now,
-      payload: JSON.stringify(payload),
-    });
+    await this.insert.run(trx, envelope.id, type, envelope.version, envelope.aggregateId, envelope.correlationId, envelope.causationId, envelope.occurredAt, now, JSON.stringify(payload));
     this.db.markPublished();
     return envelope;
   }

@@ -25,14 +25,14 @@ class LiteralLimitQueryCompiler extends SQLiteQueryCompiler {
   }
 }
 
-interface Statement {
+export interface Statement {
   reader: boolean;
   all(bindings: unknown[]): unknown[];
   run(bindings: unknown[]): { lastInsertRowid: number | bigint; changes: number };
   safeIntegers(on: boolean): Statement;
 }
 
-interface Connection {
+export interface Connection {
   prepare(sql: string): Statement;
 }
 
@@ -52,6 +52,22 @@ interface KnexClient {
 const MAX_CACHED = 2000;
 const caches = new WeakMap<Connection, Map<string, Statement>>();
 
+/** The connection's prepared statement for this SQL text, prepared on first use. */
+export function cachedStatement(connection: Connection, sql: string): Statement {
+  let cache = caches.get(connection);
+  if (!cache) {
+    cache = new Map();
+    caches.set(connection, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(sql, statement);
+  }
+  return statement;
+}
+
 /**
  * knex prepares every statement anew; SQLite's prepare was 7 % of the server's CPU in the
  * benchmark. This client keeps each connection's prepared statements by SQL text (the same
@@ -65,17 +81,7 @@ export class CachedStatementsBetterSqlite3 extends ClientBetterSQLite3 {
   async _query(connection: Connection, obj: QueryObject): Promise<QueryObject> {
     if (!obj.sql) throw new Error('The query is empty');
     if (!connection) throw new Error('No connection provided');
-    let cache = caches.get(connection);
-    if (!cache) {
-      cache = new Map();
-      caches.set(connection, cache);
-    }
-    let statement = cache.get(obj.sql);
-    if (!statement) {
-      statement = connection.prepare(obj.sql);
-      if (cache.size >= MAX_CACHED) cache.clear();
-      cache.set(obj.sql, statement);
-    }
+    const statement = cachedStatement(connection, obj.sql);
     const safeIntegers = this._optSafeIntegers(obj.options);
     statement.safeIntegers(safeIntegers ?? false);
     const bindings = this._formatBindings(obj.bindings);

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import Database from 'better-sqlite3';
-import { CachedStatementsBetterSqlite3 } from './better-sqlite3-client';
+import { cachedStatement, CachedStatementsBetterSqlite3 } from './better-sqlite3-client';
+import { PreparedStatement, type ParamFn, type StatementRunner } from './prepared-statement';
 import { SingleConnectionPool } from './single-connection-pool';
 
 /** What a transaction body gets: a knex handle on the connection the transaction holds. */
@@ -14,7 +15,7 @@ export type Db = Knex;
  * default), so no module can even see another's tables. All SQL goes through knex so a second
  * dialect (PostgreSQL, a schema per module) can be added without touching module code.
  */
-export class ModuleDatabase {
+export class ModuleDatabase implements StatementRunner {
   private readonly commitListeners: Array<() => void> = [];
   private readonly queued: QueuedWork[] = [];
   private grouping = false;
@@ -159,6 +160,40 @@ export class ModuleDatabase {
     if (published) for (const listener of this.publishedCommitListeners) listener();
   }
 
+  /**
+   * A hot statement compiled once by knex for this database (see PreparedStatement). Declare it
+   * once, in a constructor, and run it with `q` = the transaction handle or `db.knex`.
+   */
+  prepare<P extends unknown[], R = Record<string, unknown>>(build: (knex: Knex, param: ParamFn) => Knex.QueryBuilder | Knex.Raw): PreparedStatement<P, R> {
+    return new PreparedStatement<P, R>(this, build);
+  }
+
+  /**
+   * Runs compiled SQL on this database's SQLite connection: at once inside the transaction that
+   * holds it, or, from the root handle, after waiting for it like any query. A handle of another
+   * database runs it through knex. Values are
+   * converted as knex's SQLite client does (dates to epoch ms, booleans to 0/1).
+   */
+  async execute(q: Knex, sql: string, values: unknown[], reader: boolean): Promise<unknown> {
+    const bindings = values.map(toSqliteValue);
+    if (q === this.inTransaction) {
+      const connection = this.pool.current;
+      if (!connection || !this.state.holding) throw new Error('This transaction handle is used outside its transaction');
+      return runStatement(connection, sql, bindings, reader);
+    }
+    if (q !== this.knex) {
+      // Another database's handle (a test playing a second process on the same file): through knex.
+      const response = await q.raw(sql, bindings as Knex.RawBinding[]);
+      return reader ? response : (response as { changes: number }).changes;
+    }
+    const connection = await this.pool.acquire().promise;
+    try {
+      return runStatement(connection, sql, bindings, reader);
+    } finally {
+      this.pool.release(connection);
+    }
+  }
+
   /** Runs `callback` once the transaction in progress has ended, committed or rolled back. */
   afterTransaction(callback: () => void): void {
     if (!this.endCallbacks) throw new Error('afterTransaction called outside a transaction');
@@ -196,6 +231,19 @@ export class ModuleDatabase {
     await this.inTransaction.destroy();
     await this.knex.destroy();
   }
+}
+
+function toSqliteValue(value: unknown): unknown {
+  if (value instanceof Date) return value.valueOf();
+  if (typeof value === 'boolean') return Number(value);
+  return value;
+}
+
+function runStatement(connection: Database.Database, sql: string, bindings: unknown[], reader: boolean): unknown {
+  const statement = cachedStatement(connection, sql);
+  statement.safeIntegers(false);
+  if (reader) return statement.all(bindings);
+  return statement.run(bindings).changes;
 }
 
 /** A group ends at this many transactions, so no caller waits long for its COMMIT; the rest form the next group. */

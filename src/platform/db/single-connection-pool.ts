@@ -62,6 +62,11 @@ export class SingleConnectionPool<C> {
     };
   }
 
+  /** The open connection, if any: for a caller that already holds the lock (a transaction). */
+  get current(): C | null {
+    return this.connection;
+  }
+
   numFree(): number {
     return this.connection && !this.busy ? 1 : 0;
   }

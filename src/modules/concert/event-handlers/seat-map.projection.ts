@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { PreparedStatement } from '../../../platform/db/prepared-statement';
 import type { Logger } from '../../../platform/logging/logger';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { SeatStatus } from '../concert.schemas';
@@ -64,6 +65,14 @@ const COUNTER: Record<SeatStatus, string> = { AVAILABLE: 'available_seats', HELD
 /** Released claims are kept this long to absorb late or redelivered events, then purged. */
 export const RELEASED_CLAIM_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
+interface SeatAndClaimRow {
+  schedule_id: number;
+  status: SeatStatus;
+  claimed_by: number | null;
+  claim_state: ClaimState | null;
+  claim_seat_id: number | null;
+}
+
 export interface SeatEventFacts {
   reservationId: number;
   scheduleId: number;
@@ -77,11 +86,32 @@ export interface SeatEventFacts {
  */
 @injectable()
 export class SeatMapProjection {
+  // Two per reservation event: compiled once (see PreparedStatement).
+  private readonly selectSeatAndClaim;
+  private readonly insertClaim;
+  private readonly updateClaim;
+  private readonly updateSeat;
+  private readonly moveCounters = new Map<string, PreparedStatement<[number]>>();
+
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.selectSeatAndClaim = db.prepare<[number, number], SeatAndClaimRow>((k, p) =>
+      k('seats as s')
+        .leftJoin('seat_map_claims as c', function onThisReservation() {
+          this.onVal('c.reservation_id', '=', p(0));
+        })
+        .where('s.id', p(1))
+        .first('s.schedule_id', 's.status', 's.claimed_by', 'c.state as claim_state', 'c.seat_id as claim_seat_id'),
+    );
+    this.insertClaim = db.prepare<[number, number, number, ClaimState, number]>((k, p) =>
+      k('seat_map_claims').insert({ reservation_id: p(0), seat_id: p(1), schedule_id: p(2), state: p(3), updated_at_ms: p(4) }),
+    );
+    this.updateClaim = db.prepare<[ClaimState, number, number]>((k, p) => k('seat_map_claims').where({ reservation_id: p(2) }).update({ state: p(0), updated_at_ms: p(1) }));
+    this.updateSeat = db.prepare<[SeatStatus, number | null, number]>((k, p) => k('seats').where({ id: p(2) }).update({ status: p(0), claimed_by: p(1) }));
+  }
 
   /** An event handler applying `transition` to the seat named in the event. */
   handler(transition: ClaimTransition): EventHandler<'reservation.held' | 'reservation.expired' | 'reservation.cancelled' | 'reservation.success'> {
@@ -91,14 +121,7 @@ export class SeatMapProjection {
   async apply(trx: Transaction, transition: ClaimTransition, facts: SeatEventFacts): Promise<void> {
     const { reservationId, scheduleId, seatId } = facts;
     // The seat and this reservation's claim (if any) in one indexed read.
-    const row:
-      | { schedule_id: number; status: SeatStatus; claimed_by: number | null; claim_state: ClaimState | null; claim_seat_id: number | null }
-      | undefined = await trx('seats as s')
-      .leftJoin('seat_map_claims as c', function onThisReservation() {
-        this.onVal('c.reservation_id', '=', reservationId);
-      })
-      .where('s.id', seatId)
-      .first('s.schedule_id', 's.status', 's.claimed_by', 'c.state as claim_state', 'c.seat_id as claim_seat_id');
+    const row = await this.selectSeatAndClaim.first(trx, reservationId, seatId);
     if (!row || row.schedule_id !== scheduleId) {
       // Not a seat of ours (or not of that schedule): nothing on the map to change.
       this.logger.warn({ reservationId, scheduleId, seatId, transition }, 'seat map: event names a seat this catalogue does not have; ignored');
@@ -112,16 +135,25 @@ export class SeatMapProjection {
     const next = nextClaimState(claim, transition);
     if (claim === next) return;
     const now = this.clock.now();
-    if (claim) await trx('seat_map_claims').where({ reservation_id: reservationId }).update({ state: next, updated_at_ms: now });
-    else await trx('seat_map_claims').insert({ reservation_id: reservationId, seat_id: seatId, schedule_id: scheduleId, state: next, updated_at_ms: now });
+    if (claim) await this.updateClaim.run(trx, next, now, reservationId);
+    else await this.insertClaim.run(trx, reservationId, seatId, scheduleId, next, now);
 
     const seat = { status: row.status, claimedBy: row.claimed_by };
     const { status, claimedBy } = next === 'RELEASED' ? seatStatusFrom(await this.liveClaims(trx, seatId)) : seatStatusAfterClaim(seat, reservationId, next);
     if (status === seat.status && claimedBy === seat.claimedBy) return;
-    await trx('seats').where({ id: seatId }).update({ status, claimed_by: claimedBy });
-    if (status !== seat.status) {
-      await trx('schedules').where({ id: scheduleId }).increment({ [COUNTER[seat.status]]: -1, [COUNTER[status]]: 1 });
+    await this.updateSeat.run(trx, status, claimedBy, seatId);
+    if (status !== seat.status) await this.counterMove(seat.status, status).run(trx, scheduleId);
+  }
+
+  /** One seat leaves the `from` counter of its schedule for the `to` counter. */
+  private counterMove(from: SeatStatus, to: SeatStatus): PreparedStatement<[number]> {
+    const key = `${from}>${to}`;
+    let move = this.moveCounters.get(key);
+    if (!move) {
+      move = this.db.prepare<[number]>((k, p) => k('schedules').where({ id: p(0) }).increment({ [COUNTER[from]]: -1, [COUNTER[to]]: 1 }));
+      this.moveCounters.set(key, move);
     }
+    return move;
   }
 
   private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {

@@ -57,13 +57,32 @@ const fromRow = (r: EntryRow): LedgerEntry => ({
  */
 @injectable()
 export class LedgerRepository {
+  // Every payment: compiled once (see PreparedStatement).
+  private readonly selectBalance;
+  private readonly debitIfCovered;
+  private readonly insertEntry;
+
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.selectBalance = db.prepare<[number], { balance: number }>((k, p) => k('accounts').where({ user_id: p(0) }).first('balance'));
+    this.debitIfCovered = db.prepare<[number, number, number], { balance: number }>((k, p) =>
+      k('accounts')
+        .where({ user_id: p(0) })
+        .andWhere('balance', '>=', p(1))
+        .update({ balance: k.raw('balance - ?', [p(1)]), version: k.raw('version + 1'), updated_at_ms: p(2) })
+        .returning(['balance']),
+    );
+    this.insertEntry = db.prepare<[number, EntryType, number, number, number | null, number | null, string | null, number], { id: number }>((k, p) =>
+      k('ledger_entries')
+        .insert({ user_id: p(0), type: p(1), amount: p(2), balance_after: p(3), reservation_id: p(4), payment_id: p(5), charge_attempt_id: p(6), created_at_ms: p(7) })
+        .returning('id'),
+    );
+  }
 
   async balance(userId: number, q: Db | Transaction = this.db.knex): Promise<number> {
-    const row: { balance: number } | undefined = await q('accounts').where({ user_id: userId }).first('balance');
+    const row = await this.selectBalance.first(q, userId);
     return row ? Number(row.balance) : 0;
   }
 
@@ -83,11 +102,7 @@ export class LedgerRepository {
   /** Takes points for a PAYMENT; null (nothing changed) when the balance is short. */
   async debit(trx: Transaction, userId: number, amount: number, refs: EntryRefs): Promise<Posted | null> {
     const now = this.clock.now();
-    const updated: Array<{ balance: number }> = await trx('accounts')
-      .where({ user_id: userId })
-      .andWhere('balance', '>=', amount)
-      .update({ balance: trx.raw('balance - ?', [amount]), version: trx.raw('version + 1'), updated_at_ms: now })
-      .returning(['balance']);
+    const updated = await this.debitIfCovered.all(trx, userId, amount, now);
     if (updated.length === 0) return null;
     return this.post(trx, userId, 'PAYMENT', amount, Number(updated[0].balance), refs, now);
   }
@@ -106,18 +121,7 @@ export class LedgerRepository {
   }
 
   private async post(trx: Transaction, userId: number, type: EntryType, amount: number, balanceAfter: number, refs: EntryRefs, now: number): Promise<Posted> {
-    const inserted: Array<{ id: number }> = await trx('ledger_entries')
-      .insert({
-        user_id: userId,
-        type,
-        amount,
-        balance_after: balanceAfter,
-        reservation_id: refs.reservationId ?? null,
-        payment_id: refs.paymentId ?? null,
-        charge_attempt_id: refs.chargeAttemptId ?? null,
-        created_at_ms: now,
-      })
-      .returning('id');
+    const inserted = await this.insertEntry.all(trx, userId, type, amount, balanceAfter, refs.reservationId ?? null, refs.paymentId ?? null, refs.chargeAttemptId ?? null, now);
     return { entryId: inserted[0].id, balance: balanceAfter };
   }
 }

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
-import type { Transaction } from '../../../platform/db/module-database';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { PreparedStatement } from '../../../platform/db/prepared-statement';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 
 export type CopyStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
@@ -35,10 +36,26 @@ const ALLOWED_FROM: Record<Exclude<CopyStatus, 'HELD'>, CopyStatus[]> = {
  */
 @injectable()
 export class ReservationCopyRepository {
-  constructor(@inject(PLATFORM.Clock) private readonly clock: Clock) {}
+  // Every purchase reads and moves its copy: compiled once (see PreparedStatement).
+  private readonly selectCopy;
+  private readonly upsertHeld;
+  private readonly upsertMoved = new Map<Exclude<CopyStatus, 'HELD'>, PreparedStatement<[number, number, number]>>();
+
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(PLATFORM.Clock) private readonly clock: Clock,
+  ) {
+    this.selectCopy = db.prepare<[number], CopyRow>((k, p) => k('reservation_copies').where({ reservation_id: p(0) }).first());
+    this.upsertHeld = db.prepare<[number, number, number, number, number]>((k, p) =>
+      k('reservation_copies')
+        .insert({ reservation_id: p(0), user_id: p(1), amount: p(2), expires_at_ms: p(3), status: 'HELD', updated_at_ms: p(4) })
+        .onConflict('reservation_id')
+        .merge(['user_id', 'amount', 'expires_at_ms']),
+    );
+  }
 
   async find(trx: Transaction, reservationId: number): Promise<ReservationCopy | null> {
-    const row: CopyRow | undefined = await trx('reservation_copies').where({ reservation_id: reservationId }).first();
+    const row = await this.selectCopy.first(trx, reservationId);
     return row
       ? { reservationId: row.reservation_id, userId: row.user_id, amount: row.amount === null ? null : Number(row.amount), expiresAtMs: row.expires_at_ms === null ? null : Number(row.expires_at_ms), status: row.status }
       : null;
@@ -46,18 +63,21 @@ export class ReservationCopyRepository {
 
   /** The hold: fills in owner, amount and expiry; a copy already moved on by a later event keeps its status. */
   async held(trx: Transaction, c: { reservationId: number; userId: number; amount: number; expiresAtMs: number }): Promise<void> {
-    await trx('reservation_copies')
-      .insert({ reservation_id: c.reservationId, user_id: c.userId, amount: c.amount, expires_at_ms: c.expiresAtMs, status: 'HELD', updated_at_ms: this.clock.now() })
-      .onConflict('reservation_id')
-      .merge(['user_id', 'amount', 'expires_at_ms']);
+    await this.upsertHeld.run(trx, c.reservationId, c.userId, c.amount, c.expiresAtMs, this.clock.now());
   }
 
   async moveTo(trx: Transaction, reservationId: number, userId: number, status: Exclude<CopyStatus, 'HELD'>): Promise<void> {
-    const now = this.clock.now();
-    await trx('reservation_copies')
-      .insert({ reservation_id: reservationId, user_id: userId, amount: null, expires_at_ms: null, status, updated_at_ms: now })
-      .onConflict('reservation_id')
-      .merge({ status, updated_at_ms: now })
-      .whereIn('reservation_copies.status', ALLOWED_FROM[status]);
+    let upsert = this.upsertMoved.get(status);
+    if (!upsert) {
+      upsert = this.db.prepare<[number, number, number]>((k, p) =>
+        k('reservation_copies')
+          .insert({ reservation_id: p(0), user_id: p(1), amount: null, expires_at_ms: null, status, updated_at_ms: p(2) })
+          .onConflict('reservation_id')
+          .merge({ status, updated_at_ms: p(2) })
+          .whereIn('reservation_copies.status', ALLOWED_FROM[status]),
+      );
+      this.upsertMoved.set(status, upsert);
+    }
+    await upsert.run(trx, reservationId, userId, this.clock.now());
   }
 }

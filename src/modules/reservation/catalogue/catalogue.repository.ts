@@ -1,6 +1,7 @@
-import { injectable } from 'inversify';
+import { inject, injectable } from 'inversify';
 import type { EventPayload } from '../../../contracts/events';
-import type { Transaction } from '../../../platform/db/module-database';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { SeatClaim } from '../infrastructure/seat-claims.repository';
 
 export interface CatalogueSeat {
@@ -14,8 +15,41 @@ export interface CatalogueSeat {
 const CHUNK = 500;
 
 /** The module's own copy of the catalogue (schedules, seats, prices), fed by concert events. */
+interface SeatForHoldRow {
+  concertId: number;
+  label: string;
+  price: number;
+  claimReservationId: number | null;
+  claimStatus: SeatClaim['status'];
+  claimExpiresAtMs: number | null;
+  liveHoldsOfUser: number;
+}
+
 @injectable()
 export class CatalogueRepository {
+  private readonly seatForHold;
+
+  constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
+    // Run by every hold: compiled once (see PreparedStatement).
+    this.seatForHold = db.prepare<[number, number, number, number], SeatForHoldRow>((k, p) =>
+      k('catalogue_seats as s')
+        .join('catalogue_schedules as sc', 'sc.schedule_id', 's.schedule_id')
+        .leftJoin('seat_claims as c', function joinClaim() {
+          this.on('c.schedule_id', '=', 's.schedule_id').andOn('c.seat_id', '=', 's.seat_id');
+        })
+        .where({ 's.schedule_id': p(0), 's.seat_id': p(1) })
+        .first(
+          'sc.concert_id as concertId',
+          's.label as label',
+          's.price as price',
+          'c.reservation_id as claimReservationId',
+          'c.status as claimStatus',
+          'c.expires_at_ms as claimExpiresAtMs',
+          k('reservations').where({ user_id: p(2), status: 'HELD' }).andWhere('expires_at_ms', '>', p(3)).count('*').as('liveHoldsOfUser'),
+        ),
+    );
+  }
+
   /**
    * Everything a hold decides on, in one statement (the hold's hot path): the seat, its current
    * claim if any, and how many live holds the user has (by the reservations_live_by_user index).
@@ -27,21 +61,7 @@ export class CatalogueRepository {
     userId: number,
     nowMs: number,
   ): Promise<{ seat: CatalogueSeat; claim: SeatClaim | null; liveHoldsOfUser: number } | null> {
-    const row = await trx('catalogue_seats as s')
-      .join('catalogue_schedules as sc', 'sc.schedule_id', 's.schedule_id')
-      .leftJoin('seat_claims as c', function joinClaim() {
-        this.on('c.schedule_id', '=', 's.schedule_id').andOn('c.seat_id', '=', 's.seat_id');
-      })
-      .where({ 's.schedule_id': scheduleId, 's.seat_id': seatId })
-      .first(
-        'sc.concert_id as concertId',
-        's.label as label',
-        's.price as price',
-        'c.reservation_id as claimReservationId',
-        'c.status as claimStatus',
-        'c.expires_at_ms as claimExpiresAtMs',
-        trx('reservations').where({ user_id: userId, status: 'HELD' }).andWhere('expires_at_ms', '>', nowMs).count('*').as('liveHoldsOfUser'),
-      );
+    const row = await this.seatForHold.first(trx, scheduleId, seatId, userId, nowMs);
     if (!row) return null;
     const seat = { concertId: row.concertId, scheduleId, seatId, label: row.label, price: row.price };
     const claim: SeatClaim | null =

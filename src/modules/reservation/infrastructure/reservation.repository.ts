@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { Reservation, type ReservationState } from '../domain/reservation.aggregate';
+import { Reservation } from '../domain/reservation.aggregate';
 import type { ReservationEventData, ReservationEventType, ReservationStatus, StoredEvent } from '../domain/reservation.events';
 import { RESERVATION } from '../reservation.di-tokens';
 import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
@@ -36,17 +36,6 @@ interface EventRow {
 const fromEventRow = (row: EventRow): StoredEvent =>
   ({ type: row.type, data: JSON.parse(row.data), reservationId: row.reservation_id, version: row.version, occurredAtMs: Number(row.occurred_at_ms) }) as StoredEvent;
 
-function readModelColumns(state: ReservationState, version: number, nowMs: number) {
-  return {
-    status: state.status,
-    payment_id: state.paymentId,
-    confirmed_at_ms: state.confirmedAtMs,
-    cancelled_at_ms: state.cancelledAtMs,
-    updated_at_ms: nowMs,
-    version,
-  };
-}
-
 /**
  * The event store and the read model. An append inserts the pending events at the versions
  * after the one the aggregate was loaded at; the unique (reservation_id, version) makes a
@@ -55,32 +44,52 @@ function readModelColumns(state: ReservationState, version: number, nowMs: numbe
  */
 @injectable()
 export class ReservationRepository {
+  // The statements of every hold, confirmation and read, compiled once (see PreparedStatement).
+  private readonly insertHeld;
+  private readonly insertEvent;
+  private readonly selectStream;
+  private readonly updateReadModel;
+  private readonly selectRow;
+
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
-  ) {}
+  ) {
+    this.insertHeld = db.prepare<[number, number, number, number, string, number, number, number], { id: number }>((k, p) =>
+      k('reservations')
+        .insert({
+          user_id: p(0),
+          concert_id: p(1),
+          schedule_id: p(2),
+          seat_id: p(3),
+          seat_label: p(4),
+          price: p(5),
+          status: 'HELD',
+          expires_at_ms: p(6),
+          payment_id: null,
+          confirmed_at_ms: null,
+          cancelled_at_ms: null,
+          created_at_ms: p(7),
+          updated_at_ms: p(7),
+          version: 1,
+        })
+        .returning('id'),
+    );
+    this.insertEvent = db.prepare<[number, number, string, string, number]>((k, p) =>
+      k('reservation_events').insert({ reservation_id: p(0), version: p(1), type: p(2), data: p(3), occurred_at_ms: p(4) }),
+    );
+    this.selectStream = db.prepare<[number], EventRow>((k, p) => k('reservation_events').where({ reservation_id: p(0) }).orderBy('version'));
+    this.updateReadModel = db.prepare<[string, number | null, number | null, number | null, number, number, number, number]>((k, p) =>
+      k('reservations')
+        .where({ id: p(6), version: p(7) })
+        .update({ status: p(0), payment_id: p(1), confirmed_at_ms: p(2), cancelled_at_ms: p(3), updated_at_ms: p(4), version: p(5) }),
+    );
+    this.selectRow = db.prepare<[number], ReservationRow>((k, p) => k('reservations').where({ id: p(0) }).first());
+  }
 
   /** A new hold: allocates its id with the read-model row and appends `HoldPlaced` as version 1. */
   async create(trx: Transaction, data: Omit<ReservationEventData['HoldPlaced'], 'expiresAt'>, nowMs: number, ttlMs: number): Promise<Reservation> {
-    const [inserted] = await trx('reservations')
-      .insert({
-        user_id: data.userId,
-        concert_id: data.concertId,
-        schedule_id: data.scheduleId,
-        seat_id: data.seatId,
-        seat_label: data.seatLabel,
-        price: data.price,
-        status: 'HELD',
-        expires_at_ms: nowMs + ttlMs,
-        payment_id: null,
-        confirmed_at_ms: null,
-        cancelled_at_ms: null,
-        created_at_ms: nowMs,
-        updated_at_ms: nowMs,
-        version: 1,
-      })
-      .returning('id');
-    const id = typeof inserted === 'object' ? (inserted as { id: number }).id : (inserted as number);
+    const [{ id }] = await this.insertHeld.all(trx, data.userId, data.concertId, data.scheduleId, data.seatId, data.seatLabel, data.price, nowMs + ttlMs, nowMs);
     const reservation = Reservation.place(id, data, nowMs, ttlMs);
     await this.appendEvents(trx, id, 0, reservation.pendingEvents);
     reservation.markCommitted();
@@ -89,7 +98,7 @@ export class ReservationRepository {
   }
 
   async load(q: Db | Transaction, id: number): Promise<Reservation | null> {
-    const rows: EventRow[] = await q('reservation_events').where({ reservation_id: id }).orderBy('version');
+    const rows = await this.selectStream.all(q, id);
     return rows.length === 0 ? null : Reservation.fromHistory(id, rows.map(fromEventRow));
   }
 
@@ -112,7 +121,8 @@ export class ReservationRepository {
     if (pending.length === 0) return;
     const expected = reservation.expectedVersion;
     await this.appendEvents(trx, reservation.id, expected, pending);
-    const updated = await trx('reservations').where({ id: reservation.id, version: expected }).update(readModelColumns(reservation.state, reservation.version, nowMs));
+    const s = reservation.state;
+    const updated = await this.updateReadModel.run(trx, s.status, s.paymentId, s.confirmedAtMs, s.cancelledAtMs, nowMs, reservation.version, reservation.id, expected);
     if (updated !== 1) throw new ConcurrencyError(reservation.id, expected);
     reservation.markCommitted();
     this.announceAfterCommit(reservation.id);
@@ -134,7 +144,10 @@ export class ReservationRepository {
       return { reservation_id: reservationId, version: e.version, type: e.type, data: JSON.stringify(e.data), occurred_at_ms: e.occurredAtMs };
     });
     try {
-      await trx('reservation_events').insert(rows);
+      if (rows.length === 1) {
+        const [r] = rows;
+        await this.insertEvent.run(trx, r.reservation_id, r.version, r.type, r.data, r.occurred_at_ms);
+      } else await trx('reservation_events').insert(rows);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConcurrencyError(reservationId, expectedVersion);
       throw err;
@@ -147,8 +160,7 @@ export class ReservationRepository {
   }
 
   async findRow(id: number, q: Db | Transaction = this.db.knex): Promise<ReservationRow | null> {
-    const row: ReservationRow | undefined = await q('reservations').where({ id }).first();
-    return row ?? null;
+    return (await this.selectRow.first(q, id)) ?? null;
   }
 
   async listByUser(userId: number, limit: number, beforeId?: number): Promise<ReservationRow[]> {

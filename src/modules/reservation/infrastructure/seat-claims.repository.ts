@@ -1,5 +1,6 @@
-import { injectable } from 'inversify';
-import type { Transaction } from '../../../platform/db/module-database';
+import { inject, injectable } from 'inversify';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { errors } from '../../../platform/http/app-error';
 import { isUniqueViolation } from './optimistic-concurrency';
 
@@ -19,10 +20,21 @@ export const seatUnavailable = () => errors.conflict('SEAT_UNAVAILABLE', 'Seat u
  */
 @injectable()
 export class SeatClaimRepository {
+  // Every hold and confirmation: compiled once (see PreparedStatement).
+  private readonly insertHeld;
+  private readonly markConfirmed;
+
+  constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
+    this.insertHeld = db.prepare<[number, number, number, number]>((k, p) =>
+      k('seat_claims').insert({ schedule_id: p(0), seat_id: p(1), reservation_id: p(2), status: 'HELD', expires_at_ms: p(3) }),
+    );
+    this.markConfirmed = db.prepare<[number]>((k, p) => k('seat_claims').where({ reservation_id: p(0) }).update({ status: 'CONFIRMED', expires_at_ms: null }));
+  }
+
   /** Takes a free seat; a concurrent taker (another process) makes this fail with SEAT_UNAVAILABLE. */
   async claim(trx: Transaction, scheduleId: number, seatId: number, reservationId: number, expiresAtMs: number): Promise<void> {
     try {
-      await trx('seat_claims').insert({ schedule_id: scheduleId, seat_id: seatId, reservation_id: reservationId, status: 'HELD', expires_at_ms: expiresAtMs });
+      await this.insertHeld.run(trx, scheduleId, seatId, reservationId, expiresAtMs);
     } catch (err) {
       if (isUniqueViolation(err)) throw seatUnavailable();
       throw err;
@@ -30,7 +42,7 @@ export class SeatClaimRepository {
   }
 
   async confirm(trx: Transaction, reservationId: number): Promise<number> {
-    return trx('seat_claims').where({ reservation_id: reservationId }).update({ status: 'CONFIRMED', expires_at_ms: null });
+    return this.markConfirmed.run(trx, reservationId);
   }
 
   async release(trx: Transaction, reservationIds: number[]): Promise<void> {
