@@ -143,32 +143,61 @@ const RECORD_COLUMNS = [
 /** The feed table (dp_reservations) and the early-cancellation notes. */
 @injectable()
 export class ReservationRecords {
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
+  // Once per confirmed purchase: compiled once (see PreparedStatement).
+  private readonly insertRecord;
+  private readonly selectEarlyCancellation;
+
+  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
+    this.insertRecord = db.prepare<
+      [number, number, number, number, number, string, number, number, number, number, string, number | null, string, string, number | null],
+      { id: number }
+    >((k, p) =>
+      k('dp_reservations')
+        .insert({
+          reservation_id: p(0),
+          user_id: p(1),
+          concert_id: p(2),
+          schedule_id: p(3),
+          seat_id: p(4),
+          seat_label: p(5),
+          amount: p(6),
+          payment_id: p(7),
+          confirmed_at_ms: p(8),
+          received_at_ms: p(9),
+          status: p(10),
+          cancelled_at_ms: p(11),
+          source_event_id: p(12),
+          delivery: p(13),
+          delivery_attempts: 0,
+          next_attempt_at_ms: p(14),
+        })
+        .onConflict('reservation_id')
+        .ignore()
+        .returning('id'),
+    );
+    this.selectEarlyCancellation = db.prepare<[number], { cancelled_at_ms: number }>((k, p) => k('dp_early_cancellations').where({ reservation_id: p(0) }).first('cancelled_at_ms'));
+  }
 
   /** Stores a confirmed reservation; false when it is already stored (the unique reservation_id decides). */
   async insert(trx: Transaction, record: NewRecord): Promise<boolean> {
-    const inserted: Array<{ id: number }> = await trx('dp_reservations')
-      .insert({
-        reservation_id: record.reservationId,
-        user_id: record.userId,
-        concert_id: record.concertId,
-        schedule_id: record.scheduleId,
-        seat_id: record.seatId,
-        seat_label: record.seatLabel,
-        amount: record.amount,
-        payment_id: record.paymentId,
-        confirmed_at_ms: record.confirmedAtMs,
-        received_at_ms: record.receivedAtMs,
-        status: record.status,
-        cancelled_at_ms: record.cancelledAtMs,
-        source_event_id: record.sourceEventId,
-        delivery: record.delivery,
-        delivery_attempts: 0,
-        next_attempt_at_ms: record.delivery === 'PENDING' ? record.receivedAtMs : null,
-      })
-      .onConflict('reservation_id')
-      .ignore()
-      .returning('id');
+    const inserted = await this.insertRecord.all(
+      trx,
+      record.reservationId,
+      record.userId,
+      record.concertId,
+      record.scheduleId,
+      record.seatId,
+      record.seatLabel,
+      record.amount,
+      record.paymentId,
+      record.confirmedAtMs,
+      record.receivedAtMs,
+      record.status,
+      record.cancelledAtMs,
+      record.sourceEventId,
+      record.delivery,
+      record.delivery === 'PENDING' ? record.receivedAtMs : null,
+    );
     return inserted.length > 0;
   }
 
@@ -186,7 +215,7 @@ export class ReservationRecords {
 
   /** Returns and forgets the cancellation noted before the reservation's confirmation arrived, if any. */
   async takeEarlyCancellation(trx: Transaction, reservationId: number): Promise<number | null> {
-    const row: { cancelled_at_ms: number } | undefined = await trx('dp_early_cancellations').where({ reservation_id: reservationId }).first('cancelled_at_ms');
+    const row = await this.selectEarlyCancellation.first(trx, reservationId);
     if (!row) return null;
     await trx('dp_early_cancellations').where({ reservation_id: reservationId }).delete();
     return Number(row.cancelled_at_ms);

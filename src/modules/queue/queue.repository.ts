@@ -43,7 +43,17 @@ const toRow = (r: TokenRow): TokenRow => ({
 
 @injectable()
 export class QueueRepository {
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
+  // Once per confirmed purchase: compiled once (see PreparedStatement).
+  private readonly completeActive;
+
+  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
+    this.completeActive = db.prepare<[number, number], { seq: number }>((k, p) =>
+      k('queue_tokens')
+        .where({ live_user_id: p(0), status: 'ACTIVE' })
+        .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: p(1) })
+        .returning('seq'),
+    );
+  }
 
   /** Inserts a live token; null when the user already holds one (the unique `live_user_id` decides). */
   async insertLive(trx: Transaction, t: NewToken): Promise<number | null> {
@@ -107,10 +117,7 @@ export class QueueRepository {
 
   /** `reservation.success`: the user's active token is done. */
   async completeActiveOfUser(trx: Transaction, userId: number, nowMs: number): Promise<number[]> {
-    const rows: Array<{ seq: number }> = await trx('queue_tokens')
-      .where({ live_user_id: userId, status: 'ACTIVE' })
-      .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: nowMs })
-      .returning('seq');
+    const rows = await this.completeActive.all(trx, userId, nowMs);
     return rows.map((r) => r.seq);
   }
 

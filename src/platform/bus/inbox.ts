@@ -3,6 +3,7 @@ import { integrationEvents, type EventEnvelope } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { runInContext } from '../context/request-context';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
+import type { PreparedStatement } from '../db/prepared-statement';
 import type { Logger } from '../logging/logger';
 import { backoffDelayMs } from './backoff';
 import type { EventConsumer } from './transport';
@@ -62,6 +63,7 @@ export class Inbox implements EventConsumer {
   private stopped = false;
   private readonly waiting = new Set<string>();
   private waitingLoaded: Promise<void> | null = null;
+  private readonly handledInserts = new Map<number, PreparedStatement<unknown[], { subscriber: string; event_id: string }>>();
 
   constructor(
     private readonly db: ModuleDatabase,
@@ -188,8 +190,10 @@ export class Inbox implements EventConsumer {
     }
     const fresh = new Set<string>();
     for (let i = 0; i < ready.length; i += INSERT_CHUNK) {
-      const rows = ready.slice(i, i + INSERT_CHUNK).map(([subscription, event]) => ({ ...this.newRow(this.subscriberId(subscription), event, 'DONE', 1, null, null), handled_at_ms: now }));
-      const inserted: Array<{ subscriber: string; event_id: string }> = await trx('inbox').insert(rows).onConflict(['subscriber', 'event_id']).ignore().returning(['subscriber', 'event_id']);
+      const chunk = ready.slice(i, i + INSERT_CHUNK);
+      const values: unknown[] = [];
+      for (const [subscription, event] of chunk) values.push(this.subscriberId(subscription), event.id, event.type, event.aggregateId, now);
+      const inserted = await this.insertHandled(chunk.length).all(trx, ...values);
       for (const r of inserted) fresh.add(deliveryKey(r.subscriber, r.event_id));
     }
     const handled: Array<[Subscription, EventEnvelope]> = [];
@@ -199,6 +203,39 @@ export class Inbox implements EventConsumer {
       handled.push([subscription, event]);
     }
     return handled;
+  }
+
+  /**
+   * The insert-or-ignore of `rows` handled deliveries, compiled once per row count (see
+   * PreparedStatement): five values a row (subscriber, event id, type, aggregate id, time).
+   */
+  private insertHandled(rows: number): PreparedStatement<unknown[], { subscriber: string; event_id: string }> {
+    let statement = this.handledInserts.get(rows);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], { subscriber: string; event_id: string }>((k, p) =>
+        k('inbox')
+          .insert(
+            Array.from({ length: rows }, (_, r) => ({
+              subscriber: p(5 * r),
+              event_id: p(5 * r + 1),
+              type: p(5 * r + 2),
+              aggregate_id: p(5 * r + 3),
+              status: 'DONE',
+              attempts: 1,
+              next_attempt_at_ms: null,
+              last_error: null,
+              envelope: null,
+              received_at_ms: p(5 * r + 4),
+              handled_at_ms: p(5 * r + 4),
+            })),
+          )
+          .onConflict(['subscriber', 'event_id'])
+          .ignore()
+          .returning(['subscriber', 'event_id']),
+      );
+      this.handledInserts.set(rows, statement);
+    }
+    return statement;
   }
 
   private async receiveOne(subscription: Subscription, event: EventEnvelope): Promise<void> {
