@@ -45,6 +45,7 @@ const toRow = (r: TokenRow): TokenRow => ({
 export class QueueRepository {
   // Once per confirmed purchase: compiled once (see PreparedStatement).
   private readonly completeActive;
+  private readonly selectBySeq;
 
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
     this.completeActive = db.prepare<[number, number], { seq: number }>((k, p) =>
@@ -53,6 +54,7 @@ export class QueueRepository {
         .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: p(1) })
         .returning('seq'),
     );
+    this.selectBySeq = db.prepare<[number], TokenRow>((k, p) => k('queue_tokens').where({ seq: p(0) }));
   }
 
   /** Inserts a live token; null when the user already holds one (the unique `live_user_id` decides). */
@@ -84,6 +86,8 @@ export class QueueRepository {
   }
 
   async findBySeqs(seqs: number[]): Promise<TokenRow[]> {
+    // One token (a purchase completing its buyer's token) is the common case.
+    if (seqs.length === 1) return (await this.selectBySeq.all(this.db.knex, seqs[0])).map(toRow);
     const out: TokenRow[] = [];
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const rows: TokenRow[] = await this.db.knex('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));

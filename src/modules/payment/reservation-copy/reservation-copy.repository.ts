@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
-import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import type { PreparedStatement } from '../../../platform/db/prepared-statement';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 
@@ -52,6 +52,11 @@ export class ReservationCopyRepository {
         .onConflict('reservation_id')
         .merge(['user_id', 'amount', 'expires_at_ms']),
     );
+  }
+
+  /** Whether the hold event has been copied yet (read outside a transaction too). */
+  async exists(q: Db | Transaction, reservationId: number): Promise<boolean> {
+    return (await this.selectCopy.first(q, reservationId)) !== undefined;
   }
 
   async find(trx: Transaction, reservationId: number): Promise<ReservationCopy | null> {

@@ -63,8 +63,7 @@ export class ProcessPaymentService {
   private async waitForHold(reservationId: number): Promise<void> {
     const arrived = this.bus.waitForHandled('payment', 'reservation.held', (e) => e.payload.reservationId === reservationId, HOLD_EVENT_WAIT_MS);
     // It may have been handled between the transaction above and the wait starting.
-    const copy = await this.db.knex('reservation_copies').where({ reservation_id: reservationId }).first('reservation_id');
-    if (!copy) await arrived;
+    if (!(await this.copies.exists(this.db.knex, reservationId))) await arrived;
   }
 }
 
