@@ -37,8 +37,10 @@ SEAT=$(echo "$SEATS" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("en
 echo "concert $CONCERT, schedule $SCHEDULE, first available seat $SEAT"
 
 say "6. hold the seat"
-HOLD=$(curl -sf -X POST "$BASE/ticketing/reservations/new" -H "$AUTH" -H "X-Queue-Pass: $PASS" -H 'content-type: application/json' -d "{\"scheduleId\":$SCHEDULE,\"seatId\":$SEAT}"); echo "$HOLD"
+HEADERS=$(mktemp); trap 'rm -f "$HEADERS"' EXIT
+HOLD=$(curl -sf -D "$HEADERS" -X POST "$BASE/ticketing/reservations/new" -H "$AUTH" -H "X-Queue-Pass: $PASS" -H 'content-type: application/json' -d "{\"scheduleId\":$SCHEDULE,\"seatId\":$SEAT}"); echo "$HOLD"
 RID=$(echo "$HOLD" | json id); PRICE=$(echo "$HOLD" | json price)
+ETAG=$(grep -i '^etag:' "$HEADERS" | cut -d' ' -f2- | tr -d '\r')   # tags the HELD state
 
 say "7. charge $PRICE points"
 curl -sf -X POST "$BASE/payments/charge" -H "$AUTH" -H "Idempotency-Key: charge-$RID" -H 'content-type: application/json' -d "{\"amount\":$PRICE}"; echo
@@ -46,12 +48,8 @@ curl -sf -X POST "$BASE/payments/charge" -H "$AUTH" -H "Idempotency-Key: charge-
 say "8. pay for the hold"
 curl -sf -X POST "$BASE/payments/process" -H "$AUTH" -H "X-Queue-Pass: $PASS" -H "Idempotency-Key: pay-$RID" -H 'content-type: application/json' -d "{\"reservationId\":$RID}"; echo
 
-say "9. the reservation is confirmed through events"
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-  R=$(curl -sf "$BASE/ticketing/reservations/$RID" -H "$AUTH")
-  [ "$(echo "$R" | json status)" = "CONFIRMED" ] && break
-  sleep 0.2
-done
+say "9. the reservation is confirmed through events (one GET that waits for the change)"
+R=$(curl -sf "$BASE/ticketing/reservations/$RID" -H "$AUTH" -H "If-None-Match: $ETAG" -H 'Prefer: wait=10')
 echo "$R"
 say "10. its event history"
 curl -sf "$BASE/ticketing/reservations/$RID/history" -H "$AUTH"; echo

@@ -116,7 +116,10 @@ async function main(): Promise<void> {
     // mean of the ceiling runs just before and just after it: the machine's speed drifts over
     // a run (other tenants, heat) by more than some of the differences we compare.
     const ceilingRuns: number[] = [ceilingResult.rps];
-    const statusRounds = options.quick ? 3 : STATUS_ROUNDS;
+    const statusRounds = options.quick ? 4 : STATUS_ROUNDS;
+    // Short runs, alternated often: the machine's speed drifts within seconds, and a main/control
+    // pair only cancels the drift that both runs of the pair saw.
+    const statusRunSeconds = Math.min(options.durationSeconds, STATUS_RUN_SECONDS);
     const ceilingBeside = async (): Promise<number> => {
       const before = ceilingRuns[ceilingRuns.length - 1];
       const after = await hammer('ceiling', { url: ceiling.url, connections: options.connections, durationSeconds: options.quick ? 2 : options.durationSeconds, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(ceilingToken) }] });
@@ -152,14 +155,14 @@ async function main(): Promise<void> {
     };
 
     /** One timed run of status polls; each poll uses a different waiting user in turn, as a crowd of clients would. */
-    const pollStatus = async (target: ServerProcess, pollers: Array<{ token: string; queueToken: string }>, name: string) => {
+    const pollStatus = async (target: ServerProcess, pollers: Array<{ token: string; queueToken: string }>, name: string, connections = options.connections) => {
       startWindow(target);
       const from = clientMark.monotonicUs;
       let turn = 0;
       const result = await hammer(name, {
         url: target.url,
-        connections: options.connections,
-        durationSeconds: options.durationSeconds,
+        connections,
+        durationSeconds: statusRunSeconds,
         requests: [
           {
             method: 'GET',
@@ -238,10 +241,10 @@ async function main(): Promise<void> {
     if (options.only.has('status')) {
       // (a) Queue status polling with a small and a large queue, both on the main server: first
       // with SMALL_QUEUE waiting, then once the rest have joined. On shared cores the machine's
-      // speed drifts by more than the 10 % the two sizes may differ, so a second, idle server
-      // with SMALL_QUEUE waiting is polled in turn with the main one (which goes first alternates
-      // by round) as a control: each phase's main/control ratio cancels the drift, and dividing
-      // the two phases' ratios leaves only what the queue's size changed.
+      // speed drifts by more than the 10 % the two sizes may differ, so a second server with
+      // SMALL_QUEUE waiting is polled at the same moment as the main one, in every round, as a
+      // control: each phase's main/control ratio cancels the drift, and dividing the two phases'
+      // ratios leaves only what the queue's size changed.
       const control = new ServerProcess('server (control queue)', path.join(dist, 'main.js'), await freePort(), serverEnv(path.join(root, 'control')), [
         ...nodeArgs,
         ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(root, 'profile-control')}`] : []),
@@ -260,21 +263,21 @@ async function main(): Promise<void> {
 
         const phase = async (size: number) => {
           const main: LoadResult[] = [];
-          const ctl: LoadResult[] = [];
-          const name = `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${statusRounds}, alternated with a control server)`;
+          const ratios: number[] = [];
+          const name = `queue: status polling, ${size.toLocaleString('en')} waiting (median of ${statusRounds} × ${statusRunSeconds} s)`;
+          const half = Math.max(1, Math.floor(options.connections / 2));
           for (let round = 0; round < statusRounds; round += 1) {
-            const pollMain = async () => main.push(await pollStatus(server, mainWaiting, name));
-            const pollControl = async () => ctl.push(await pollStatus(control, controlWaiting, `control server, ${SMALL_QUEUE} waiting`));
-            if (round % 2 === 0) {
-              await pollMain();
-              await pollControl();
-            } else {
-              await pollControl();
-              await pollMain();
-            }
+            // The rate: the main server alone, as every scenario is measured.
+            main.push(await pollStatus(server, mainWaiting, name));
+            // The size effect: main and control polled at the same moment, half the connections
+            // each, so both see the same machine; their ratio cancels the drift between runs.
+            const [paired, ctl] = await Promise.all([
+              pollStatus(server, mainWaiting, `${name}, paired with the control server`, half),
+              pollStatus(control, controlWaiting, `control server, ${SMALL_QUEUE} waiting`, half),
+            ]);
+            ratios.push(paired.rps / ctl.rps);
           }
-          const ratios = main.map((m, i) => m.rps / ctl[i].rps);
-          const median = { ...medianOf(main), note: `runs: ${main.map((r) => Math.round(r.rps)).join(', ')} req/s; against the control server round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')}` };
+          const median = { ...medianOf(main), note: `runs: ${main.map((r) => Math.round(r.rps)).join(', ')} req/s; polled together with the control server, round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')} of its rate` };
           const throttled = median.statuses['429'] ?? 0;
           if (throttled) median.note += `; ${throttled} polls answered 429 (polled faster than advised)`;
           return { median, ratio: medianOfNumbers(ratios) };
@@ -448,8 +451,10 @@ function startScriptNodeFlags(): string[] {
 
 /** The small queue of the status scenario. */
 const SMALL_QUEUE = 100;
-/** Runs per queue size (3 with --quick): the two sizes are compared to within 10 %, so their medians need more runs than the others. */
-const STATUS_ROUNDS = 5;
+/** Runs per queue size (4 with --quick): the two sizes are compared to within 10 %, so their medians need more runs than the others. */
+const STATUS_ROUNDS = 10;
+/** Length of one status run (at most --duration). */
+const STATUS_RUN_SECONDS = 3;
 
 /** How long a journey client's GET may wait for its reservation to change (Prefer: wait), in seconds. */
 const JOURNEY_WAIT_S = 10;
@@ -476,7 +481,9 @@ function medianOf(results: LoadResult[]): LoadResult {
 }
 
 function medianOfNumbers(values: number[]): number {
-  return [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

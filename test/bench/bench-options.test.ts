@@ -33,5 +33,6 @@ describe('bench command line', () => {
     expect(() => parse('--only=rush,nap')).to.throw(/unknown scenario nap/);
     expect(() => parse('--users=0')).to.throw(/--users must be a positive integer/);
     expect(() => parse('--duration=1.5')).to.throw(/--duration must be a positive integer/);
+    expect(() => parse('--journey=7000')).to.throw(/--journey must be at most 5000/);
   });
 });

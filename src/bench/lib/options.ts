@@ -22,6 +22,8 @@ export interface BenchOptions {
   reportPath: string;
 }
 
+const SEATS_PER_SCHEDULE = 5_000;
+
 export const USAGE = `npm run bench -- [flags]
 
   --quick              smaller sizes and 4 s runs (about a minute and a quarter)
@@ -33,8 +35,8 @@ export const USAGE = `npm run bench -- [flags]
   --duration=S         seconds per timed scenario (10; quick 4)
   --users=N            users signed up and queued (10000; quick 2000)
   --rush-users=N       users racing in the hold rush (5000; quick 2000)
-  --seats=N            seats in the hold rush (1000; quick 500)
-  --journey=N          users buying in the purchase journey (2000; quick 500)
+  --seats=N            seats in the hold rush (1000; quick 500; at most 5000)
+  --journey=N          users buying in the purchase journey (2000; quick 500; at most 5000)
   --waiting=N          waiting users for the large status case (100000; quick 10000)
   --connections=N      concurrent connections (50)
   --help               print this and exit`;
@@ -74,6 +76,12 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
     return v;
   };
   const users = num('users', 10_000, 2_000);
+  // Each scenario's seats are one schedule of the bench's concert, and a schedule has at most
+  // 5 000 seats (the catalogue's limit): say so now, not after the servers have started.
+  for (const name of ['seats', 'journey'] as const) {
+    const given = values[name];
+    if (given !== undefined && Number(given) > SEATS_PER_SCHEDULE) throw new Error(`--${name} must be at most ${SEATS_PER_SCHEDULE} (the seats of one schedule)`);
+  }
   const only = (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
