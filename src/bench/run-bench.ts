@@ -283,6 +283,11 @@ async function main(): Promise<void> {
           return { median, ratio: medianOfNumbers(ratios) };
         };
 
+        // A fresh server's first seconds run cold code: without this the first paired round read 3-4x.
+        await Promise.all([
+          hammer('warm-up', { url: control.url, connections: 10, durationSeconds: 2, requests: [{ method: 'GET', path: '/queue/status', headers: bearer(controlWaiting[0].token, { 'x-queue-token': controlWaiting[0].queueToken }) }] }, [200, 429]),
+          hammer('warm-up', { url: server.url, connections: 10, durationSeconds: 2, requests: [{ method: 'GET', path: '/queue/status', headers: bearer(mainWaiting[0].token, { 'x-queue-token': mainWaiting[0].queueToken }) }] }, [200, 429]),
+        ]);
         const small = await phase(SMALL_QUEUE);
         log(`queueing ${options.waitingLarge - SMALL_QUEUE} more waiting users`);
         mainWaiting.push(...(await joinWaiting(server.url, USER_ID_BASE + 10_000_000 + SMALL_QUEUE, options.waitingLarge - SMALL_QUEUE)));
