@@ -173,6 +173,7 @@ const MODULE_SERIES: Array<[string, 'gauge' | 'counter']> = [
   ['queue_waiting_tokens', 'gauge'],
   ['queue_active_tokens', 'gauge'],
   ['reservations_live_holds', 'gauge'],
+  ['reservation_change_waits', 'gauge'],
   ['confirm_sagas', 'gauge'],
   ['seats_by_status', 'gauge'],
   ['payment_gateway_breaker_state', 'gauge'],

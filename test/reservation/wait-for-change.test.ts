@@ -56,6 +56,7 @@ describe('reservation: waiting for a change (ETag, If-None-Match, Prefer: wait)'
     const waiting = get(held.id, { 'If-None-Match': held.etag, Prefer: 'wait=30' }).then((r) => r);
     await new Promise((r) => setTimeout(r, 50));
     expect(watching()).to.equal(1);
+    expect((await app.http.get('/metrics')).text).to.match(/^reservation_change_waits 1$/m);
     const { paymentId } = await paymentSucceeded(app, held);
     const res = await waiting;
     expect(res.status).to.equal(200);
@@ -63,6 +64,7 @@ describe('reservation: waiting for a change (ETag, If-None-Match, Prefer: wait)'
     expect(res.headers.etag).to.match(/^"\d+\.CONFIRMED"$/);
     expect(res.headers['preference-applied']).to.equal('wait=30');
     expect(watching()).to.equal(0);
+    expect((await app.http.get('/metrics')).text).to.match(/^reservation_change_waits 0$/m);
   });
 
   it('answers 304 with the same tag when the wait runs out with no change', async () => {

@@ -3,13 +3,15 @@ import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../platform/db/module-database';
 import type { Metrics } from '../../../platform/metrics/metrics';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { ReservationChanges } from '../infrastructure/reservation-changes';
 import type { ReservationRepository } from '../infrastructure/reservation.repository';
 import { RESERVATION } from '../reservation.di-tokens';
 
 /**
  * `reservations_live_holds`: holds that are HELD and not yet expired; `confirm_sagas` by status:
  * the orchestrated saga's outcomes. Both read at scrape time from the tables, so a rolled-back
- * transaction can never have moved them.
+ * transaction can never have moved them. `reservation_change_waits`: requests held open by
+ * `Prefer: wait` (each holds a connection).
  */
 @injectable()
 export class ReservationGauges {
@@ -20,6 +22,7 @@ export class ReservationGauges {
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
   ) {}
 
   register(): void {
@@ -27,6 +30,9 @@ export class ReservationGauges {
     this.registered = true;
     this.metrics.gauge('reservations_live_holds', 'Seat holds that are HELD and not yet expired', [], async (g) => {
       g.set(await this.repository.countAllLiveHolds(this.clock.now()));
+    });
+    this.metrics.gauge('reservation_change_waits', 'GET /ticketing/reservations/{id} requests waiting for a change (Prefer: wait)', [], (g) => {
+      g.set(this.changes.watching());
     });
     this.metrics.gauge('confirm_sagas', 'Orchestrated confirm sagas by status (RUNNING, COMPENSATING, COMPLETED, FAILED, COMPENSATED)', ['status'], async (g) => {
       const rows: Array<{ status: string; n: number }> = await this.db.knex('confirm_sagas').select('status').count({ n: '*' }).groupBy('status');
