@@ -219,6 +219,28 @@ describe('prepared statements (compiled once by knex, run with new values)', () 
     expect(await db.transaction((trx) => retire.run(trx, 'LIVE'))).to.equal(2);
   });
 
+  it('compiles a keyed family once per key, and says so when all() and run() are swapped', async () => {
+    const byStatus = db.prepareEach<string, [string]>((k, p, status) => k('items').insert({ name: p(0), status }));
+    expect(byStatus.for('LIVE')).to.equal(byStatus.for('LIVE'));
+    await db.transaction(async (trx) => {
+      expect(await byStatus.for('LIVE').run(trx, 'a')).to.equal(1);
+      expect(await byStatus.for('GONE').run(trx, 'b')).to.equal(1);
+      await byStatus.for('LIVE').all(trx, 'c').then(
+        () => expect.fail('should have thrown'),
+        (err: Error) => expect(err.message).to.match(/returns no rows \(use run\(\)\)/),
+      );
+    });
+    expect(await db.knex('items').orderBy('id').select('name', 'status')).to.deep.equal([
+      { name: 'a', status: 'LIVE' },
+      { name: 'b', status: 'GONE' },
+    ]);
+    const names = db.prepare<[]>((k) => k('items').select('name'));
+    await names.run(db.knex).then(
+      () => expect.fail('should have thrown'),
+      (err: Error) => expect(err.message).to.match(/returns rows/),
+    );
+  });
+
   it('refuses a missing value, and a transaction handle used after its transaction', async () => {
     const byName = db.prepare<[string]>((k, p) => k('items').where({ name: p(0) }));
     await byName.all(db.knex, undefined as unknown as string).then(

@@ -3,7 +3,7 @@ import { integrationEvents, type EventEnvelope } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { runInContext } from '../context/request-context';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
-import type { PreparedStatement } from '../db/prepared-statement';
+import type { PreparedStatements } from '../db/prepared-statement';
 import type { Logger } from '../logging/logger';
 import { backoffDelayMs } from './backoff';
 import type { EventConsumer } from './transport';
@@ -63,7 +63,11 @@ export class Inbox implements EventConsumer {
   private stopped = false;
   private readonly waiting = new Set<string>();
   private waitingLoaded: Promise<void> | null = null;
-  private readonly handledInserts = new Map<number, PreparedStatement<unknown[], { subscriber: string; event_id: string }>>();
+  /**
+   * The insert-or-ignore of n handled deliveries, compiled once per row count n: five values a
+   * row (subscriber, event id, type, aggregate id, time).
+   */
+  private readonly insertHandled: PreparedStatements<number, unknown[], { subscriber: string; event_id: string }>;
 
   constructor(
     private readonly db: ModuleDatabase,
@@ -71,7 +75,29 @@ export class Inbox implements EventConsumer {
     private readonly logger: Logger,
     private readonly notifications: EventEmitter2,
     private readonly options: InboxOptions,
-  ) {}
+  ) {
+    this.insertHandled = db.prepareEach<number, unknown[], { subscriber: string; event_id: string }>((k, p, rows) =>
+      k('inbox')
+        .insert(
+          Array.from({ length: rows }, (_, r) => ({
+            subscriber: p(5 * r),
+            event_id: p(5 * r + 1),
+            type: p(5 * r + 2),
+            aggregate_id: p(5 * r + 3),
+            status: 'DONE',
+            attempts: 1,
+            next_attempt_at_ms: null,
+            last_error: null,
+            envelope: null,
+            received_at_ms: p(5 * r + 4),
+            handled_at_ms: p(5 * r + 4),
+          })),
+        )
+        .onConflict(['subscriber', 'event_id'])
+        .ignore()
+        .returning(['subscriber', 'event_id']),
+    );
+  }
 
   get moduleName(): string {
     return this.db.moduleName;
@@ -193,7 +219,7 @@ export class Inbox implements EventConsumer {
       const chunk = ready.slice(i, i + INSERT_CHUNK);
       const values: unknown[] = [];
       for (const [subscription, event] of chunk) values.push(this.subscriberId(subscription), event.id, event.type, event.aggregateId, now);
-      const inserted = await this.insertHandled(chunk.length).all(trx, ...values);
+      const inserted = await this.insertHandled.for(chunk.length).all(trx, ...values);
       for (const r of inserted) fresh.add(deliveryKey(r.subscriber, r.event_id));
     }
     const handled: Array<[Subscription, EventEnvelope]> = [];
@@ -203,39 +229,6 @@ export class Inbox implements EventConsumer {
       handled.push([subscription, event]);
     }
     return handled;
-  }
-
-  /**
-   * The insert-or-ignore of `rows` handled deliveries, compiled once per row count (see
-   * PreparedStatement): five values a row (subscriber, event id, type, aggregate id, time).
-   */
-  private insertHandled(rows: number): PreparedStatement<unknown[], { subscriber: string; event_id: string }> {
-    let statement = this.handledInserts.get(rows);
-    if (!statement) {
-      statement = this.db.prepare<unknown[], { subscriber: string; event_id: string }>((k, p) =>
-        k('inbox')
-          .insert(
-            Array.from({ length: rows }, (_, r) => ({
-              subscriber: p(5 * r),
-              event_id: p(5 * r + 1),
-              type: p(5 * r + 2),
-              aggregate_id: p(5 * r + 3),
-              status: 'DONE',
-              attempts: 1,
-              next_attempt_at_ms: null,
-              last_error: null,
-              envelope: null,
-              received_at_ms: p(5 * r + 4),
-              handled_at_ms: p(5 * r + 4),
-            })),
-          )
-          .onConflict(['subscriber', 'event_id'])
-          .ignore()
-          .returning(['subscriber', 'event_id']),
-      );
-      this.handledInserts.set(rows, statement);
-    }
-    return statement;
   }
 
   private async receiveOne(subscription: Subscription, event: EventEnvelope): Promise<void> {

@@ -52,8 +52,15 @@ interface KnexClient {
 const MAX_CACHED = 2000;
 const caches = new WeakMap<Connection, Map<string, Statement>>();
 
-/** The connection's prepared statement for this SQL text, prepared on first use. */
-export function cachedStatement(connection: Connection, sql: string): Statement {
+export type RunResult = ReturnType<Statement['run']>;
+
+/**
+ * Runs SQL on the connection through its statement cache (prepared on first use): the rows of a
+ * statement that returns data (a select, or a write with RETURNING), else the run's result. A
+ * caller that expects one or the other says so, and a statement of the other kind is refused
+ * before it runs.
+ */
+export function runCached(connection: Connection, sql: string, bindings: unknown[], options: { safeIntegers?: boolean; expect?: 'rows' | 'changes' } = {}): unknown[] | RunResult {
   let cache = caches.get(connection);
   if (!cache) {
     cache = new Map();
@@ -65,7 +72,10 @@ export function cachedStatement(connection: Connection, sql: string): Statement 
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(sql, statement);
   }
-  return statement;
+  if (options.expect === 'rows' && !statement.reader) throw new Error(`This statement returns no rows (use run()): ${sql}`);
+  if (options.expect === 'changes' && statement.reader) throw new Error(`This statement returns rows (use all() or first()): ${sql}`);
+  statement.safeIntegers(options.safeIntegers ?? false);
+  return statement.reader ? statement.all(bindings) : statement.run(bindings);
 }
 
 /**
@@ -81,17 +91,14 @@ export class CachedStatementsBetterSqlite3 extends ClientBetterSQLite3 {
   async _query(connection: Connection, obj: QueryObject): Promise<QueryObject> {
     if (!obj.sql) throw new Error('The query is empty');
     if (!connection) throw new Error('No connection provided');
-    const statement = cachedStatement(connection, obj.sql);
-    const safeIntegers = this._optSafeIntegers(obj.options);
-    statement.safeIntegers(safeIntegers ?? false);
-    const bindings = this._formatBindings(obj.bindings);
-    if (statement.reader) {
-      obj.response = statement.all(bindings);
-      return obj;
-    }
-    const response = statement.run(bindings);
+    const response = runCached(connection, obj.sql, this._formatBindings(obj.bindings), { safeIntegers: this._optSafeIntegers(obj.options) ?? false });
     obj.response = response;
-    obj.context = { lastID: response.lastInsertRowid, changes: response.changes };
+    if (!Array.isArray(response)) obj.context = { lastID: response.lastInsertRowid, changes: response.changes };
     return obj;
+  }
+
+  /** knex's own conversion of values for SQLite (dates to epoch ms, booleans to 0/1), for SQL run past its runner. */
+  formatBindings(values: unknown[]): unknown[] {
+    return this._formatBindings(values);
   }
 }

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import Database from 'better-sqlite3';
-import { cachedStatement, CachedStatementsBetterSqlite3 } from './better-sqlite3-client';
-import { PreparedStatement, type ParamFn, type StatementRunner } from './prepared-statement';
+import { CachedStatementsBetterSqlite3, runCached } from './better-sqlite3-client';
+import { PreparedStatement, PreparedStatements, type ParamFn, type StatementRunner } from './prepared-statement';
 import { SingleConnectionPool } from './single-connection-pool';
 
 /** What a transaction body gets: a knex handle on the connection the transaction holds. */
@@ -168,27 +168,31 @@ export class ModuleDatabase implements StatementRunner {
     return new PreparedStatement<P, R>(this, build);
   }
 
+  /** Statements of one shape that differs by a key (see PreparedStatements): `.for(key)` compiles each once. */
+  prepareEach<K, P extends unknown[], R = Record<string, unknown>>(build: (knex: Knex, param: ParamFn, key: K) => Knex.QueryBuilder | Knex.Raw): PreparedStatements<K, P, R> {
+    return new PreparedStatements<K, P, R>(this, build);
+  }
+
   /**
    * Runs compiled SQL on this database's SQLite connection: at once inside the transaction that
-   * holds it, or, from the root handle, after waiting for it like any query. A handle of another
-   * database runs it through knex. Values are
-   * converted as knex's SQLite client does (dates to epoch ms, booleans to 0/1).
+   * holds it, or, from the root handle, after waiting for it like any query; a handle of another
+   * database runs it through knex. `expect` says whether the caller wants the rows or the number
+   * of rows changed; a statement of the other kind is refused before it runs.
    */
-  async execute(q: Knex, sql: string, values: unknown[], reader: boolean): Promise<unknown> {
-    const bindings = values.map(toSqliteValue);
+  async execute(q: Knex, sql: string, values: unknown[], expect: 'rows' | 'changes'): Promise<unknown[] | number> {
+    const bindings = (this.knex.client as unknown as CachedStatementsBetterSqlite3).formatBindings(values);
     if (q === this.inTransaction) {
       const connection = this.pool.current;
       if (!connection || !this.state.holding) throw new Error('This transaction handle is used outside its transaction');
-      return runStatement(connection, sql, bindings, reader);
+      return rowsOrChanges(runCached(connection, sql, bindings, { expect }));
     }
     if (q !== this.knex) {
       // Another database's handle (a test playing a second process on the same file): through knex.
-      const response = await q.raw(sql, bindings as Knex.RawBinding[]);
-      return reader ? response : (response as { changes: number }).changes;
+      return rowsOrChanges(await q.raw(sql, bindings as Knex.RawBinding[]));
     }
     const connection = await this.pool.acquire().promise;
     try {
-      return runStatement(connection, sql, bindings, reader);
+      return rowsOrChanges(runCached(connection, sql, bindings, { expect }));
     } finally {
       this.pool.release(connection);
     }
@@ -233,17 +237,8 @@ export class ModuleDatabase implements StatementRunner {
   }
 }
 
-function toSqliteValue(value: unknown): unknown {
-  if (value instanceof Date) return value.valueOf();
-  if (typeof value === 'boolean') return Number(value);
-  return value;
-}
-
-function runStatement(connection: Database.Database, sql: string, bindings: unknown[], reader: boolean): unknown {
-  const statement = cachedStatement(connection, sql);
-  statement.safeIntegers(false);
-  if (reader) return statement.all(bindings);
-  return statement.run(bindings).changes;
+function rowsOrChanges(result: unknown): unknown[] | number {
+  return Array.isArray(result) ? result : (result as { changes: number }).changes;
 }
 
 /** A group ends at this many transactions, so no caller waits long for its COMMIT; the rest form the next group. */

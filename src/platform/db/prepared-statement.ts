@@ -10,7 +10,8 @@ export type ParamFn = (index: number) => Knex.Value;
 /** What a prepared statement needs from its database: compile once, then run SQL with values. */
 export interface StatementRunner {
   readonly knex: Knex;
-  execute(q: Knex, sql: string, values: unknown[], reader: boolean): Promise<unknown>;
+  /** The rows, or how many rows it changed; a statement of the other kind than `expect` is refused before it runs. */
+  execute(q: Knex, sql: string, values: unknown[], expect: 'rows' | 'changes'): Promise<unknown[] | number>;
 }
 
 /**
@@ -32,7 +33,7 @@ export class PreparedStatement<P extends unknown[] = unknown[], R = Record<strin
   /** Every row (a select, or a write with RETURNING). */
   async all(q: Knex, ...params: P): Promise<R[]> {
     const { sql, values } = this.bind(params);
-    return (await this.db.execute(q, sql, values, true)) as R[];
+    return (await this.db.execute(q, sql, values, 'rows')) as R[];
   }
 
   /** The first row, or undefined. */
@@ -43,7 +44,7 @@ export class PreparedStatement<P extends unknown[] = unknown[], R = Record<strin
   /** A write without RETURNING: how many rows it changed. */
   async run(q: Knex, ...params: P): Promise<number> {
     const { sql, values } = this.bind(params);
-    return (await this.db.execute(q, sql, values, false)) as number;
+    return (await this.db.execute(q, sql, values, 'changes')) as number;
   }
 
   /** The SQL as compiled (for tests and logs). */
@@ -69,5 +70,27 @@ export class PreparedStatement<P extends unknown[] = unknown[], R = Record<strin
     const slots = (native.bindings as unknown[]).map((b) => (b instanceof Param ? { param: b.index } : { constant: b }));
     this.compiled = { sql: native.sql, slots };
     return this.compiled;
+  }
+}
+
+/**
+ * Statements of one shape that differs by a key (a row count, a column pair, a status): each
+ * compiled once, the first time its key is asked for.
+ */
+export class PreparedStatements<K, P extends unknown[] = unknown[], R = Record<string, unknown>> {
+  private readonly byKey = new Map<K, PreparedStatement<P, R>>();
+
+  constructor(
+    private readonly db: StatementRunner,
+    private readonly build: (knex: Knex, param: ParamFn, key: K) => Knex.QueryBuilder | Knex.Raw,
+  ) {}
+
+  for(key: K): PreparedStatement<P, R> {
+    let statement = this.byKey.get(key);
+    if (!statement) {
+      statement = new PreparedStatement<P, R>(this.db, (knex, param) => this.build(knex, param, key));
+      this.byKey.set(key, statement);
+    }
+    return statement;
   }
 }

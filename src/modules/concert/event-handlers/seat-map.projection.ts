@@ -2,7 +2,6 @@ import { inject, injectable } from 'inversify';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
-import type { PreparedStatement } from '../../../platform/db/prepared-statement';
 import type { Logger } from '../../../platform/logging/logger';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { SeatStatus } from '../concert.schemas';
@@ -91,7 +90,8 @@ export class SeatMapProjection {
   private readonly insertClaim;
   private readonly updateClaim;
   private readonly updateSeat;
-  private readonly moveCounters = new Map<string, PreparedStatement<[number]>>();
+  /** One seat leaves the `from` counter of its schedule for the `to` counter. */
+  private readonly moveCounter;
 
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
@@ -111,6 +111,10 @@ export class SeatMapProjection {
     );
     this.updateClaim = db.prepare<[ClaimState, number, number]>((k, p) => k('seat_map_claims').where({ reservation_id: p(2) }).update({ state: p(0), updated_at_ms: p(1) }));
     this.updateSeat = db.prepare<[SeatStatus, number | null, number]>((k, p) => k('seats').where({ id: p(2) }).update({ status: p(0), claimed_by: p(1) }));
+    this.moveCounter = db.prepareEach<`${SeatStatus}>${SeatStatus}`, [number]>((k, p, move) => {
+      const [from, to] = move.split('>') as [SeatStatus, SeatStatus];
+      return k('schedules').where({ id: p(0) }).increment({ [COUNTER[from]]: -1, [COUNTER[to]]: 1 });
+    });
   }
 
   /** An event handler applying `transition` to the seat named in the event. */
@@ -142,19 +146,9 @@ export class SeatMapProjection {
     const { status, claimedBy } = next === 'RELEASED' ? seatStatusFrom(await this.liveClaims(trx, seatId)) : seatStatusAfterClaim(seat, reservationId, next);
     if (status === seat.status && claimedBy === seat.claimedBy) return;
     await this.updateSeat.run(trx, status, claimedBy, seatId);
-    if (status !== seat.status) await this.counterMove(seat.status, status).run(trx, scheduleId);
+    if (status !== seat.status) await this.moveCounter.for(`${seat.status}>${status}`).run(trx, scheduleId);
   }
 
-  /** One seat leaves the `from` counter of its schedule for the `to` counter. */
-  private counterMove(from: SeatStatus, to: SeatStatus): PreparedStatement<[number]> {
-    const key = `${from}>${to}`;
-    let move = this.moveCounters.get(key);
-    if (!move) {
-      move = this.db.prepare<[number]>((k, p) => k('schedules').where({ id: p(0) }).increment({ [COUNTER[from]]: -1, [COUNTER[to]]: 1 }));
-      this.moveCounters.set(key, move);
-    }
-    return move;
-  }
 
   private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {
     const rows: Array<{ reservation_id: number; state: ClaimState }> = await trx('seat_map_claims').where({ seat_id: seatId }).whereIn('state', ['HELD', 'SOLD']).select('reservation_id', 'state');

@@ -1,7 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
-import type { PreparedStatement } from '../../../platform/db/prepared-statement';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 
 export type CopyStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
@@ -39,10 +38,10 @@ export class ReservationCopyRepository {
   // Every purchase reads and moves its copy: compiled once (see PreparedStatement).
   private readonly selectCopy;
   private readonly upsertHeld;
-  private readonly upsertMoved = new Map<Exclude<CopyStatus, 'HELD'>, PreparedStatement<[number, number, number]>>();
+  private readonly upsertMoved;
 
   constructor(
-    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(PLATFORM.Database) db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {
     this.selectCopy = db.prepare<[number], CopyRow>((k, p) => k('reservation_copies').where({ reservation_id: p(0) }).first());
@@ -51,6 +50,13 @@ export class ReservationCopyRepository {
         .insert({ reservation_id: p(0), user_id: p(1), amount: p(2), expires_at_ms: p(3), status: 'HELD', updated_at_ms: p(4) })
         .onConflict('reservation_id')
         .merge(['user_id', 'amount', 'expires_at_ms']),
+    );
+    this.upsertMoved = db.prepareEach<Exclude<CopyStatus, 'HELD'>, [number, number, number]>((k, p, status) =>
+      k('reservation_copies')
+        .insert({ reservation_id: p(0), user_id: p(1), amount: null, expires_at_ms: null, status, updated_at_ms: p(2) })
+        .onConflict('reservation_id')
+        .merge({ status, updated_at_ms: p(2) })
+        .whereIn('reservation_copies.status', ALLOWED_FROM[status]),
     );
   }
 
@@ -72,17 +78,6 @@ export class ReservationCopyRepository {
   }
 
   async moveTo(trx: Transaction, reservationId: number, userId: number, status: Exclude<CopyStatus, 'HELD'>): Promise<void> {
-    let upsert = this.upsertMoved.get(status);
-    if (!upsert) {
-      upsert = this.db.prepare<[number, number, number]>((k, p) =>
-        k('reservation_copies')
-          .insert({ reservation_id: p(0), user_id: p(1), amount: null, expires_at_ms: null, status, updated_at_ms: p(2) })
-          .onConflict('reservation_id')
-          .merge({ status, updated_at_ms: p(2) })
-          .whereIn('reservation_copies.status', ALLOWED_FROM[status]),
-      );
-      this.upsertMoved.set(status, upsert);
-    }
-    await upsert.run(trx, reservationId, userId, this.clock.now());
+    await this.upsertMoved.for(status).run(trx, reservationId, userId, this.clock.now());
   }
 }

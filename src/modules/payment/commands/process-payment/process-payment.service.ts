@@ -62,7 +62,7 @@ export class ProcessPaymentService {
 
   private async waitForHold(reservationId: number): Promise<void> {
     const arrived = this.bus.waitForHandled('payment', 'reservation.held', (e) => e.payload.reservationId === reservationId, HOLD_EVENT_WAIT_MS);
-    // It may have been handled between the transaction above and the wait starting.
+    // It may have been handled between the check in process() and the wait starting.
     if (!(await this.copies.exists(this.db.knex, reservationId))) await arrived;
   }
 }
