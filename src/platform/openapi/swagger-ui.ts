@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
 /**
- * Swagger UI for `/docs`, served from the `swagger-ui-dist` files that `swagger-ui-express`
- * ships. Every script is an external same-origin file (no inline script), so the page runs under
- * a strict `script-src 'self'` and the API's own CSP stays as it is.
+ * Swagger UI for `/docs`, served from the `swagger-ui-dist` files. Every script is an external
+ * same-origin file (no inline script), so the page runs under a strict `script-src 'self'` and
+ * the API's own CSP stays as it is.
  */
 export const DOCS_PATH = '/docs';
 export const OPENAPI_PATH = '/openapi.json';
@@ -86,11 +85,8 @@ export function docsPage(): string {
 let distDir: string | null = null;
 const loaded = new Map<string, Buffer>();
 
-/** swagger-ui-dist is resolved through swagger-ui-express (the declared dependency) that brings it. */
 function swaggerUiDistDir(): string {
-  if (distDir) return distDir;
-  const fromExpress = createRequire(require.resolve('swagger-ui-express'));
-  distDir = path.dirname(fromExpress.resolve('swagger-ui-dist/package.json'));
+  distDir ??= path.dirname(require.resolve('swagger-ui-dist/package.json'));
   return distDir;
 }
 
