@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   const platform = await buildPlatform(config);
   const log = platform.logger;
   if (config.jwt.generated) log.warn('JWT_SECRET is not set: using a random secret, so tokens die with this process');
+  if (config.queuePass.generated) log.warn('QUEUE_PASS_SECRET is not set: using a random key, so queue passes die with this process');
   const address = await platform.listen();
   log.info({ port: address.port, modules: platform.moduleNames, dataDir: config.dataDir }, 'ticketing platform listening');
 

@@ -23,6 +23,7 @@ function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<
     NODE_ENV: 'production',
     DATA_DIR: dataDir,
     JWT_SECRET: BENCH_JWT_SECRET,
+    QUEUE_PASS_SECRET: `${BENCH_JWT_SECRET}-queue-pass`,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     SEED_DEMO: 'false',

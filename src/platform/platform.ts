@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import { Container } from 'inversify';
@@ -156,11 +156,19 @@ export class Platform {
 
   async listen(port = this.config.port, host?: string): Promise<AddressInfo> {
     this.start();
-    await new Promise<void>((resolve, reject) => {
-      this.server = this.app.listen(port, host ?? '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve()));
-    });
-    const server = this.server as unknown as Server;
+    const { requestTimeoutMs, headersTimeoutMs } = this.config.http;
+    // Node checks these timeouts on an interval (30 s by default): check every second, so a body
+    // trickled a byte at a time, or a Content-Length that never arrives, is cut off on time.
+    const server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 1000 }, this.app);
     server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
     return server.address() as AddressInfo;
   }
 

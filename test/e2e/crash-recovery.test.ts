@@ -43,6 +43,7 @@ class Server {
         PORT: String(this.port),
         DATA_DIR: this.dataDir,
         JWT_SECRET: 'crash-secret-crash-secret-crash-secret-01',
+        QUEUE_PASS_SECRET: 'crash-pass-secret-crash-pass-secret-01',
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
         SEED_DEMO: 'false',

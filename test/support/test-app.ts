@@ -19,6 +19,7 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   DATA_DIR: ':memory:',
   JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+  QUEUE_PASS_SECRET: 'test-pass-secret-test-pass-secret-0123',
   LOG_LEVEL: 'silent',
   BCRYPT_ROUNDS: '4',
   SEED_DEMO: 'false',

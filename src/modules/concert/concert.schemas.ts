@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { integerText } from '../../platform/http/input-schemas';
 
 export const SEAT_STATUSES = ['AVAILABLE', 'HELD', 'SOLD'] as const;
 export type SeatStatus = (typeof SEAT_STATUSES)[number];
 
-/** Ids in paths: positive integers that fit SQLite's integer, anything else is a 400. */
-export const idParam = z.coerce.number('must be a positive integer').int('must be a positive integer').positive('must be a positive integer').max(Number.MAX_SAFE_INTEGER);
+/** Ids in paths: positive integers that fit SQLite's integer, in plain decimal; anything else is a 400. */
+export const idParam = integerText();
 
 export const concertSummarySchema = z.object({ id: z.number().int(), title: z.string(), artist: z.string(), venue: z.string() });
 

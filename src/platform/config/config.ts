@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 export const MODULE_NAMES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform'] as const;
@@ -34,7 +35,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BCRYPT_ROUNDS: int(4, 15).default(10),
   AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
-  BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  BODY_LIMIT_BYTES: int(1024, 1024 * 1024).default(16 * 1024),
+  REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
+  TRUST_PROXY: z.string().default('loopback'),
+  CORS_ORIGINS: z.string().optional(),
   BUS_MAX_ATTEMPTS: int(1, 100).default(8),
   BUS_RETRY_BASE_MS: int(1, 60_000).default(200),
   BUS_SWEEP_INTERVAL_MS: int(10, 60_000).default(1000),
@@ -50,7 +54,7 @@ export interface AppConfig {
   dataDir: string;
   modules: ModuleName[];
   jwt: { secret: string; expiresInSeconds: number; issuer: string; audience: string; generated: boolean };
-  queuePass: { secret: string; issuer: string; audience: string };
+  queuePass: { secret: string; issuer: string; audience: string; generated: boolean };
   admin?: { email: string; password: string };
   seedDemo: boolean;
   holdTtlSeconds: number;
@@ -63,6 +67,15 @@ export interface AppConfig {
   bcryptRounds: number;
   authRateLimitPerMinute: number;
   bodyLimitBytes: number;
+  http: {
+    /** Express's `trust proxy`: which peers' X-Forwarded-For is believed (so per-IP limits count the real client). */
+    trustProxy: boolean | number | string[];
+    /** Origins allowed to call the API from a browser (CORS); empty: no CORS headers at all. */
+    corsOrigins: string[];
+    /** Longest time to receive a whole request (headers and body); a trickled body is cut off after it. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+  };
   bus: { maxAttempts: number; retryBaseMs: number; sweepIntervalMs: number };
   shutdownGraceMs: number;
 }
@@ -98,8 +111,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     modules: modules as ModuleName[],
     jwt: { secret: jwtSecret, expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS, issuer: 'ticketing/auth', audience: 'ticketing/api', generated: e.JWT_SECRET === undefined },
-    // The pass has its own key so a leaked login secret cannot mint passes (and vice versa).
-    queuePass: { secret: e.QUEUE_PASS_SECRET ?? deriveKey(jwtSecret, 'queue-pass'), issuer: 'ticketing/queue', audience: 'ticketing/queue-pass' },
+    // The pass has a key of its own, never derived from the login secret: a leaked JWT_SECRET cannot mint passes.
+    queuePass: { secret: e.QUEUE_PASS_SECRET ?? randomBytes(48).toString('base64url'), issuer: 'ticketing/queue', audience: 'ticketing/queue-pass', generated: e.QUEUE_PASS_SECRET === undefined },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     seedDemo: e.SEED_DEMO,
     holdTtlSeconds: e.HOLD_TTL_SECONDS,
@@ -111,11 +124,54 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bcryptRounds: e.BCRYPT_ROUNDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    http: {
+      trustProxy: parseTrustProxy(e.TRUST_PROXY),
+      corsOrigins: parseOrigins(e.CORS_ORIGINS),
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: Math.min(10_000, e.REQUEST_TIMEOUT_MS),
+    },
     bus: { maxAttempts: e.BUS_MAX_ATTEMPTS, retryBaseMs: e.BUS_RETRY_BASE_MS, sweepIntervalMs: e.BUS_SWEEP_INTERVAL_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 
-function deriveKey(secret: string, purpose: string): string {
-  return createHmac('sha256', secret).update(purpose).digest('base64url');
+/** `false`, `true`, a hop count, or addresses and subnets (with proxy-addr's names `loopback`, `linklocal`, `uniquelocal`). */
+function parseTrustProxy(value: string): boolean | number | string[] {
+  const v = value.trim().toLowerCase();
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 100) throw new ConfigError('TRUST_PROXY', `trusts ${hops} hops; a hop count must be at most 100`);
+    return hops;
+  }
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new ConfigError('TRUST_PROXY', 'is empty: use false, true, a hop count or addresses/subnets');
+  for (const entry of list) {
+    try {
+      proxyAddr.compile(entry);
+    } catch {
+      throw new ConfigError('TRUST_PROXY', `has "${entry}", which is not an IP address, a subnet (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`);
+    }
+  }
+  return list;
+}
+
+/** Comma-separated origins, each exactly `scheme://host[:port]`. */
+function parseOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const origins: string[] = [];
+  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL | null = null;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = null;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError('CORS_ORIGINS', `has "${entry}", which is not an origin such as https://tickets.example.com (scheme, host and port only)`);
+    }
+    origins.push(url.origin);
+  }
+  return origins;
 }

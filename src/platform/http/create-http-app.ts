@@ -1,6 +1,8 @@
+import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
+import { match } from 'path-to-regexp';
 import type { AppConfig } from '../config/config';
 import type { AccessTokens, AuthUser } from '../auth/access-token';
 import type { QueuePasses } from '../auth/queue-pass';
@@ -10,6 +12,7 @@ import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { AppError, errors } from './app-error';
 import { IdempotencyStore } from './idempotency';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_VALUES, readJsonBody, type JsonBodyLimits } from './json-body';
 import { sendProblem } from './problem';
 import type { RouteDefinition } from './route';
 import { parseInput } from './validation';
@@ -37,37 +40,70 @@ declare module 'express-serve-static-core' {
   interface Request {
     user?: AuthUser;
     routeTemplate?: string;
-    /** A body that could not be parsed; reported after authentication, as the spec orders checks. */
-    bodyError?: AppError;
   }
 }
+
+/** Request headers a browser client of the API sends, and response headers it needs to read. */
+const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Queue-Pass', 'If-None-Match', 'Prefer', 'X-Correlation-Id'];
+const CORS_EXPOSED_HEADERS = ['X-Correlation-Id', 'ETag', 'Retry-After', 'Location', 'Idempotent-Replayed', 'WWW-Authenticate'];
 
 /** The platform's HTTP stack, shared by every module's routes (and the benchmark's ceiling). */
 export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.http.trustProxy);
   app.use(correlation());
   app.use(requestLog(deps));
   app.use(helmet());
+  // Balances, histories, tokens and seat maps must never be served from a cache; a route that may be cached says so.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  if (deps.config.http.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: deps.config.http.corsOrigins,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowedHeaders: CORS_REQUEST_HEADERS,
+        exposedHeaders: CORS_EXPOSED_HEADERS,
+        maxAge: 600,
+      }),
+    );
+  }
 
   const authLimiter = rateLimit({
     windowMs: 60_000,
     limit: deps.config.authRateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    // TRUST_PROXY is validated at start-up; the library's own checks would only print to the console.
+    validate: { trustProxy: false, xForwardedForHeader: false },
     handler: (req, res, _next, options) => sendProblem(res, errors.tooManyRequests(options.windowMs / 1000, 'Too many attempts from this address; wait and retry.')),
   });
+  const methodsByPath = new Map<string, Set<string>>();
   for (const group of groups) {
     const idempotency = group.idempotency ?? null;
     for (const route of group.routes) {
       if (route.idempotent && !idempotency) throw new Error(`Route ${route.path} is idempotent but its group has no idempotency store`);
       mountRoute(app, route, deps, idempotency, authLimiter);
+      const methods = methodsByPath.get(route.path) ?? new Set<string>();
+      methods.add(route.method.toUpperCase());
+      if (route.method === 'get') methods.add('HEAD');
+      methodsByPath.set(route.path, methods);
     }
   }
-
-  app.use((req: Request, _res: Response, next: NextFunction) => next(errors.notFound('Route', `No route for ${req.method} ${req.path}.`)));
+  // A known path asked with a method it does not take: 405 with the methods it does take (every
+  // path template that matches contributes, as a request may match more than one).
+  const templates = [...methodsByPath].map(([template, methods]) => ({ matches: match(template), methods }));
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const allowed = new Set<string>();
+    for (const t of templates) if (t.matches(req.path)) for (const m of t.methods) allowed.add(m);
+    if (allowed.size === 0) return next(errors.notFound('Route', `No route for ${req.method} ${req.path}.`));
+    const list = [...allowed].sort();
+    next(new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', `${req.path} does not take ${req.method}; it takes ${list.join(', ')}.`, { allow: list }, { Allow: list.join(', ') }));
+  });
   app.use(errorHandler(deps.logger));
   return app;
 }
@@ -80,36 +116,43 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
     },
   ];
   if (route.rateLimited) chain.push(authLimiter);
-  chain.push(deferredJsonBody(route.bodyLimitBytes ?? deps.config.bodyLimitBytes));
-  // Body parsing resumes on socket callbacks, outside the request's async context: re-enter it.
-  chain.push((req, res, next) => runInContext(res.locals.ctx as ExecutionContext, next));
+  const bodyLimits: JsonBodyLimits = {
+    maxBytes: route.bodyLimitBytes ?? deps.config.bodyLimitBytes,
+    maxValues: route.bodyMaxValues ?? DEFAULT_MAX_JSON_VALUES,
+    maxDepth: DEFAULT_MAX_JSON_DEPTH,
+  };
   chain.push(async (req, res, next) => {
     try {
+      // The spec's order: who you are, what you may do, whether the waiting room let you in; only
+      // then is the body read at all, so an anonymous caller cannot make the server read or parse anything.
       if (route.access !== 'public') {
         req.user = authenticate(req, deps.accessTokens);
         (res.locals.ctx as ExecutionContext).userId = req.user.id;
         if (route.access === 'admin' && req.user.role !== 'ADMIN') throw errors.forbidden();
       }
       if (route.queuePass) checkQueuePass(req, deps.queuePasses);
-      if (req.bodyError) throw req.bodyError;
-      const input = {
-        params: parseInput(route.params, req.params, 'params'),
-        query: parseInput(route.query, req.query, 'query'),
-        body: parseInput(route.body, req.body, 'body'),
-        user: req.user as AuthUser,
-        header: (name: string) => req.get(name),
-        req,
-      };
-      const key = route.idempotent ? req.get('idempotency-key') : undefined;
-      const result =
-        key !== undefined && req.user && idempotency
-          ? await idempotency.run(req.user.id, key, `${route.method.toUpperCase()} ${route.path}`, IdempotencyStore.fingerprint(route.method, req.path, req.body), () => route.handle(input))
-          : await route.handle(input);
-      if (key !== undefined && 'replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
-      for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
-      if (result.body === undefined) res.status(result.status).end();
-      else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
-      else res.status(result.status).json(result.body);
+      const rawBody = route.body ? await readJsonBody(req, bodyLimits) : undefined;
+      // Reading the body resumes on socket callbacks, outside the request's async context: re-enter it.
+      await runInContext(res.locals.ctx as ExecutionContext, async () => {
+        const input = {
+          params: parseInput(route.params, req.params, 'params'),
+          query: parseInput(route.query, req.query, 'query'),
+          body: parseInput(route.body, rawBody, 'body'),
+          user: req.user as AuthUser,
+          header: (name: string) => req.get(name),
+          req,
+        };
+        const key = route.idempotent ? req.get('idempotency-key') : undefined;
+        const result =
+          key !== undefined && req.user && idempotency
+            ? await idempotency.run(req.user.id, key, `${route.method.toUpperCase()} ${route.path}`, IdempotencyStore.fingerprint(route.method, req.path, rawBody), () => route.handle(input))
+            : await route.handle(input);
+        if (key !== undefined && 'replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+        for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+        if (result.body === undefined) res.status(result.status).end();
+        else if (result.contentType) res.status(result.status).type(result.contentType).send(result.body);
+        else res.status(result.status).json(result.body);
+      });
     } catch (err) {
       next(err);
     }
@@ -117,21 +160,10 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
   app[route.method](route.path, ...chain);
 }
 
-function deferredJsonBody(limit: number): express.RequestHandler {
-  const parse = express.json({ limit });
-  return (req, res, next) =>
-    parse(req, res, (err?: unknown) => {
-      const type = (err as { type?: string } | undefined)?.type;
-      if (type === 'entity.parse.failed') req.bodyError = errors.validation([{ field: 'body', message: 'Malformed JSON' }], 'The request body is not valid JSON.');
-      else if (type === 'entity.too.large') req.bodyError = new AppError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The request body is larger than allowed.');
-      else if (err) return next(err);
-      next();
-    });
-}
-
 function authenticate(req: Request, tokens: AccessTokens): AuthUser {
   const header = req.get('authorization');
-  const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+  // RFC 9110: the scheme is case-insensitive, followed by one or more spaces.
+  const match = header ? /^bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header) : null;
   const user = match ? tokens.verify(match[1]) : null;
   if (!user) throw errors.unauthorized(header ? 'The bearer token is invalid or expired.' : 'A bearer token is required.');
   return user;
@@ -176,18 +208,24 @@ function requestLog(deps: HttpDeps): express.RequestHandler {
 }
 
 function errorHandler(logger: Logger): express.ErrorRequestHandler {
-  return (err: unknown, _req, res, next) => {
+  return (err: unknown, req, res, _next) => {
+    // A body refused unread is not read afterwards either: close the connection rather than let
+    // Node read and discard the rest of it.
+    if (!req.complete && hasBody(req)) res.setHeader('Connection', 'close');
     if (res.locals.ctx) return runInContext(res.locals.ctx as ExecutionContext, () => renderError(logger, err, res));
     return renderError(logger, err, res);
   };
 }
 
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
 function renderError(logger: Logger, err: unknown, res: Response): void {
-  {
-    if (err instanceof AppError) return sendProblem(res, err);
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, new AppError(e.status, 'BAD_REQUEST', 'Bad request', e.message));
-    logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, 'unhandled error');
-    return sendProblem(res, new AppError(500, 'INTERNAL_ERROR', 'Internal error', 'Something went wrong on our side.'));
-  }
+  if (err instanceof AppError) return sendProblem(res, err);
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, new AppError(e.status, 'BAD_REQUEST', 'Bad request', e.message));
+  logger.error({ err }, 'unhandled error');
+  return sendProblem(res, new AppError(500, 'INTERNAL_ERROR', 'Internal error', 'Something went wrong on our side.'));
 }

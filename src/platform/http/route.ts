@@ -50,8 +50,10 @@ export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType 
   queuePass?: boolean;
   /** Honours `Idempotency-Key`. */
   idempotent?: boolean;
-  /** Largest accepted JSON body for this route (default BODY_LIMIT_BYTES). */
+  /** Largest accepted JSON body for this route (default BODY_LIMIT_BYTES). Only routes with a `body` read one. */
   bodyLimitBytes?: number;
+  /** Most values (containers and separators) the body may hold (default 1 000): what bounds the memory a parse takes. */
+  bodyMaxValues?: number;
   /** Per-IP limit for credential endpoints. */
   rateLimited?: boolean;
   /** Documented request headers other than the standard ones. */

@@ -9,13 +9,14 @@ import type { ReservationChanges } from '../infrastructure/reservation-changes';
 import type { ReservationRepository } from '../infrastructure/reservation.repository';
 import { RESERVATION } from '../reservation.di-tokens';
 import { reservationEtag, viewFromRow, type ReservationView } from '../reservation.view';
+import { integerText } from '../../../platform/http/input-schemas';
 
-export const reservationIdParams = z.strictObject({ id: z.coerce.number().int('must be an integer').positive('must be a positive integer').max(Number.MAX_SAFE_INTEGER) });
+export const reservationIdParams = z.strictObject({ id: integerText() });
 
 export const listReservationsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: integerText({ min: 1, max: 200 }).default(50),
   /** Cursor: only reservations with a smaller id (the `nextBefore` of the previous page). */
-  before: z.coerce.number().int().positive().optional(),
+  before: integerText().optional(),
 });
 
 export const reservationNotFound = (id: number) => new AppError(404, 'RESERVATION_NOT_FOUND', 'Reservation not found', `You have no reservation ${id}.`);

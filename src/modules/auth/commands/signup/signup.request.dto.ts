@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { plainText } from '../../../../platform/http/input-schemas';
 import { emailSchema, passwordSchema } from '../../auth.schemas';
 
 export const signupRequest = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
-  name: z.string().trim().min(1, 'must not be empty').max(100),
+  name: plainText(100),
 });
 
 export type SignupRequest = z.infer<typeof signupRequest>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { scheduleSchema } from '../../concert.schemas';
-import { createConcertRequest } from './create-concert.request.dto';
+import { CREATE_CONCERT_BODY_LIMIT_BYTES, CREATE_CONCERT_MAX_VALUES, createConcertRequest } from './create-concert.request.dto';
 import type { CreateConcertService } from './create-concert.service';
 
 const createdConcertSchema = z.object({
@@ -20,11 +20,11 @@ export function createConcertRoute(service: CreateConcertService): RouteDefiniti
     tags: ['concert'],
     access: 'admin',
     body: createConcertRequest,
-    // A schedule may carry thousands of seats: room for 5 000 seats × 50 schedules of short labels.
-    bodyLimitBytes: 16 * 1024 * 1024,
+    bodyLimitBytes: CREATE_CONCERT_BODY_LIMIT_BYTES,
+    bodyMaxValues: CREATE_CONCERT_MAX_VALUES,
     responses: {
       201: { description: 'The concert with its schedules and seat ids', schema: createdConcertSchema },
-      400: { description: 'VALIDATION_FAILED: empty or over-long text, bad date-time, no schedule or seat, duplicate seat label in a schedule, price not an integer 1…10 000 000, more than 50 schedules or 5 000 seats per schedule' },
+      400: { description: 'VALIDATION_FAILED: empty or over-long text, bad date-time, no schedule or seat, duplicate seat label in a schedule, price not an integer 1…10 000 000, more than 50 schedules, 5 000 seats per schedule or 20 000 seats in all' },
     },
     handle: async ({ body }) => ({ status: 201, body: await service.create(body) }),
   });

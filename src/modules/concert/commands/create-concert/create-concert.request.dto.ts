@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { plainText } from '../../../../platform/http/input-schemas';
 
 export const MAX_SCHEDULES_PER_CONCERT = 50;
 export const MAX_SEATS_PER_SCHEDULE = 5000;
+/** Seats in one request across its schedules: what sizes the body limit and the parse budget below. */
+export const MAX_SEATS_PER_CONCERT = 20_000;
 export const MAX_SEAT_PRICE = 10_000_000;
 
 const EARLIEST_START = Date.UTC(2000, 0, 1);
@@ -9,14 +12,7 @@ const LATEST_START = Date.UTC(2100, 0, 1);
 
 const required = (what: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`) });
 
-/** Trimmed, non-empty, no control characters. */
-const text = (max: number) =>
-  z
-    .string(required('a string'))
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control characters');
+const text = (max: number) => plainText(max, required('a string'));
 
 const seat = z.strictObject({
   label: text(30),
@@ -63,6 +59,8 @@ export const createConcertRequest = z
       .max(MAX_SCHEDULES_PER_CONCERT, `at most ${MAX_SCHEDULES_PER_CONCERT} schedules per concert`),
   })
   .superRefine((value, ctx) => {
+    const seats = value.schedules.reduce((n, s) => n + s.seats.length, 0);
+    if (seats > MAX_SEATS_PER_CONCERT) ctx.addIssue({ code: 'custom', path: ['schedules'], message: `at most ${MAX_SEATS_PER_CONCERT} seats per concert across its schedules (this one has ${seats})` });
     // Two performances of one concert at the same instant is a typing mistake, not a plan.
     const seen = new Map<number, number>();
     value.schedules.forEach((s, index) => {
@@ -74,3 +72,12 @@ export const createConcertRequest = z
   });
 
 export type CreateConcertRequest = z.infer<typeof createConcertRequest>;
+
+/**
+ * The largest body a valid concert needs: every seat at its longest (a 30-character label of
+ * 4-byte characters is 120 bytes, about 150 with its price) for the most seats, plus the schedules
+ * and the text fields. A typical 5 000-seat schedule is about 200 KB.
+ */
+export const CREATE_CONCERT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+/** A seat is three values to the parse budget (its object and two separators); schedules and text fields add a few hundred. */
+export const CREATE_CONCERT_MAX_VALUES = 3 * MAX_SEATS_PER_CONCERT + 1_000;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DELIVERY_STATES } from '../../reservation-records.repository';
+import { integerText } from '../../../../platform/http/input-schemas';
 
-const id = z.coerce.number().int().positive();
+const id = integerText();
 const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2030-01-01T00:00:00Z' });
 
 /** Unknown parameters are refused: a misspelt filter must not silently widen the result. */
@@ -15,8 +16,8 @@ export const listReservationsQuery = z
     to: dateTime.optional(),
     status: z.enum(['CONFIRMED', 'CANCELLED', 'ALL']).default('CONFIRMED'),
     delivery: z.enum(DELIVERY_STATES).optional(),
-    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(500).default(50),
+    page: integerText({ min: 1, max: 1_000_000 }).default(1),
+    pageSize: integerText({ min: 1, max: 500 }).default(50),
   })
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { path: ['to'], message: 'must be later than from' });
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import type { HistoryQuery } from './history.query';
+import { integerText } from '../../../../platform/http/input-schemas';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 export const MAX_HISTORY_LIMIT = 200;
 
 const historyQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_HISTORY_LIMIT).default(DEFAULT_HISTORY_LIMIT),
-  before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  limit: integerText({ min: 1, max: MAX_HISTORY_LIMIT }).default(DEFAULT_HISTORY_LIMIT),
+  before: integerText().optional(),
 });
 
 const historyResponse = z.object({
