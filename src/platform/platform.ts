@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,8 @@ import type { AppConfig, ModuleName } from './config/config';
 import { runInContext, newCorrelationId } from './context/request-context';
 import { migrationsRoot, ModuleDatabase } from './db/module-database';
 import { createHttpApp, type MountedRoutes } from './http/create-http-app';
-import { IdempotencyStore } from './http/idempotency';
+import { IdempotencyStore } from './idempotency/idempotency-store';
+import { HEARTBEAT_INTERVAL_MS, ProcessIncarnations } from './idempotency/process-incarnations';
 import { createLogger, type Logger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
 import type { JobDefinition, ModuleDefinition } from './module/module-definition';
@@ -29,6 +31,12 @@ export interface PlatformOptions {
   clock?: Clock;
   transport?: EventTransport;
   logDestination?: DestinationStream;
+  /**
+   * The role this process plays, for telling what a crashed predecessor left in flight (see
+   * ProcessIncarnations): a process that starts replaces every older one of its slot. Default:
+   * the modules it runs.
+   */
+  instanceSlot?: string;
 }
 
 interface LoadedModule {
@@ -36,6 +44,8 @@ interface LoadedModule {
   container: Container;
   db: ModuleDatabase;
   jobs: JobDefinition[];
+  /** Registered only where keyed (idempotent) routes keep keys in flight. */
+  incarnations: ProcessIncarnations | null;
 }
 
 /**
@@ -57,6 +67,8 @@ export class Platform {
   private server: Server | null = null;
   private started = false;
   private readonly shutdown = new AbortController();
+  /** This process's id in every module database's incarnation record. */
+  readonly incarnationId = randomUUID();
 
   private constructor(readonly config: AppConfig, options: PlatformOptions) {
     this.clock = options.clock ?? systemClock;
@@ -76,21 +88,27 @@ export class Platform {
     this.root.bind(PLATFORM.Shutdown).toConstantValue(this.shutdown.signal);
 
     const groups: MountedRoutes[] = [];
+    const slot = options.instanceSlot ?? config.modules.join(',');
     for (const definition of options.modules) {
       if (!config.modules.includes(definition.name)) continue;
       const db = ModuleDatabase.open(definition.name, config.dataDir);
       const container = new Container({ parent: this.root, defaultScope: 'Singleton' });
+      const incarnations = new ProcessIncarnations(db, this.clock, this.incarnationId, slot);
+      const idempotency = new IdempotencyStore(db, this.clock, incarnations);
       container.bind(PLATFORM.Database).toConstantValue(db);
       container.bind(PLATFORM.Outbox).toConstantValue(this.bus.attach(db));
+      container.bind(PLATFORM.Idempotency).toConstantValue(idempotency);
       definition.bind(container);
       for (const subscription of definition.subscriptions?.(container) ?? []) this.bus.subscribe(definition.name, subscription);
-      const idempotency = new IdempotencyStore(db, this.clock);
+      const routes = definition.routes?.(container) ?? [];
+      const keyed = routes.some((r) => r.idempotent);
       const jobs: JobDefinition[] = [
         { name: 'purge-idempotency-keys', intervalMs: 3600_000, run: async () => void (await idempotency.purgeExpired()) },
+        ...(keyed ? [{ name: 'incarnation-heartbeat', intervalMs: HEARTBEAT_INTERVAL_MS, run: () => incarnations.heartbeat() }] : []),
         ...(definition.jobs?.(container) ?? []),
       ];
-      this.loaded.set(definition.name, { definition, container, db, jobs });
-      groups.push({ moduleName: definition.name, idempotency, routes: definition.routes?.(container) ?? [] });
+      this.loaded.set(definition.name, { definition, container, db, jobs, incarnations: keyed ? incarnations : null });
+      groups.push({ moduleName: definition.name, idempotency, routes });
     }
     this.registerBusMetrics();
     groups.unshift({ moduleName: 'platform', routes: operationsRoutes(this) });
@@ -203,7 +221,10 @@ export class Platform {
     this.timers.length = 0;
     await Promise.all(this.runningJobs);
     await this.bus.stop();
-    for (const m of this.loaded.values()) await m.db.close();
+    for (const m of this.loaded.values()) {
+      await m.incarnations?.stop();
+      await m.db.close();
+    }
     this.started = false;
   }
 
@@ -215,6 +236,7 @@ export class Platform {
         { directory: path.join(root, name), tableName: 'module_migrations' },
       ]);
     }
+    for (const m of this.loaded.values()) await m.incarnations?.register();
     for (const m of this.loaded.values()) {
       if (m.definition.onStart) await runInContext({ correlationId: `startup-${newCorrelationId()}` }, () => m.definition.onStart!(m.container));
     }

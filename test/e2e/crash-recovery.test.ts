@@ -1,100 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import path from 'node:path';
 import { expect } from 'chai';
 import { tempDataDir } from '../support/test-app';
+import { freePort, ServerProcess } from './server-process';
 
 /**
  * `kill -9` at an arbitrary instant during a rush of purchases, then a restart on the same files:
  * every acknowledged write is still there, every paid reservation ends confirmed, the money adds
  * up, and every confirmation reaches the seat map and the data platform exactly once.
  */
-const root = path.resolve(__dirname, '../..');
 const ADMIN = { email: 'crash-admin@test.local', password: 'crash-admin-password' };
 const PRICE = 10_000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-class Server {
-  child: ChildProcess | null = null;
-  constructor(
-    private readonly dataDir: string,
-    readonly port: number,
-  ) {}
-
-  get base(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'src/main.ts')], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(this.port),
-        DATA_DIR: this.dataDir,
-        JWT_SECRET: 'crash-secret-crash-secret-crash-secret-01',
-        QUEUE_PASS_SECRET: 'crash-pass-secret-crash-pass-secret-01',
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        SEED_DEMO: 'false',
-        BCRYPT_ROUNDS: '4',
-        LOG_LEVEL: 'silent',
-        QUEUE_MAX_ACTIVE: '100000',
-        QUEUE_ADMIT_PER_SECOND: '100000',
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-        BUS_RETRY_BASE_MS: '20',
-        BUS_SWEEP_INTERVAL_MS: '100',
-      },
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${this.base}/health/ready`)).status === 200) return;
-      } catch {
-        // not up yet
-      }
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async kill9(): Promise<void> {
-    const child = this.child!;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  }
-
-  async call(method: string, url: string, headers: Record<string, string> = {}, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${this.base}${url}`, {
-      method,
-      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
-}
+const crashEnv = (dataDir: string): Record<string, string> => ({
+  DATA_DIR: dataDir,
+  JWT_SECRET: 'crash-secret-crash-secret-crash-secret-01',
+  QUEUE_PASS_SECRET: 'crash-pass-secret-crash-pass-secret-01',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+  QUEUE_MAX_ACTIVE: '100000',
+  QUEUE_ADMIT_PER_SECOND: '100000',
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  BUS_RETRY_BASE_MS: '20',
+  BUS_SWEEP_INTERVAL_MS: '100',
+});
 
 interface Buyer {
   id: number;
@@ -103,16 +30,18 @@ interface Buyer {
   seatId: number;
   heldId?: number;
   paid?: boolean;
+  /** The payment was sent (or about to be) when the server died: the client does not know how it ended. */
+  payCutOff?: boolean;
 }
 
 describe('crash recovery (kill -9 during a rush)', function () {
   this.timeout(120_000);
-  let server: Server;
+  let server: ServerProcess;
   afterEach(async () => server?.stop());
 
   for (const killAfterMs of [20, 120, 300]) {
     it(`loses nothing and doubles nothing when killed ${killAfterMs} ms into the rush`, async () => {
-      server = new Server(tempDataDir(), await freePort());
+      server = new ServerProcess(crashEnv(tempDataDir()), await freePort());
       await server.start();
       const adminToken = (await server.call('POST', '/auth/login', {}, ADMIN)).body.accessToken;
       const admin = { authorization: `Bearer ${adminToken}` };
@@ -151,7 +80,9 @@ describe('crash recovery (kill -9 during a rush)', function () {
             const hold = await server.call('POST', '/ticketing/reservations/new', headers, { scheduleId, seatId: b.seatId });
             if (hold.status !== 201) return;
             b.heldId = hold.body.id;
-            const pay = await server.call('POST', '/payments/process', headers, { reservationId: hold.body.id });
+            b.payCutOff = true;
+            const pay = await server.call('POST', '/payments/process', { ...headers, 'idempotency-key': `pay-${b.id}` }, { reservationId: hold.body.id });
+            b.payCutOff = false;
             if (pay.status === 200) b.paid = true;
           } catch {
             // The connection died with the server: the outcome is unknown to the client.
@@ -164,6 +95,20 @@ describe('crash recovery (kill -9 during a rush)', function () {
       if (process.env.CRASH_DEBUG) console.log(`killed after ${killAfterMs} ms: ${buyers.filter((b) => b.heldId).length} holds and ${buyers.filter((b) => b.paid).length} payments acknowledged`);
 
       await server.start();
+      // Every buyer cut off mid-payment repeats it at once with the same key, as a careful client
+      // would: the key of a request the dead process was serving must not block them (no 409), and
+      // the repeat must not pay twice (checked with the money below).
+      const repeats = await Promise.all(
+        buyers
+          .filter((b) => b.payCutOff)
+          .map(async (b) => {
+            const pay = await server.call('POST', '/payments/process', { ...b.auth, 'x-queue-pass': b.pass, 'idempotency-key': `pay-${b.id}` }, { reservationId: b.heldId });
+            if (pay.status === 200) b.paid = true;
+            return pay;
+          }),
+      );
+      for (const r of repeats) expect(r.body?.code, JSON.stringify(r.body)).to.not.equal('IDEMPOTENCY_IN_FLIGHT');
+      if (process.env.CRASH_DEBUG) console.log(`repeated ${repeats.length} cut-off payments after the restart: ${repeats.map((r) => r.status).join(' ')}`);
       // Wait until every outbox is drained and nothing waits for a retry.
       const deadline = Date.now() + 30_000;
       for (;;) {

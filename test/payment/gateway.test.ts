@@ -116,7 +116,8 @@ describe('a failing or slow payment gateway', () => {
     const before = f.gateway.chargeRequests.length;
     const first = await f.charge(1_000);
     expect(first.status).to.equal(503);
-    expect(first.body.code).to.equal('PAYMENT_GATEWAY_UNAVAILABLE');
+    // The gateway was reached and answered 500: whether it charged is not known until it says so.
+    expect(first.body.code).to.equal('PAYMENT_OUTCOME_UNKNOWN');
     // Tried twice (bounded retry), then given up.
     expect(f.gateway.chargeRequests.length - before).to.equal(2);
     const second = await f.charge(1_000);
@@ -164,11 +165,14 @@ describe('a failing or slow payment gateway', () => {
     await expectLedgerConsistent(f.app.platform, f.user.id);
   });
 
-  it('times out a slow gateway with 503; when the gateway approved it after all, the settle job credits it once', async () => {
+  it('times out a slow gateway with 503 PAYMENT_OUTCOME_UNKNOWN; when the gateway approved it after all, the settle job credits it once', async () => {
     f.gateway.delayMs = f.timeoutMs * 5;
     const res = await f.charge(9_000);
     expect(res.status).to.equal(503);
-    expect(res.body.code).to.equal('PAYMENT_GATEWAY_UNAVAILABLE');
+    expect(res.body.code).to.equal('PAYMENT_OUTCOME_UNKNOWN');
+    // Unkeyed: the answer says it will be settled and where to see it.
+    expect(res.body.detail).to.match(/settled/);
+    expect(res.body.historyUrl).to.equal('/payments/history');
     expect(await entriesOf(f.app.platform, f.user.id)).to.have.length(0);
     const [attempt] = await f.attempts();
     expect(attempt.status).to.equal('PENDING');

@@ -119,6 +119,8 @@ export class FakeGateway {
   readonly records = new Map<string, GatewayRecord>();
   readonly chargeRequests: Array<{ attemptId: string; userId: number; amount: number; idempotencyKey: string | undefined }> = [];
   statusRequests = 0;
+  /** How the status endpoint answers: from its records, HTTP 500, or "still deciding" for every attempt. */
+  statusMode: 'answer' | 'fail' | 'pending' = 'answer';
   private held: Array<() => void> | null = null;
   private arrivals: Array<() => void> = [];
   private refSeq = 0;
@@ -153,6 +155,11 @@ export class FakeGateway {
     return new Promise((resolve) => this.arrivals.push(resolve));
   }
 
+  /** Money the gateway took from this user's card: one amount per approved attempt id. */
+  charged(userId: number): number[] {
+    return [...this.records.values()].filter((r) => r.userId === userId && r.status === 'APPROVED').map((r) => r.amount);
+  }
+
   /** Records an approval as if a charge request had reached the gateway (for crash simulations). */
   approve(attemptId: string, userId: number, amount: number): void {
     this.refSeq += 1;
@@ -175,6 +182,8 @@ export class FakeGateway {
     const statusMatch = /^\/charges\/([^/]+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && statusMatch) {
       this.statusRequests += 1;
+      if (this.statusMode === 'fail') return send(500, { error: 'status unavailable' });
+      if (this.statusMode === 'pending') return send(200, { status: 'PENDING' });
       const record = this.records.get(decodeURIComponent(statusMatch[1]));
       if (!record) return send(404, { error: 'unknown attempt' });
       return send(200, record.status === 'APPROVED' ? { status: 'APPROVED', gatewayRef: record.gatewayRef } : { status: 'DECLINED', reason: 'CARD_DECLINED' });

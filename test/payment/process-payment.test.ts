@@ -3,10 +3,12 @@ import { queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../su
 import type { ManualClock } from '../../src/platform/clock/clock';
 import { chargeOk, entriesOf, expectLedgerConsistent, holdFor, newReservationId, paymentApp, publishAs, publishedByPayment } from './payment-kit';
 
+const HOLD_WAIT_MS = 300;
+
 describe('POST /payments/process (paying for a hold)', () => {
   let app: TestApp;
   before(async () => {
-    app = await paymentApp();
+    app = await paymentApp({ env: { PAYMENT_HOLD_WAIT_MS: String(HOLD_WAIT_MS) } });
   });
   after(async () => app.stop());
 
@@ -63,14 +65,27 @@ describe('POST /payments/process (paying for a hold)', () => {
     await expectLedgerConsistent(app.platform, user.id);
   });
 
-  it('refuses another user’s reservation with 409 RESERVATION_NOT_PAYABLE', async () => {
+  it('refuses another user’s reservation with 409 RESERVATION_NOT_PAYABLE, exactly as an unknown one: same answer, no quicker', async () => {
     const owner = await signupAndLogin(app.http);
     const other = await signupAndLogin(app.http);
     await chargeOk(app, other, 100_000);
     const reservationId = await holdFor(app, owner.id, 10_000);
-    const res = await pay(other, reservationId);
-    expect(res.status).to.equal(409);
-    expect(res.body.code).to.equal('RESERVATION_NOT_PAYABLE');
+    const timed = async (id: number) => {
+      const started = Date.now();
+      const res = await pay(other, id);
+      return { res, ms: Date.now() - started };
+    };
+    const theirs = await timed(reservationId);
+    const unknown = await timed(newReservationId());
+    for (const { res } of [theirs, unknown]) {
+      expect(res.status).to.equal(409);
+      expect(res.body.code).to.equal('RESERVATION_NOT_PAYABLE');
+    }
+    expect(theirs.res.body.detail.replace(String(reservationId), 'N')).to.equal(unknown.res.body.detail.replace(/\d+/, 'N'));
+    // Both wait for a hold of the caller's that never comes (PAYMENT_HOLD_WAIT_MS), so timing tells them apart no more than the body does.
+    // A lower bound only: a busy machine can make either slower, never the wait shorter.
+    expect(theirs.ms, 'another user’s reservation').to.be.at.least(HOLD_WAIT_MS - 20);
+    expect(unknown.ms, 'an unknown reservation').to.be.at.least(HOLD_WAIT_MS - 20);
     expect((await app.http.get('/balance').set(other.auth)).body.balance).to.equal(100_000);
   });
 

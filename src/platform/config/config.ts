@@ -31,6 +31,7 @@ const schema = z.object({
   QUEUE_POLL_THROTTLE: boolean.default(true),
   PAYMENT_GATEWAY_URL: url.optional(),
   PAYMENT_GATEWAY_TIMEOUT_MS: int(50, 60_000).default(2000),
+  PAYMENT_HOLD_WAIT_MS: int(0, 30_000).default(2000),
   DATA_PLATFORM_URL: url.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BCRYPT_ROUNDS: int(4, 15).default(10),
@@ -62,6 +63,8 @@ export interface AppConfig {
   /** `pollThrottle`: answer 429 to a token polled much faster than its `pollAfterSeconds` (off only for load tests). */
   queue: { maxActive: number; admitPerSecond: number; activeTtlSeconds: number; waitingIdleSeconds: number; pollThrottle: boolean };
   paymentGateway?: { url: string; timeoutMs: number };
+  /** How long a payment waits for a hold it has not heard of yet (event lag is not the client's problem). */
+  paymentHoldWaitMs: number;
   dataPlatformUrl?: string;
   logLevel: string;
   bcryptRounds: number;
@@ -119,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxHoldsPerUser: e.MAX_HOLDS_PER_USER,
     queue: { maxActive: e.QUEUE_MAX_ACTIVE, admitPerSecond: e.QUEUE_ADMIT_PER_SECOND, activeTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS, waitingIdleSeconds: e.QUEUE_WAITING_IDLE_SECONDS, pollThrottle: e.QUEUE_POLL_THROTTLE },
     paymentGateway: e.PAYMENT_GATEWAY_URL ? { url: e.PAYMENT_GATEWAY_URL, timeoutMs: e.PAYMENT_GATEWAY_TIMEOUT_MS } : undefined,
+    paymentHoldWaitMs: e.PAYMENT_HOLD_WAIT_MS,
     dataPlatformUrl: e.DATA_PLATFORM_URL,
     logLevel: e.LOG_LEVEL,
     bcryptRounds: e.BCRYPT_ROUNDS,

@@ -11,7 +11,7 @@ import { newCorrelationId, runInContext, type ExecutionContext } from '../contex
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { AppError, errors } from './app-error';
-import { IdempotencyStore } from './idempotency';
+import { IdempotencyStore, type IdempotentCall } from '../idempotency/idempotency-store';
 import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_VALUES, readJsonBody, type JsonBodyLimits } from './json-body';
 import { sendProblem } from './problem';
 import type { RouteDefinition } from './route';
@@ -145,7 +145,9 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
         const key = route.idempotent ? req.get('idempotency-key') : undefined;
         const result =
           key !== undefined && req.user && idempotency
-            ? await idempotency.run(req.user.id, key, `${route.method.toUpperCase()} ${route.path}`, IdempotencyStore.fingerprint(route.method, req.path, rawBody), () => route.handle(input))
+            ? await idempotency.run(req.user.id, key, `${route.method.toUpperCase()} ${route.path}`, IdempotencyStore.fingerprint(route.method, req.path, rawBody), (call: IdempotentCall) =>
+                route.handle({ ...input, idempotency: call }),
+              )
             : await route.handle(input);
         if (key !== undefined && 'replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
         for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { z, ZodType } from 'zod';
 import type { AuthUser } from '../auth/access-token';
+import type { IdempotentCall } from '../idempotency/idempotency-store';
+import type { HttpResult } from './http-result';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Access = 'public' | 'user' | 'admin';
@@ -22,15 +24,11 @@ export interface HandlerInput<B, P, Q> {
   user: AuthUser;
   header(name: string): string | undefined;
   req: Request;
+  /** On an idempotent route called with an Idempotency-Key: lets the handler store its answer with its effect. */
+  idempotency?: IdempotentCall;
 }
 
-export interface HttpResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Sends `body` as-is with this type instead of JSON. */
-  contentType?: string;
-}
+export type { HttpResult } from './http-result';
 
 /**
  * One HTTP endpoint, declared as data: the platform mounts it with its checks in the spec's

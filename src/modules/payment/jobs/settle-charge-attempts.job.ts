@@ -53,15 +53,16 @@ export class SettleChargeAttemptsJob {
         status = await this.gateway.status(attempt.id);
       } catch (err) {
         report.left += 1;
-        this.logger.warn({ attemptId: attempt.id, err: String(err) }, 'could not ask the gateway about a pending charge; will retry');
+        this.logger.warn({ attemptId: attempt.id, err }, 'could not ask the gateway about a pending charge; will retry');
         continue;
       }
       if (status.state === 'APPROVED') {
         if (await this.charges.settle(attempt, status.gatewayRef)) report.settled += 1;
       } else if (status.state === 'DECLINED') {
-        if (await this.attempts.resolve(this.db.knex, attempt.id, 'DECLINED', { failure: status.reason })) report.declined += 1;
+        if (await this.charges.decline(attempt, status.reason)) report.declined += 1;
       } else if (status.state === 'UNKNOWN_TO_GATEWAY') {
-        if (await this.attempts.resolve(this.db.knex, attempt.id, 'VOIDED', { failure: 'never reached the gateway' })) report.voided += 1;
+        // Nothing was charged. A keyed request stays in flight: its repeat sends the same attempt again.
+        if (await this.db.transaction((trx) => this.attempts.resolve(trx, attempt.id, 'VOIDED', { failure: 'never reached the gateway' }))) report.voided += 1;
       } else {
         report.left += 1;
       }

@@ -10,6 +10,9 @@ export interface ChargeAttempt {
   userId: number;
   amount: number;
   status: AttemptState;
+  /** The Idempotency-Key the charge was asked with, if any: its answer is stored when the attempt settles. */
+  idempotencyKey: string | null;
+  failure: string | null;
   createdAtMs: number;
 }
 
@@ -18,15 +21,26 @@ interface AttemptRow {
   user_id: number;
   amount: number;
   status: AttemptState;
+  idempotency_key: string | null;
+  failure: string | null;
   created_at_ms: number;
 }
 
-const fromRow = (r: AttemptRow): ChargeAttempt => ({ id: r.id, userId: r.user_id, amount: Number(r.amount), status: r.status, createdAtMs: Number(r.created_at_ms) });
+const fromRow = (r: AttemptRow): ChargeAttempt => ({
+  id: r.id,
+  userId: r.user_id,
+  amount: Number(r.amount),
+  status: r.status,
+  idempotencyKey: r.idempotency_key,
+  failure: r.failure,
+  createdAtMs: Number(r.created_at_ms),
+});
 
 /**
  * Charges at the gateway, recorded before the gateway is asked and resolved after: a process
- * that dies in between leaves a PENDING attempt that the settle job resolves from the gateway's
- * own record. Money in PENDING attempts counts against the balance limit.
+ * that dies in between leaves a PENDING attempt that the settle job (or a repeat of the keyed
+ * request) resolves from the gateway's own record. Money in PENDING attempts counts against the
+ * balance limit.
  */
 @injectable()
 export class ChargeAttemptRepository {
@@ -35,7 +49,7 @@ export class ChargeAttemptRepository {
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {}
 
-  async insert(trx: Transaction, a: { id: string; userId: number; amount: number; status: 'PENDING' | 'SETTLED'; gatewayRef?: string }): Promise<void> {
+  async insert(trx: Transaction, a: { id: string; userId: number; amount: number; status: 'PENDING' | 'SETTLED'; gatewayRef?: string; idempotencyKey: string | null }): Promise<void> {
     const now = this.clock.now();
     await trx('charge_attempts').insert({
       id: a.id,
@@ -43,6 +57,7 @@ export class ChargeAttemptRepository {
       amount: a.amount,
       status: a.status,
       gateway_ref: a.gatewayRef ?? null,
+      idempotency_key: a.idempotencyKey,
       created_at_ms: now,
       resolved_at_ms: a.status === 'PENDING' ? null : now,
     });
@@ -61,8 +76,19 @@ export class ChargeAttemptRepository {
     return n === 1;
   }
 
-  async findById(id: string): Promise<ChargeAttempt | null> {
-    const row: AttemptRow | undefined = await this.db.knex('charge_attempts').where({ id }).first();
+  /**
+   * VOIDED → PENDING, to send the same attempt again: only a voided attempt, which the gateway
+   * never took (it never reached it, or the gateway said it has no record of it).
+   */
+  async revive(trx: Transaction, id: string): Promise<boolean> {
+    const n = await trx('charge_attempts')
+      .where({ id, status: 'VOIDED' })
+      .update({ status: 'PENDING', failure: null, resolved_at_ms: null, created_at_ms: this.clock.now(), sends: trx.raw('sends + 1') });
+    return n === 1;
+  }
+
+  async findById(id: string, q: Transaction | Db = this.db.knex): Promise<ChargeAttempt | null> {
+    const row: AttemptRow | undefined = await q('charge_attempts').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 

@@ -60,9 +60,9 @@ export class ReservationCopyRepository {
     );
   }
 
-  /** Whether the hold event has been copied yet (read outside a transaction too). */
-  async exists(q: Db | Transaction, reservationId: number): Promise<boolean> {
-    return (await this.selectCopy.first(q, reservationId)) !== undefined;
+  /** Whether this user's reservation has been copied yet (read outside a transaction too). */
+  async ownedBy(q: Db | Transaction, reservationId: number, userId: number): Promise<boolean> {
+    return (await this.selectCopy.first(q, reservationId))?.user_id === userId;
   }
 
   async find(trx: Transaction, reservationId: number): Promise<ReservationCopy | null> {

@@ -43,15 +43,21 @@ export class ConfirmSagaOrchestrator {
     @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
   ) {}
 
-  /** Starts a saga for a live hold of the caller's, or joins the one already in flight for it. */
-  start(userId: number, reservationId: number): Promise<ConfirmSaga> {
+  /**
+   * Starts a saga for a live hold of the caller's, or joins the one already in flight for it.
+   * `onStarted` runs in the transaction that starts (or joins) it, so what it records commits with it.
+   */
+  start(userId: number, reservationId: number, onStarted?: (trx: Transaction, saga: ConfirmSaga) => Promise<void>): Promise<ConfirmSaga> {
     return withConcurrencyRetry(() =>
       this.db.transaction(async (trx) => {
         const now = this.clock.now();
         const reservation = await this.reservations.load(trx, reservationId);
         if (!reservation || reservation.state.userId !== userId) throw notPayable(`You have no reservation ${reservationId}.`);
         const active = await this.sagas.findActive(trx, reservationId);
-        if (active) return active;
+        if (active) {
+          await onStarted?.(trx, active);
+          return active;
+        }
         if (!reservation.isLiveHold(now)) throw notPayable(`Reservation ${reservationId} is ${reservation.effectiveStatus(now)}.`, { reservationStatus: reservation.effectiveStatus(now) });
         const deadline = Math.min(now + PAY_STEP_TIMEOUT_MS, reservation.state.expiresAtMs);
         const saga: ConfirmSaga = {
@@ -76,6 +82,7 @@ export class ConfirmSagaOrchestrator {
         // Another process started one at the same instant: retrying joins it.
         if (!(await this.sagas.insert(trx, saga))) throw new ConcurrencyError(reservationId, 0);
         await this.requestPayment(trx, saga);
+        await onStarted?.(trx, saga);
         return saga;
       }),
     );

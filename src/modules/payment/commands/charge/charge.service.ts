@@ -1,34 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
+import type { AppError } from '../../../../platform/http/app-error';
+import { OutcomePendingError, type IdempotencyScope, type IdempotencyStore } from '../../../../platform/idempotency/idempotency-store';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { GatewayUnavailableError, type PaymentGateway } from '../../gateway/payment-gateway';
+import { GatewayUnavailableError, type AuthorizeOutcome, type PaymentGateway } from '../../gateway/payment-gateway';
 import type { ChargeAttempt, ChargeAttemptRepository } from '../../ledger/charge-attempt.repository';
 import type { LedgerRepository } from '../../ledger/ledger.repository';
 import { LIMITS, paymentErrors } from '../../payment.errors';
 import { PAYMENT } from '../../payment.di-tokens';
+import { keyedChargeAttemptId } from './charge-attempt-id';
+import { chargedResponse, type ChargeResult } from './charge.responses';
 
-export interface ChargeResult {
-  balance: number;
-  transactionId: number;
-}
+export type { ChargeResult } from './charge.responses';
+
+type AttemptRef = Pick<ChargeAttempt, 'id' | 'userId' | 'amount' | 'idempotencyKey'>;
+
+/** What recording (or finding) the attempt decided, before the gateway is asked. */
+type Recorded = { kind: 'ask'; attempt: AttemptRef } | { kind: 'existing'; attempt: ChargeAttempt } | { kind: 'refused'; error: AppError };
 
 /**
  * Turns money into points through the gateway port. With the built-in gateway (no I/O) the
- * attempt is recorded and settled in one transaction. With an external gateway no transaction
- * spans the call: record the attempt (PENDING), ask the gateway, then settle it (CHARGE entry +
- * SETTLED) in one transaction; an attempt whose outcome never got settled is resolved later by
- * the settle job from the gateway's own record.
+ * attempt is recorded and settled in one transaction, with the key's answer. With an external
+ * gateway no transaction spans the call: record the attempt (PENDING), ask the gateway, then
+ * settle it (CHARGE entry + SETTLED + the key's answer) in one transaction.
+ *
+ * A keyed charge's attempt id comes from (user, key), so a repeat always continues the same
+ * attempt and never charges anew: it answers the settled outcome, asks the gateway how the
+ * attempt ended, or (while the gateway cannot tell) 409 IDEMPOTENCY_IN_FLIGHT. An attempt whose
+ * outcome nobody heard is resolved by the settle job from the gateway's own record.
  */
 @injectable()
 export class ChargeService {
-  /** Attempts this process is asking the gateway about right now: the settle job leaves them alone. */
+  /** Attempts this process is asking the gateway about right now: the settle job and repeats leave them alone. */
   private readonly inFlight = new Set<string>();
 
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
+    @inject(PLATFORM.Idempotency) private readonly idempotency: IdempotencyStore,
     @inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository,
     @inject(PAYMENT.ChargeAttempts) private readonly attempts: ChargeAttemptRepository,
     @inject(PAYMENT.Gateway) private readonly gateway: PaymentGateway,
@@ -38,72 +49,162 @@ export class ChargeService {
     return this.inFlight.has(attemptId);
   }
 
-  async charge(userId: number, amount: number): Promise<ChargeResult> {
-    return this.gateway.local ? this.chargeLocally(userId, amount) : this.chargeThroughGateway(userId, amount);
+  async charge(userId: number, amount: number, scope?: IdempotencyScope<ChargeResult>): Promise<ChargeResult> {
+    const attemptId = scope ? keyedChargeAttemptId(userId, scope.key) : randomUUID();
+    return this.gateway.local ? this.chargeLocally(userId, amount, attemptId, scope) : this.chargeThroughGateway({ id: attemptId, userId, amount, idempotencyKey: scope?.key ?? null }, scope);
   }
 
-  /** PENDING → SETTLED with its CHARGE entry, at most once; null if the attempt was already resolved. */
-  async settle(attempt: Pick<ChargeAttempt, 'id' | 'userId' | 'amount'>, gatewayRef: string): Promise<ChargeResult | null> {
+  /** PENDING → SETTLED with its CHARGE entry and its key's answer, at most once; null if the attempt was already resolved. */
+  async settle(attempt: AttemptRef, gatewayRef: string): Promise<ChargeResult | null> {
     return this.db.transaction(async (trx) => {
       if (!(await this.attempts.resolve(trx, attempt.id, 'SETTLED', { gatewayRef }))) return null;
       // No limit check here: the attempt's amount was counted against the limit when it was recorded.
       const posted = await this.ledger.credit(trx, attempt.userId, 'CHARGE', attempt.amount, { chargeAttemptId: attempt.id });
       if (!posted) throw new Error(`Crediting charge attempt ${attempt.id} failed`);
-      return { balance: posted.balance, transactionId: posted.entryId };
+      const result = { balance: posted.balance, transactionId: posted.entryId };
+      if (attempt.idempotencyKey !== null) await this.idempotency.completeUnowned(trx, attempt.userId, attempt.idempotencyKey, chargedResponse(result));
+      return result;
     });
   }
 
-  private async chargeLocally(userId: number, amount: number): Promise<ChargeResult> {
-    const attemptId = randomUUID();
+  /** PENDING → DECLINED with its key's answer (402); false if the attempt was already resolved. */
+  async decline(attempt: AttemptRef, reason: string): Promise<boolean> {
+    return this.db.transaction(async (trx) => {
+      if (!(await this.attempts.resolve(trx, attempt.id, 'DECLINED', { failure: reason }))) return false;
+      if (attempt.idempotencyKey !== null) await this.idempotency.completeUnowned(trx, attempt.userId, attempt.idempotencyKey, paymentErrors.declined(reason));
+      return true;
+    });
+  }
+
+  private async chargeLocally(userId: number, amount: number, attemptId: string, scope?: IdempotencyScope<ChargeResult>): Promise<ChargeResult> {
     const outcome = await this.gateway.authorize({ attemptId, userId, amount });
     if (!outcome.approved) throw paymentErrors.declined(outcome.reason);
     const { gatewayRef } = outcome;
-    return this.db.transaction(async (trx) => {
+    const answer = await this.db.transaction(async (trx): Promise<{ result: ChargeResult } | { error: AppError }> => {
+      // Settled by an earlier request with this key, whose stored answer has since been purged.
+      const earlier = scope ? await this.attempts.findById(attemptId, trx) : null;
+      if (earlier) return { result: await this.resultOf(earlier, trx) };
       const pending = await this.attempts.pendingAmount(trx, userId);
-      await this.attempts.insert(trx, { id: attemptId, userId, amount, status: 'SETTLED', gatewayRef });
-      const posted = await this.ledger.credit(trx, userId, 'CHARGE', amount, { chargeAttemptId: attemptId }, LIMITS.maxBalance - pending);
-      if (!posted) throw paymentErrors.balanceLimit((await this.ledger.balance(userId, trx)) + pending, amount);
-      return { balance: posted.balance, transactionId: posted.entryId };
+      const balance = await this.ledger.balance(userId, trx);
+      if (balance + pending + amount > LIMITS.maxBalance) {
+        const error = paymentErrors.balanceLimit(balance + pending, amount);
+        await scope?.refuse(trx, error);
+        return { error };
+      }
+      await this.attempts.insert(trx, { id: attemptId, userId, amount, status: 'SETTLED', gatewayRef, idempotencyKey: scope?.key ?? null });
+      const posted = await this.ledger.credit(trx, userId, 'CHARGE', amount, { chargeAttemptId: attemptId });
+      if (!posted) throw new Error(`Crediting charge attempt ${attemptId} failed`);
+      const result = { balance: posted.balance, transactionId: posted.entryId };
+      await scope?.complete(trx, result);
+      return { result };
     });
+    if ('error' in answer) throw answer.error;
+    return answer.result;
   }
 
-  private async chargeThroughGateway(userId: number, amount: number): Promise<ChargeResult> {
-    const attemptId = randomUUID();
-    await this.db.transaction(async (trx) => {
-      await this.checkLimit(trx, userId, amount);
-      await this.attempts.insert(trx, { id: attemptId, userId, amount, status: 'PENDING' });
-    });
-    this.inFlight.add(attemptId);
-    try {
-      let outcome;
-      try {
-        outcome = await this.gateway.authorize({ attemptId, userId, amount });
-      } catch (err) {
-        if (!(err instanceof GatewayUnavailableError)) throw err;
-        // Certainly never charged: void now. Otherwise the gateway may have taken the money;
-        // the attempt stays PENDING until the settle job learns the outcome from the gateway.
-        if (!err.mayHaveCharged) await this.attempts.resolve(this.db.knex, attemptId, 'VOIDED', { failure: err.message });
-        else this.logger.warn({ attemptId, userId, amount }, 'charge outcome unknown; left PENDING for the settle job');
-        throw paymentErrors.gatewayUnavailable();
-      }
-      if (!outcome.approved) {
-        await this.attempts.resolve(this.db.knex, attemptId, 'DECLINED', { failure: outcome.reason });
-        throw paymentErrors.declined(outcome.reason);
-      }
-      const settled = await this.settle({ id: attemptId, userId, amount }, outcome.gatewayRef);
-      if (settled) return settled;
-      // Resolved by someone else meanwhile (another process's settle job): report what it wrote.
-      const entry = await this.ledger.entryForChargeAttempt(attemptId);
-      if (!entry) throw paymentErrors.gatewayUnavailable('The charge could not be settled; nothing was credited.');
-      return { balance: entry.balanceAfter, transactionId: entry.id };
-    } finally {
-      this.inFlight.delete(attemptId);
+  private async chargeThroughGateway(attempt: AttemptRef, scope?: IdempotencyScope<ChargeResult>): Promise<ChargeResult> {
+    const recorded = await this.db.transaction((trx) => this.record(trx, attempt, scope));
+    if (recorded.kind === 'refused') throw recorded.error;
+    if (recorded.kind === 'ask') return this.exclusively(attempt.id, () => this.authorize(recorded.attempt));
+    const earlier = recorded.attempt;
+    switch (earlier.status) {
+      case 'SETTLED':
+        return this.resultOf(earlier);
+      case 'DECLINED':
+        throw paymentErrors.declined(earlier.failure ?? 'declined');
+      default:
+        return this.exclusively(earlier.id, () => this.continuePending(earlier));
     }
   }
 
-  private async checkLimit(trx: Transaction, userId: number, amount: number): Promise<void> {
-    const balance = await this.ledger.balance(userId, trx);
-    const pending = await this.attempts.pendingAmount(trx, userId);
-    if (balance + pending + amount > LIMITS.maxBalance) throw paymentErrors.balanceLimit(balance + pending, amount);
+  /** Records a new attempt (PENDING), revives a voided one, or finds the one an earlier request with this key made. */
+  private async record(trx: Transaction, attempt: AttemptRef, scope?: IdempotencyScope<ChargeResult>): Promise<Recorded> {
+    const earlier = scope ? await this.attempts.findById(attempt.id, trx) : null;
+    if (earlier && earlier.status !== 'VOIDED') return { kind: 'existing', attempt: earlier };
+    const balance = await this.ledger.balance(attempt.userId, trx);
+    const pending = await this.attempts.pendingAmount(trx, attempt.userId);
+    if (balance + pending + attempt.amount > LIMITS.maxBalance) {
+      const error = paymentErrors.balanceLimit(balance + pending, attempt.amount);
+      await scope?.refuse(trx, error);
+      return { kind: 'refused', error };
+    }
+    // A voided attempt never reached the gateway (or the gateway has no record of it): send it again, under the same id.
+    if (earlier) await this.attempts.revive(trx, attempt.id);
+    else await this.attempts.insert(trx, { id: attempt.id, userId: attempt.userId, amount: attempt.amount, status: 'PENDING', idempotencyKey: attempt.idempotencyKey });
+    await scope?.attach(trx, attempt.id);
+    return { kind: 'ask', attempt };
+  }
+
+  /** Sends the attempt to the gateway (which deduplicates on its id) and settles what it answers. */
+  private async authorize(attempt: AttemptRef): Promise<ChargeResult> {
+    let outcome: AuthorizeOutcome;
+    try {
+      outcome = await this.gateway.authorize({ attemptId: attempt.id, userId: attempt.userId, amount: attempt.amount });
+    } catch (err) {
+      if (!(err instanceof GatewayUnavailableError)) throw err;
+      if (!err.mayHaveCharged) {
+        // Certainly never charged: void now (a keyed repeat sends the same attempt again).
+        await this.db.transaction((trx) => this.attempts.resolve(trx, attempt.id, 'VOIDED', { failure: err.message }));
+        throw paymentErrors.gatewayUnavailable();
+      }
+      // The gateway may have taken the money: the attempt stays PENDING until its outcome is known.
+      this.logger.warn({ attemptId: attempt.id, userId: attempt.userId, amount: attempt.amount, keyed: attempt.idempotencyKey !== null }, 'charge outcome unknown; left PENDING');
+      throw paymentErrors.outcomeUnknown(attempt.idempotencyKey !== null);
+    }
+    if (!outcome.approved) {
+      await this.decline(attempt, outcome.reason);
+      throw paymentErrors.declined(outcome.reason);
+    }
+    return this.settledOrRecorded(attempt, outcome.gatewayRef);
+  }
+
+  /** A keyed repeat of a charge whose outcome nobody heard: asks the gateway how that same attempt ended. */
+  private async continuePending(attempt: ChargeAttempt): Promise<ChargeResult> {
+    let status;
+    try {
+      status = await this.gateway.status(attempt.id);
+    } catch (err) {
+      if (!(err instanceof GatewayUnavailableError)) throw err;
+      throw new OutcomePendingError('The payment gateway cannot tell yet how this charge ended; nothing was charged twice. Repeat the request later with the same Idempotency-Key.', 5);
+    }
+    switch (status.state) {
+      case 'APPROVED':
+        return this.settledOrRecorded(attempt, status.gatewayRef);
+      case 'DECLINED':
+        await this.decline(attempt, status.reason);
+        throw paymentErrors.declined(status.reason);
+      case 'PENDING':
+        throw new OutcomePendingError('The payment gateway is still deciding this charge. Repeat the request later with the same Idempotency-Key.', 2);
+      default:
+        // The gateway never got it (the first request died on the way): send the same attempt now.
+        // A late copy of the first request carries the same id, so the gateway charges at most once.
+        return this.authorize(attempt);
+    }
+  }
+
+  private async settledOrRecorded(attempt: AttemptRef, gatewayRef: string): Promise<ChargeResult> {
+    const settled = await this.settle(attempt, gatewayRef);
+    if (settled) return settled;
+    // Resolved by someone else meanwhile (the settle job, another process): answer what it wrote.
+    const entry = await this.ledger.entryForChargeAttempt(attempt.id);
+    if (!entry) throw paymentErrors.gatewayUnavailable('The charge could not be settled; nothing was credited.');
+    return { balance: entry.balanceAfter, transactionId: entry.id };
+  }
+
+  private async resultOf(attempt: ChargeAttempt, trx?: Transaction): Promise<ChargeResult> {
+    const entry = await this.ledger.entryForChargeAttempt(attempt.id, trx);
+    if (!entry) throw new Error(`Settled charge attempt ${attempt.id} has no CHARGE entry`);
+    return { balance: entry.balanceAfter, transactionId: entry.id };
+  }
+
+  /** One request of this process at a time per attempt; a concurrent repeat hears that the first is still at it. */
+  private async exclusively(attemptId: string, work: () => Promise<ChargeResult>): Promise<ChargeResult> {
+    if (this.inFlight.has(attemptId)) throw new OutcomePendingError('This charge is being sent to the payment gateway right now; repeat the request shortly.', 1);
+    this.inFlight.add(attemptId);
+    try {
+      return await work();
+    } finally {
+      this.inFlight.delete(attemptId);
+    }
   }
 }

@@ -1,6 +1,9 @@
-import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import type { ProcessPaymentService } from './process-payment.service';
+import { defineRoute, type HttpResult, type RouteDefinition } from '../../../../platform/http/route';
+import { scopeOf } from '../../../../platform/idempotency/idempotency-store';
+import type { ProcessPaymentResult, ProcessPaymentService } from './process-payment.service';
 import { processPaymentRequest, processPaymentResponse } from './process-payment.request.dto';
+
+const paidResponse = (result: ProcessPaymentResult): HttpResult => ({ status: 200, body: result });
 
 export function processPaymentRoute(service: ProcessPaymentService): RouteDefinition {
   return defineRoute({
@@ -18,6 +21,6 @@ export function processPaymentRoute(service: ProcessPaymentService): RouteDefini
       409: { description: 'RESERVATION_NOT_PAYABLE (expired, cancelled, already paid, not yours); IDEMPOTENCY_IN_FLIGHT' },
       422: { description: 'IDEMPOTENCY_KEY_REUSED' },
     },
-    handle: async ({ body, user }) => ({ status: 200, body: await service.process(user.id, body.reservationId) }),
+    handle: async ({ body, user, idempotency }) => paidResponse(await service.process(user.id, body.reservationId, scopeOf(idempotency, paidResponse))),
   });
 }

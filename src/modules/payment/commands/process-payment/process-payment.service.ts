@@ -1,15 +1,15 @@
 import { inject, injectable } from 'inversify';
 import type { EventBus } from '../../../../platform/bus/event-bus';
 import type { Clock } from '../../../../platform/clock/clock';
+import type { AppConfig } from '../../../../platform/config/config';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
+import type { AppError } from '../../../../platform/http/app-error';
+import type { IdempotencyScope } from '../../../../platform/idempotency/idempotency-store';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import type { PayOutcome, PayReservation } from '../../payments/pay-reservation';
 import { paymentErrors } from '../../payment.errors';
 import { PAYMENT } from '../../payment.di-tokens';
 import type { ReservationCopyRepository } from '../../reservation-copy/reservation-copy.repository';
-
-/** How long a payment waits for the hold event it has not seen yet (event lag is not the client's problem). */
-export const HOLD_EVENT_WAIT_MS = 2000;
 
 export interface ProcessPaymentResult {
   paymentId: number;
@@ -30,29 +30,34 @@ export class ProcessPaymentService {
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
+    @inject(PLATFORM.Config) private readonly config: AppConfig,
     @inject(PLATFORM.EventBus) private readonly bus: EventBus,
     @inject(PAYMENT.ReservationCopies) private readonly copies: ReservationCopyRepository,
     @inject(PAYMENT.PayReservation) private readonly payReservation: PayReservation,
   ) {}
 
-  async process(userId: number, reservationId: number): Promise<ProcessPaymentResult> {
+  async process(userId: number, reservationId: number, scope?: IdempotencyScope<ProcessPaymentResult>): Promise<ProcessPaymentResult> {
     // A payment sent right after the hold usually arrives before the hold event has reached this
     // module (98 % of them in the bench's journey): wait for it first, rather than spend a
-    // transaction finding nothing. The transaction decides on what it reads itself.
-    if (!(await this.copies.exists(this.db.knex, reservationId))) await this.waitForHold(reservationId);
-    const attempt = await this.db.transaction((trx) => this.tryPay(trx, userId, reservationId));
-    if (attempt.kind === 'unknown') throw paymentErrors.notPayable(`Reservation ${reservationId} is not a hold of yours.`);
-    const outcome = attempt.outcome;
-    if (outcome.ok) return { paymentId: outcome.paymentId, reservationId, amount: outcome.amount, status: 'PAID', balance: outcome.balance };
-    if (outcome.reason === 'INSUFFICIENT_BALANCE') throw paymentErrors.insufficientBalance(outcome.balance, outcome.amount);
-    throw paymentErrors.notPayable(outcome.detail);
+    // transaction finding nothing. Someone else's reservation waits the same way as an unknown one
+    // (for a hold of *this* user's), so how long the answer takes tells nothing about it.
+    if (!(await this.copies.ownedBy(this.db.knex, reservationId, userId))) await this.waitForHold(reservationId, userId);
+    // The answer, refusals included, is stored for the key in the transaction that pays.
+    const answer = await this.db.transaction(async (trx): Promise<{ result: ProcessPaymentResult } | { error: AppError }> => {
+      const attempt = await this.tryPay(trx, userId, reservationId);
+      const answered = toAnswer(attempt, reservationId);
+      if ('result' in answered) await scope?.complete(trx, answered.result);
+      else await scope?.refuse(trx, answered.error);
+      return answered;
+    });
+    if ('error' in answer) throw answer.error;
+    return answer.result;
   }
 
   private async tryPay(trx: Transaction, userId: number, reservationId: number): Promise<Attempt> {
     const copy = await this.copies.find(trx, reservationId);
-    if (!copy) return { kind: 'unknown' };
     // Someone else's reservation is answered like an unknown one: no hint that it exists.
-    if (copy.userId !== userId) return { kind: 'done', outcome: notPayable(`Reservation ${reservationId} is not a hold of yours.`) };
+    if (!copy || copy.userId !== userId) return { kind: 'unknown' };
     if (copy.status !== 'HELD' || copy.amount === null || copy.expiresAtMs === null) {
       return { kind: 'done', outcome: notPayable(`Reservation ${reservationId} is ${copy.status === 'HELD' ? 'not payable' : copy.status}.`) };
     }
@@ -60,11 +65,19 @@ export class ProcessPaymentService {
     return { kind: 'done', outcome: await this.payReservation.pay(trx, { reservationId, userId, amount: copy.amount, sagaId: null }) };
   }
 
-  private async waitForHold(reservationId: number): Promise<void> {
-    const arrived = this.bus.waitForHandled('payment', 'reservation.held', (e) => e.payload.reservationId === reservationId, HOLD_EVENT_WAIT_MS);
+  private async waitForHold(reservationId: number, userId: number): Promise<void> {
+    const arrived = this.bus.waitForHandled('payment', 'reservation.held', (e) => e.payload.reservationId === reservationId && e.payload.userId === userId, this.config.paymentHoldWaitMs);
     // It may have been handled between the check in process() and the wait starting.
-    if (!(await this.copies.exists(this.db.knex, reservationId))) await arrived;
+    if (!(await this.copies.ownedBy(this.db.knex, reservationId, userId))) await arrived;
   }
+}
+
+function toAnswer(attempt: Attempt, reservationId: number): { result: ProcessPaymentResult } | { error: AppError } {
+  if (attempt.kind === 'unknown') return { error: paymentErrors.notPayable(`Reservation ${reservationId} is not a hold of yours.`) };
+  const outcome = attempt.outcome;
+  if (outcome.ok) return { result: { paymentId: outcome.paymentId, reservationId, amount: outcome.amount, status: 'PAID', balance: outcome.balance } };
+  if (outcome.reason === 'INSUFFICIENT_BALANCE') return { error: paymentErrors.insufficientBalance(outcome.balance, outcome.amount) };
+  return { error: paymentErrors.notPayable(outcome.detail) };
 }
 
 function notPayable(detail: string): PayOutcome {

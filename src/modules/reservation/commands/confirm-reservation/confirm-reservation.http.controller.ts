@@ -22,6 +22,6 @@ export function confirmReservationRoute(service: ConfirmReservationService): Rou
       402: { description: 'INSUFFICIENT_BALANCE: nothing debited, the hold stays' },
       409: { description: 'RESERVATION_NOT_PAYABLE (not yours, expired, cancelled, already confirmed, or refunded after a failed confirmation)' },
     },
-    handle: async ({ body, user, header }) => service.confirm(user.id, body.reservationId, confirmWaitMs(header('prefer'))),
+    handle: async ({ body, user, header, idempotency }) => service.confirm(user.id, body.reservationId, confirmWaitMs(header('prefer')), idempotency),
   });
 }

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../../platform/clock/clock';
 import { AppError } from '../../../../platform/http/app-error';
 import type { HttpResult } from '../../../../platform/http/route';
+import type { IdempotentCall } from '../../../../platform/idempotency/idempotency-store';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import type { ReservationRepository } from '../../infrastructure/reservation.repository';
 import { RESERVATION } from '../../reservation.di-tokens';
@@ -18,8 +19,13 @@ export class ConfirmReservationService {
     @inject(RESERVATION.Repository) private readonly reservations: ReservationRepository,
   ) {}
 
-  async confirm(userId: number, reservationId: number, waitMs: number): Promise<HttpResult> {
-    const started = await this.orchestrator.start(userId, reservationId);
+  /**
+   * With an Idempotency-Key, the saga's id is recorded for the key in the transaction that starts
+   * it: a repeat (even after a crash) waits for that saga instead of starting anything.
+   */
+  async confirm(userId: number, reservationId: number, waitMs: number, idempotency?: IdempotentCall): Promise<HttpResult> {
+    const earlier = idempotency?.resumeRef ? await this.orchestrator.find(idempotency.resumeRef) : null;
+    const started = earlier ?? (await this.orchestrator.start(userId, reservationId, idempotency && ((trx, saga) => idempotency.attach(trx, saga.id))));
     const saga = (await this.orchestrator.awaitOutcome(started.id, waitMs)) ?? started;
     const view = sagaView(saga);
     const brief = { id: saga.id, status: saga.status };
