@@ -16,6 +16,15 @@ export const integrationEvents = {
     payload: z.object({ userId: id, email: z.string(), name: z.string(), role: z.enum(['USER', 'ADMIN']) }),
   },
   /** A schedule with its seats and prices, so reservation, payment and data-platform keep their own copy. */
+  /**
+   * A queue pass stops working before it expires: its holder left the waiting room (`LEFT`: the
+   * pass opens nothing any more) or bought (`COMPLETED`: it may still pay for the seats held
+   * during the visit, until `expiresAt`). Every process that checks passes keeps it until then.
+   */
+  'queue.pass.revoked': {
+    version: 1,
+    payload: z.object({ passId: z.string().min(1).max(64), userId: id, reason: z.enum(['LEFT', 'COMPLETED']), expiresAt: isoTime }),
+  },
   'concert.schedule.published': {
     version: 1,
     payload: z.object({

@@ -76,6 +76,7 @@ export class Platform {
     this.bus = new EventBus(options.transport ?? new InProcessTransport(), this.clock, this.logger, config.bus);
     const accessTokens = new AccessTokens({ ...config.jwt }, this.clock);
     const queuePasses = new QueuePasses(config.queuePass, this.clock);
+    this.bus.listen(queuePasses.revocationListener());
 
     this.root = new Container({ defaultScope: 'Singleton' });
     this.root.bind(PLATFORM.Config).toConstantValue(config);

@@ -72,14 +72,19 @@ describe('purchase journey', () => {
     expect(reservation).to.include({ status: 'CONFIRMED', paymentId: pay.body.paymentId });
     expect(reservation.confirmedAt).to.be.a('string');
 
+    await eventually(async () => (await app.http.get('/queue/status').set(user.auth).set('X-Queue-Token', queueToken)).body.status === 'COMPLETED', app.platform);
+    // The visit is over: its pass no longer browses (the slot went to the next in line).
+    await eventually(async () => (await app.http.get(`/ticketing/search/schedules/${scheduleId}/seats`).set(withPass)).status === 403, app.platform);
+
+    // The next shopper sees the seat sold.
+    const next = await signupAndLogin(app.http, 'next');
+    const nextPass = { ...next.auth, 'X-Queue-Pass': (await admitted(next)).pass };
     await eventually(async () => {
-      const seats = (await app.http.get(`/ticketing/search/schedules/${scheduleId}/seats`).set(withPass)).body.items;
+      const seats = (await app.http.get(`/ticketing/search/schedules/${scheduleId}/seats`).set(nextPass)).body.items;
       return seats.find((s: { id: number }) => s.id === seatIds[1]).status === 'SOLD';
     }, app.platform);
-    const schedules = (await app.http.get(`/ticketing/search/concerts/${concertId}/schedules`).set(withPass)).body.items;
+    const schedules = (await app.http.get(`/ticketing/search/concerts/${concertId}/schedules`).set(nextPass)).body.items;
     expect(schedules[0]).to.include({ totalSeats: 3, availableSeats: 2 });
-
-    await eventually(async () => (await app.http.get('/queue/status').set(user.auth).set('X-Queue-Token', queueToken)).body.status === 'COMPLETED', app.platform);
 
     await eventually(async () => {
       const feed = (await app.http.get(`/data-platform/reservations?concertId=${concertId}`).set(admin.auth)).body;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'inversify';
-import type { QueuePasses } from '../../platform/auth/queue-pass';
+import { QueuePasses } from '../../platform/auth/queue-pass';
+import type { Outbox } from '../../platform/bus/outbox';
 import type { Clock } from '../../platform/clock/clock';
 import type { AppConfig } from '../../platform/config/config';
 import type { ModuleDatabase, Transaction } from '../../platform/db/module-database';
@@ -48,14 +49,18 @@ export class QueueEngine {
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Config) private readonly config: AppConfig,
     @inject(PLATFORM.QueuePasses) private readonly passes: QueuePasses,
+    @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
     @inject(PLATFORM.Metrics) private readonly metrics: Metrics,
     @inject(QUEUE.Repository) private readonly repo: QueueRepository,
   ) {}
 
-  /** Start-up: rebuild the index from the database and register the gauges. */
+  /** Start-up: rebuild the index from the database, re-apply the revoked passes, register the gauges. */
   async start(): Promise<void> {
     await this.exclusive(() => this.reload());
+    // This process's pass checker forgot them when it stopped; the database still knows (other
+    // processes keep their own copy from the bus).
+    for (const r of await this.repo.revokedPasses(this.clock.now())) this.passes.revoke(QueuePasses.passIdOf(r.token), r.reason, r.expiresAtMs);
     if (this.started) return;
     this.started = true;
     this.metrics.gauge('queue_waiting_tokens', 'Queue tokens waiting for admission', [], (g) => g.set(this.state.waitingCount));
@@ -187,8 +192,14 @@ export class QueueEngine {
       const now = this.clock.now();
       const row = known ?? (await this.repo.findByToken(token));
       if (!row) return;
-      await this.db.transaction((trx) => this.repo.end(trx, [row.seq], 'LIVE', 'EXPIRED', 'LEFT', now));
       const ticket = this.state.byTokenValue(token);
+      const stored = ticket ? null : await this.repo.findByToken(token);
+      const passExpiresAtMs = ticket ? (ticket.status === 'ACTIVE' ? ticket.expiresAtMs : null) : stored?.status === 'ACTIVE' ? stored.expires_at_ms : null;
+      await this.db.transaction(async (trx) => {
+        const ended = await this.repo.end(trx, [row.seq], 'LIVE', 'EXPIRED', 'LEFT', now);
+        // A slot given back must not keep shopping: its pass stops working everywhere.
+        if (ended.length > 0 && passExpiresAtMs !== null) await this.revokePass(trx, token, userId, 'LEFT', passExpiresAtMs);
+      });
       if (ticket) this.state.end(ticket.seq);
     });
     this.kick();
@@ -202,9 +213,17 @@ export class QueueEngine {
    * (a rolled-back handler changes nothing).
    */
   async completeActiveOf(userId: number, trx: Transaction): Promise<void> {
-    const seqs = await this.repo.completeActiveOfUser(trx, userId, this.clock.now());
-    if (seqs.length === 0) return;
+    const completed = await this.repo.completeActiveOfUser(trx, userId, this.clock.now());
+    if (completed.length === 0) return;
+    // The slot goes to the next in line, so the pass stops shopping; it may still pay for the other seats held on this visit.
+    for (const c of completed) await this.revokePass(trx, c.token, userId, 'COMPLETED', c.expiresAtMs);
+    const seqs = completed.map((c) => c.seq);
     this.db.afterTransaction(() => void this.reconcile(seqs));
+  }
+
+  private async revokePass(trx: Transaction, token: string, userId: number, reason: 'LEFT' | 'COMPLETED', expiresAtMs: number): Promise<void> {
+    const passId = QueuePasses.passIdOf(token);
+    await this.outbox.publish(trx, 'queue.pass.revoked', passId, { passId, userId, reason, expiresAt: new Date(expiresAtMs).toISOString() });
   }
 
   // ---- jobs -------------------------------------------------------------------------------

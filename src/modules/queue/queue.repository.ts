@@ -48,11 +48,11 @@ export class QueueRepository {
   private readonly selectBySeq;
 
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
-    this.completeActive = db.prepare<[number, number], { seq: number }>((k, p) =>
+    this.completeActive = db.prepare<[number, number], { seq: number; token: string; expires_at_ms: number }>((k, p) =>
       k('queue_tokens')
         .where({ live_user_id: p(0), status: 'ACTIVE' })
         .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: p(1) })
-        .returning('seq'),
+        .returning(['seq', 'token', 'expires_at_ms']),
     );
     this.selectBySeq = db.prepare<[number], TokenRow>((k, p) => k('queue_tokens').where({ seq: p(0) }));
   }
@@ -119,10 +119,20 @@ export class QueueRepository {
     return rows.map((r) => r.seq);
   }
 
-  /** `reservation.success`: the user's active token is done. */
-  async completeActiveOfUser(trx: Transaction, userId: number, nowMs: number): Promise<number[]> {
+  /** `reservation.success`: the user's active token is done; returns what its pass needs to be revoked. */
+  async completeActiveOfUser(trx: Transaction, userId: number, nowMs: number): Promise<Array<{ seq: number; token: string; expiresAtMs: number }>> {
     const rows = await this.completeActive.all(trx, userId, nowMs);
-    return rows.map((r) => r.seq);
+    return rows.map((r) => ({ seq: r.seq, token: r.token, expiresAtMs: Number(r.expires_at_ms) }));
+  }
+
+  /** Tokens whose visit ended by leaving or buying while their pass has not expired yet: those passes are revoked. */
+  async revokedPasses(nowMs: number): Promise<Array<{ token: string; userId: number; reason: 'LEFT' | 'COMPLETED'; expiresAtMs: number }>> {
+    const rows: Array<{ token: string; user_id: number; end_reason: EndReason; expires_at_ms: number }> = await this.db
+      .knex('queue_tokens')
+      .whereIn('end_reason', ['LEFT', 'RESERVATION_CONFIRMED'])
+      .andWhere('expires_at_ms', '>', nowMs)
+      .select('token', 'user_id', 'end_reason', 'expires_at_ms');
+    return rows.map((r) => ({ token: r.token, userId: r.user_id, reason: r.end_reason === 'LEFT' ? 'LEFT' : 'COMPLETED', expiresAtMs: Number(r.expires_at_ms) }));
   }
 
   /** Every live token, waiting ones in arrival order and active ones in expiry order. */

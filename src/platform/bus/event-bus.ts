@@ -7,7 +7,7 @@ import { Inbox, type DeadLetter, type EventHandledNotice } from './inbox';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import type { Subscription } from './subscription';
-import type { EventTransport } from './transport';
+import type { EventConsumer, EventTransport } from './transport';
 
 export interface BusOptions {
   maxAttempts: number;
@@ -59,6 +59,14 @@ export class EventBus {
     db.onPublishedCommit(() => relay.kick());
     this.modules.set(db.moduleName, { db, outbox, relay, inbox });
     return outbox;
+  }
+
+  /**
+   * A consumer outside any module that keeps no record (an in-memory view every process needs,
+   * such as revoked queue passes): it must accept any event, and applying one twice must be harmless.
+   */
+  listen(consumer: EventConsumer): void {
+    this.transport.register(consumer);
   }
 
   subscribe(moduleName: string, subscription: Subscription): void {

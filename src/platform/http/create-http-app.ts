@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { match } from 'path-to-regexp';
 import type { AppConfig } from '../config/config';
 import type { AccessTokens, AuthUser } from '../auth/access-token';
-import type { QueuePasses } from '../auth/queue-pass';
+import type { PassUse, QueuePasses } from '../auth/queue-pass';
 import type { Clock } from '../clock/clock';
 import { newCorrelationId, runInContext, type ExecutionContext } from '../context/request-context';
 import type { Logger } from '../logging/logger';
@@ -130,7 +130,7 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
         (res.locals.ctx as ExecutionContext).userId = req.user.id;
         if (route.access === 'admin' && req.user.role !== 'ADMIN') throw errors.forbidden();
       }
-      if (route.queuePass) checkQueuePass(req, deps.queuePasses);
+      if (route.queuePass) checkQueuePass(req, deps.queuePasses, route.queuePass === 'checkout' ? 'checkout' : 'shop');
       const rawBody = route.body ? await readJsonBody(req, bodyLimits) : undefined;
       // Reading the body resumes on socket callbacks, outside the request's async context: re-enter it.
       await runInContext(res.locals.ctx as ExecutionContext, async () => {
@@ -171,12 +171,18 @@ function authenticate(req: Request, tokens: AccessTokens): AuthUser {
   return user;
 }
 
-function checkQueuePass(req: Request, passes: QueuePasses): void {
+function checkQueuePass(req: Request, passes: QueuePasses, use: PassUse): void {
   const pass = req.get('x-queue-pass');
   if (!pass) throw new AppError(403, 'QUEUE_PASS_REQUIRED', 'Queue pass required', 'This call is behind the waiting room: send X-Queue-Pass from an ACTIVE queue token.');
-  if (!passes.verify(pass, (req.user as AuthUser).id).ok) {
-    throw new AppError(403, 'QUEUE_PASS_INVALID', 'Queue pass invalid', 'The queue pass is forged, expired or belongs to someone else.');
-  }
+  const check = passes.verify(pass, (req.user as AuthUser).id, use);
+  if (check.ok) return;
+  const detail =
+    check.revoked === 'LEFT'
+      ? 'This queue pass was given up when its holder left the waiting room; join the queue again.'
+      : check.revoked === 'COMPLETED'
+        ? 'This visit ended with a purchase: the pass can still pay for seats held during it, but not browse or hold more. Join the queue again to shop.'
+        : 'The queue pass is forged, expired or belongs to someone else.';
+  throw new AppError(403, 'QUEUE_PASS_INVALID', 'Queue pass invalid', detail);
 }
 
 function correlation(): express.RequestHandler {

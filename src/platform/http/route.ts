@@ -44,8 +44,11 @@ export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType 
   description?: string;
   tags: string[];
   access: Access;
-  /** Requires a valid `X-Queue-Pass` bound to the caller. */
-  queuePass?: boolean;
+  /**
+   * Requires a valid `X-Queue-Pass` bound to the caller. `checkout` (paying) also takes a pass
+   * whose visit ended in a purchase, so a buyer can pay for every seat held during the visit.
+   */
+  queuePass?: true | 'checkout';
   /** Honours `Idempotency-Key`. */
   idempotent?: boolean;
   /** Largest accepted JSON body for this route (default BODY_LIMIT_BYTES). Only routes with a `body` read one. */

@@ -12,7 +12,8 @@ export function processPaymentRoute(service: ProcessPaymentService): RouteDefini
     summary: 'Pay for a held reservation with points (choreography: the reservation is confirmed through events)',
     tags: ['payments'],
     access: 'user',
-    queuePass: true,
+    // Pays for a seat held during the visit: still allowed once the visit ended with another purchase.
+    queuePass: 'checkout',
     idempotent: true,
     body: processPaymentRequest,
     responses: {

@@ -12,7 +12,8 @@ export function confirmReservationRoute(service: ConfirmReservationService): Rou
     summary: 'Pay for a hold and confirm it (orchestrated saga)',
     tags: ['reservations'],
     access: 'user',
-    queuePass: true,
+    // Pays for a seat held during the visit: still allowed once the visit ended with another purchase.
+    queuePass: 'checkout',
     idempotent: true,
     headers: [{ name: 'Prefer', required: false, description: 'RFC 7240 `wait=<seconds>`: how long to wait for the outcome (0–3, default 3)' }],
     body: confirmReservationRequest,
