@@ -16,7 +16,7 @@ export const ALL_MODULES = [authModule, queueModule, concertModule, reservationM
 
 export function buildPlatform(
   config: AppConfig,
-  options: { clock?: Clock; transport?: EventTransport; logDestination?: DestinationStream; modules?: ModuleDefinition[] } = {},
+  options: { clock?: Clock; transport?: EventTransport; logDestination?: DestinationStream; modules?: ModuleDefinition[]; allowPartialModuleSet?: boolean } = {},
 ): Promise<Platform> {
   return Platform.create({ config, modules: ALL_MODULES, ...options });
 }

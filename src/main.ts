@@ -1,19 +1,22 @@
 import { buildPlatform } from './composition-root';
 import { ConfigError, loadConfig } from './platform/config/config';
 
+/** Exit code for a configuration the process refuses to start with (sysexits EX_CONFIG). */
+const EX_CONFIG = 78;
+
 async function main(): Promise<void> {
-  let config;
+  let platform;
   try {
-    config = loadConfig();
+    const config = loadConfig();
+    platform = await buildPlatform(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      process.exit(78);
+      process.exit(EX_CONFIG);
     }
     throw err;
   }
-  const platform = await buildPlatform(config);
-  const log = platform.logger;
+  const { config, logger: log } = platform;
   if (config.jwt.generated) log.warn('JWT_SECRET is not set: using a random secret, so tokens die with this process');
   if (config.queuePass.generated) log.warn('QUEUE_PASS_SECRET is not set: using a random key, so queue passes die with this process');
   const address = await platform.listen();
@@ -21,23 +24,33 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait for the drain.
+      log.warn({ signal }, 'second signal: exiting now, without waiting for in-flight work');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down: draining requests and deliveries');
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: readiness is 503, draining requests and deliveries');
+    // Whatever hangs past the grace period (a request, a job, a database) does not keep the process alive.
+    const forced = setTimeout(() => {
+      log.error({ graceMs: config.shutdownGraceMs }, 'shutdown took longer than SHUTDOWN_GRACE_MS: exiting now');
+      process.exit(1);
+    }, config.shutdownGraceMs + 1000);
+    forced.unref();
     platform
       .stop()
       .then(() => {
         log.info('stopped');
         process.exit(0);
       })
-      .catch((err) => {
-        log.error({ err: String(err) }, 'unclean shutdown');
+      .catch((err: unknown) => {
+        log.error({ err }, 'unclean shutdown');
         process.exit(1);
       });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('unhandledRejection', (reason) => log.error({ err: String(reason) }, 'unhandled rejection'));
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 }
 
 main().catch((err) => {

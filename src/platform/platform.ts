@@ -11,7 +11,7 @@ import { QueuePasses } from './auth/queue-pass';
 import { EventBus } from './bus/event-bus';
 import { InProcessTransport, type EventTransport } from './bus/transport';
 import { systemClock, type Clock } from './clock/clock';
-import type { AppConfig, ModuleName } from './config/config';
+import { ConfigError, MODULE_NAMES, type AppConfig, type ModuleName } from './config/config';
 import { runInContext, newCorrelationId } from './context/request-context';
 import { migrationsRoot, ModuleDatabase } from './db/module-database';
 import { createHttpApp, type MountedRoutes } from './http/create-http-app';
@@ -37,6 +37,12 @@ export interface PlatformOptions {
    * the modules it runs.
    */
   instanceSlot?: string;
+  /**
+   * Lets a process run only some modules on the in-process bus. Only for tests that play one
+   * module alone and hand it the other modules' events themselves: otherwise events for the
+   * missing modules' subscribers would be marked delivered and lost, so start-up refuses.
+   */
+  allowPartialModuleSet?: boolean;
 }
 
 interface LoadedModule {
@@ -66,6 +72,8 @@ export class Platform {
   readonly routeGroups: MountedRoutes[] = [];
   private server: Server | null = null;
   private started = false;
+  /** Set the moment stopping begins: readiness answers 503 and responses close their connections. */
+  private stopping = false;
   private readonly shutdown = new AbortController();
   /** This process's id in every module database's incarnation record. */
   readonly incarnationId = randomUUID();
@@ -114,11 +122,19 @@ export class Platform {
     this.registerBusMetrics();
     groups.unshift({ moduleName: 'platform', routes: operationsRoutes(this) });
     this.routeGroups.push(...groups);
-    this.app = createHttpApp({ config, clock: this.clock, logger: this.logger, metrics: this.metrics, accessTokens, queuePasses }, groups);
+    this.app = createHttpApp({ config, clock: this.clock, logger: this.logger, metrics: this.metrics, accessTokens, queuePasses, isStopping: () => this.stopping }, groups);
   }
 
   /** Builds the platform, migrates every module database and runs the modules' start-up hooks. */
   static async create(options: PlatformOptions): Promise<Platform> {
+    const missing = MODULE_NAMES.filter((m) => !options.config.modules.includes(m));
+    if (missing.length > 0 && !options.transport && !options.allowPartialModuleSet) {
+      throw new ConfigError(
+        'MODULES',
+        `selects ${options.config.modules.join(', ')} without ${missing.join(', ')}, on the in-process event bus: events for subscribers in other processes would be marked delivered and lost. ` +
+          'Unset MODULES to run every module in this process; running modules in separate processes needs a broker transport (NATS JetStream), which this build does not have yet.',
+      );
+    }
     const platform = new Platform(options.config, options);
     await platform.prepare();
     return platform;
@@ -145,7 +161,7 @@ export class Platform {
     if (this.started) return;
     this.started = true;
     this.bus.start();
-    const purge = setInterval(() => void this.bus.purge(HANDLED_RECORD_RETENTION_MS).catch((err) => this.logger.error({ err: String(err) }, 'bus purge failed')), 3600_000);
+    const purge = setInterval(() => void this.bus.purge(HANDLED_RECORD_RETENTION_MS).catch((err) => this.logger.error({ err }, 'bus purge failed')), 3600_000);
     purge.unref();
     this.timers.push(purge);
     for (const m of this.loaded.values()) {
@@ -193,6 +209,7 @@ export class Platform {
 
   async ready(): Promise<{ ok: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
+    if (this.stopping) checks.process = 'shutting down';
     for (const [name, m] of this.loaded) {
       try {
         await m.db.ping();
@@ -207,14 +224,18 @@ export class Platform {
 
   /** Stops accepting, finishes in-flight requests, deliveries and jobs, then closes databases. */
   async stop(): Promise<void> {
+    this.stopping = true;
     // Requests waiting on a change (Prefer: wait) answer now instead of holding the close up.
     this.shutdown.abort();
     if (this.server) {
-      const server = this.server as unknown as Server;
+      const server = this.server;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A keep-alive connection is closed as soon as its request in flight has been answered.
       server.closeIdleConnections();
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
       const forced = setTimeout(() => server.closeAllConnections(), this.config.shutdownGraceMs);
       await closed;
+      clearInterval(idleSweep);
       clearTimeout(forced);
       this.server = null;
     }
@@ -227,6 +248,7 @@ export class Platform {
       await m.db.close();
     }
     this.started = false;
+    this.stopping = false;
   }
 
   private async prepare(): Promise<void> {
@@ -247,7 +269,7 @@ export class Platform {
     try {
       await runInContext({ correlationId: `job-${job.name}-${newCorrelationId()}` }, () => job.run());
     } catch (err) {
-      this.logger.error({ module: moduleName, job: job.name, err: String(err) }, 'job failed');
+      this.logger.error({ module: moduleName, job: job.name, err }, 'job failed');
     }
   }
 

@@ -23,10 +23,13 @@ export interface Reply {
 export class ServerProcess {
   child: ChildProcess | null = null;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
+  /** What the process wrote to stderr (also echoed, unless `quiet`). */
+  stderr = '';
 
   constructor(
     private readonly env: Record<string, string>,
     readonly port: number,
+    private readonly options: { quiet?: boolean } = {},
   ) {}
 
   get base(): string {
@@ -36,10 +39,14 @@ export class ServerProcess {
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'src/main.ts')], {
       cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_ROUNDS: '4', SEED_DEMO: 'false', ...this.env, PORT: String(this.port) },
     });
     this.child = child;
+    child.stderr!.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString('utf8');
+      if (!this.options.quiet) process.stderr.write(chunk);
+    });
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -124,6 +124,11 @@ describe('structured logs', () => {
       expect(mine.find((l) => l.msg === 'event handler failed, will retry')).to.include({ level: 'warn', event: 'auth.user.registered', attempt: 1, outcome: 'retry' });
       expect(mine.filter((l) => l.msg === 'event handling').map((l) => l.attempt)).to.deep.equal([1, 2]);
       expect(mine.filter((l) => l.msg === 'event handled')).to.have.length(1);
+      // The error itself through pino's serializer: its type, message and stack, not a flattened string.
+      const failed = mine.find((l) => l.msg === 'event handler failed, will retry')!;
+      expect(failed.err).to.deep.include({ type: 'Error' });
+      expect((failed.err as { message: string }).message).to.be.a('string').and.not.equal('');
+      expect((failed.err as { stack: string }).stack).to.match(/\n\s+at /);
     });
   });
 });

@@ -126,6 +126,19 @@ describe('HTTP hardening: bodies, timeouts and who may send what', function () {
     expect((await app.http.get('/balance').set(user.auth)).body.balance).to.equal(0);
   });
 
+  it('takes only JSON in UTF-8, uncompressed, on a route with a body', async () => {
+    const user = await signupAndLogin(app.http);
+    const asText = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'text/plain').send('{"amount":1}');
+    expect(asText.status).to.equal(415);
+    expect(asText.body.code).to.equal('UNSUPPORTED_MEDIA_TYPE');
+    const latin1 = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json; charset=iso-8859-1').send('{"amount":1}');
+    expect(latin1.status).to.equal(415);
+    const gzipped = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json').set('content-encoding', 'gzip').send('{"amount":1}');
+    expect(gzipped.status).to.equal(415);
+    const ok = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json; charset=UTF-8').send('{"amount":1}');
+    expect(ok.status).to.equal(200);
+  });
+
   it('accepts a 20 000-seat concert (the largest valid one) and refuses one seat more', async () => {
     const admin = await loginAdmin(app.http);
     // Labels at their longest in bytes: 30 characters of three bytes each.

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { createTestApp, signupAndLogin, type TestApp } from '../support/test-app';
+import { buildPlatform } from '../../src/composition-root';
+import { ConfigError, loadConfig } from '../../src/platform/config/config';
+import { createTestApp, signupAndLogin, TEST_ENV, type TestApp } from '../support/test-app';
 
 describe('HTTP platform', () => {
   let app: TestApp;
@@ -71,6 +73,19 @@ describe('HTTP platform', () => {
 });
 
 describe('selecting modules', () => {
+  it('refuses to start a subset of the modules on the in-process bus, naming MODULES', async () => {
+    // Events for the subscribers of the modules left out would be marked delivered and lost.
+    const config = loadConfig({ ...TEST_ENV, MODULES: 'payment' });
+    let refused: unknown = null;
+    await buildPlatform(config).then(
+      (p) => p.stop(),
+      (err: unknown) => (refused = err),
+    );
+    expect(refused).to.be.instanceOf(ConfigError);
+    expect((refused as ConfigError).variable).to.equal('MODULES');
+    expect(String((refused as Error).message)).to.match(/lost/);
+  });
+
   it('runs only the modules named in MODULES and routes nothing of the others', async () => {
     const app = await createTestApp({ env: { MODULES: 'auth' } });
     try {

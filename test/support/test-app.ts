@@ -60,7 +60,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         },
       })
     : undefined;
-  const platform = await buildPlatform(config, { clock, logDestination, ...(options.modules ? { modules: options.modules } : {}) });
+  // Tests of one module alone inject the other modules' events themselves.
+  const platform = await buildPlatform(config, { clock, logDestination, allowPartialModuleSet: true, ...(options.modules ? { modules: options.modules } : {}) });
   if (options.start !== false) platform.start();
   let stopped = false;
   return {

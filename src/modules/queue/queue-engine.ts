@@ -327,7 +327,7 @@ export class QueueEngine {
       if (freed) this.kick();
     } catch (err) {
       // The pass expiry still frees the slot; the next expiry round drops the ticket.
-      this.logger.warn({ err: String(err) }, 'queue index reconcile failed');
+      this.logger.warn({ err }, 'queue index reconcile failed');
     }
   }
 
@@ -358,7 +358,7 @@ export class QueueEngine {
     this.kickPending = true;
     setImmediate(() => {
       this.kickPending = false;
-      this.tick().catch((err) => this.logger.debug({ err: String(err) }, 'queue admission kick failed'));
+      this.tick().catch((err) => this.logger.debug({ err }, 'queue admission kick failed'));
     });
   }
 

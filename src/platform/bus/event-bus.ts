@@ -81,7 +81,7 @@ export class EventBus {
     if (this.started) return;
     this.started = true;
     for (const m of this.modules.values()) m.relay.start();
-    this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.error({ err: String(err) }, 'bus sweep failed')), this.options.sweepIntervalMs);
+    this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.error({ err }, 'bus sweep failed')), this.options.sweepIntervalMs);
     this.sweepTimer.unref();
   }
 

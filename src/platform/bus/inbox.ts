@@ -364,7 +364,7 @@ export class Inbox implements EventConsumer {
 
   private logFailure(subscriber: string, event: EventEnvelope, attempt: number, err: unknown, dead = false): void {
     runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
-      this.logger.warn({ event: event.type, eventId: event.id, subscriber, attempt, outcome: dead ? 'dead-lettered' : 'retry', err: errorText(err) }, dead ? 'event dead-lettered' : 'event handler failed, will retry'),
+      this.logger.warn({ event: event.type, eventId: event.id, subscriber, attempt, outcome: dead ? 'dead-lettered' : 'retry', err }, dead ? 'event dead-lettered' : 'event handler failed, will retry'),
     );
     if (dead) this.notifications.emit('event.dead', { module: this.moduleName, subscriber, event });
   }

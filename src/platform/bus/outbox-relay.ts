@@ -84,7 +84,7 @@ export class OutboxRelay {
       } catch (err) {
         this.failures += 1;
         this.pausedUntil = this.clock.now() + backoffDelayMs(this.failures, this.retryBaseMs);
-        this.logger.error({ module: this.db.moduleName, err: String(err), failures: this.failures }, 'outbox relay could not deliver; will retry');
+        this.logger.error({ module: this.db.moduleName, err, failures: this.failures }, 'outbox relay could not deliver; will retry');
         return;
       }
     } while (this.again && !this.stopped);

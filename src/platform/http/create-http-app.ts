@@ -31,6 +31,8 @@ export interface HttpDeps {
   metrics: Metrics;
   accessTokens: AccessTokens;
   queuePasses: QueuePasses;
+  /** True once the process is shutting down: each response then closes its keep-alive connection, so the drain ends. */
+  isStopping?: () => boolean;
 }
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -59,6 +61,7 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
   // Balances, histories, tokens and seat maps must never be served from a cache; a route that may be cached says so.
   app.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
+    if (deps.isStopping?.()) res.setHeader('Connection', 'close');
     next();
   });
   if (deps.config.http.corsOrigins.length > 0) {

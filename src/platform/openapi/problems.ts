@@ -37,12 +37,25 @@ export interface ProblemCase {
 export function platformProblems(route: RouteDefinition): ProblemCase[] {
   const cases: ProblemCase[] = [];
   const hasInput = Boolean(route.body || route.params || route.query || route.idempotent);
-  if (hasInput) cases.push({ status: 400, code: 'VALIDATION_FAILED', description: 'The input does not match the schema (or the body is not JSON); `errors` lists every offending field. Nothing was changed.' });
+  if (hasInput) {
+    cases.push({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      description: 'The input does not match the schema (or the body is not JSON, holds too many values or nests too deep); `errors` lists every offending field. Nothing was changed.',
+    });
+  }
   if (route.access !== 'public') cases.push({ status: 401, code: 'UNAUTHORIZED', description: 'The bearer token is missing, invalid or expired.', headers: ['WWW-Authenticate'] });
   if (route.access === 'admin') cases.push({ status: 403, code: 'FORBIDDEN', description: 'The caller is not an ADMIN.' });
   if (route.queuePass) {
     cases.push({ status: 403, code: 'QUEUE_PASS_REQUIRED', description: 'Behind the waiting room: `X-Queue-Pass` is missing.' });
-    cases.push({ status: 403, code: 'QUEUE_PASS_INVALID', description: 'The queue pass is forged, expired or belongs to another user.' });
+    cases.push({
+      status: 403,
+      code: 'QUEUE_PASS_INVALID',
+      description:
+        route.queuePass === 'checkout'
+          ? 'The queue pass is forged, expired, belongs to another user, or was given up by leaving the waiting room (a pass whose visit ended with a purchase still pays here).'
+          : 'The queue pass is forged, expired, belongs to another user, or its visit is over (its holder left the waiting room, or bought).',
+    });
   }
   if (route.params && !route.responses[404]) cases.push({ status: 404, code: 'NOT_FOUND', description: 'Nothing exists at this address (or it is not yours).' });
   if (route.idempotent) {
@@ -52,6 +65,7 @@ export function platformProblems(route: RouteDefinition): ProblemCase[] {
   if (route.body) {
     const limit = route.bodyLimitBytes === undefined ? '`BODY_LIMIT_BYTES`' : `${route.bodyLimitBytes} bytes`;
     cases.push({ status: 413, code: 'PAYLOAD_TOO_LARGE', description: `The body is larger than ${limit}.` });
+    cases.push({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', description: 'The body is not `application/json` in UTF-8, or is compressed.' });
   }
   if (route.rateLimited) cases.push({ status: 429, code: 'RATE_LIMITED', description: 'Too many attempts from this address; wait `Retry-After` seconds.', headers: ['Retry-After'] });
   cases.push({ status: 500, code: 'INTERNAL_ERROR', description: 'Something went wrong on our side; the correlation id finds the log lines.' });
@@ -69,9 +83,11 @@ const DEFAULT_CODES: Record<number, string> = {
   402: 'PAYMENT_REQUIRED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
   409: 'CONFLICT',
   410: 'GONE',
   413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE',
   429: 'RATE_LIMITED',
   500: 'INTERNAL_ERROR',

@@ -55,7 +55,7 @@ export class RecordDeliverer {
   afterCommit(): void {
     if (!this.newRecords) return;
     this.newRecords = false;
-    void this.run().catch((err) => this.logger.warn({ err: String(err) }, 'data-platform delivery pass failed'));
+    void this.run().catch((err) => this.logger.warn({ err }, 'data-platform delivery pass failed'));
   }
 
   /**

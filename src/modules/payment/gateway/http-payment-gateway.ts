@@ -128,7 +128,7 @@ export class HttpPaymentGateway implements PaymentGateway {
         last = err;
         if (isBreakerOpen(err)) break;
         if (!neverReached(err)) reached = true;
-        this.logger.warn({ gatewayCall: what, attempt, err: describe(err) }, 'payment gateway call failed');
+        this.logger.warn({ gatewayCall: what, attempt, err }, 'payment gateway call failed');
       }
     }
     throw new GatewayUnavailableError(`payment gateway ${what} failed: ${describe(last)}`, reached);
