@@ -109,7 +109,7 @@ export class IdempotencyStore {
     if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
     let resolvedInTransaction = false;
     let attached = claim.resumeRef !== null;
-    const owned = (trx: Transaction) => trx('idempotency_keys').where({ user_id: userId, idempotency_key: key, state: 'IN_FLIGHT', owner: this.incarnations.id });
+    const owned = (trx: Transaction) => this.ownedBy(trx, userId, key);
     const call: IdempotentCall = {
       key,
       resumeRef: claim.resumeRef,
@@ -140,7 +140,7 @@ export class IdempotencyStore {
           await this.release(userId, key);
         } else {
           // Nothing was started (every effect attaches or completes in its own transaction): the repeat starts afresh.
-          await this.db.transaction((trx) => trx('idempotency_keys').where({ user_id: userId, idempotency_key: key, state: 'IN_FLIGHT', owner: this.incarnations.id }).delete());
+          await this.db.transaction((trx) => this.ownedBy(trx, userId, key).delete());
         }
         throw err;
       }
@@ -190,12 +190,17 @@ export class IdempotencyStore {
     return { kind: 'claimed', resumeRef };
   }
 
+  /** The key's row, as long as it is in flight and this process serves it. */
+  private ownedBy(trx: Transaction, userId: number, key: string) {
+    return trx('idempotency_keys').where({ user_id: userId, idempotency_key: key, state: 'IN_FLIGHT', owner: this.incarnations.id });
+  }
+
   private async release(userId: number, key: string): Promise<void> {
-    await this.db.transaction((trx) => trx('idempotency_keys').where({ user_id: userId, idempotency_key: key, state: 'IN_FLIGHT', owner: this.incarnations.id }).update({ owner: null }));
+    await this.db.transaction((trx) => this.ownedBy(trx, userId, key).update({ owner: null }));
   }
 
   private async storeIfOwned(userId: number, key: string, status: number, body: unknown): Promise<void> {
-    await this.db.transaction((trx) => trx('idempotency_keys').where({ user_id: userId, idempotency_key: key, state: 'IN_FLIGHT', owner: this.incarnations.id }).update(done(status, body)));
+    await this.db.transaction((trx) => this.ownedBy(trx, userId, key).update(done(status, body)));
   }
 }
 
