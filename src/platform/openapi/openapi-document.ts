@@ -138,8 +138,8 @@ export function buildOpenApiDocument(groups: readonly MountedRoutes[], info: Ope
           in: 'header',
           required: false,
           description:
-            'Makes a retry safe: a repeat with the same key and body returns the stored response (with `Idempotent-Replayed: true`) and has no second effect; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`; while the first is still running, 409 `IDEMPOTENCY_IN_FLIGHT`. Keys are scoped to the caller and kept at least 24 h.',
-          schema: { type: 'string', minLength: 1, maxLength: 255 },
+            'Makes a retry safe: a repeat with the same key and body returns the stored response (with `Idempotent-Replayed: true`) and has no second effect; the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`; while the first is still running, 409 `IDEMPOTENCY_IN_FLIGHT` with `Retry-After`. Repeat a request that failed with 5xx or a dropped connection with the same key: it continues what the first one started (the same gateway attempt, the same saga), even after a server crash. Keys are scoped to the caller, 1–255 printable ASCII characters, and kept at least 24 h.',
+          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]{1,255}$' },
         },
       },
       headers: {
