@@ -4,6 +4,8 @@ export const PLATFORM = {
   Clock: Symbol.for('platform.Clock'),
   Logger: Symbol.for('platform.Logger'),
   EventBus: Symbol.for('platform.EventBus'),
+  /** The one way to wait for an aggregate to change (see Changes). */
+  Changes: Symbol.for('platform.Changes'),
   AccessTokens: Symbol.for('platform.AccessTokens'),
   QueuePasses: Symbol.for('platform.QueuePasses'),
   Metrics: Symbol.for('platform.Metrics'),

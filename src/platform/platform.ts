@@ -81,7 +81,7 @@ export class Platform {
   private constructor(readonly config: AppConfig, options: PlatformOptions) {
     this.clock = options.clock ?? systemClock;
     this.logger = createLogger(config.logLevel, options.logDestination);
-    this.bus = new EventBus(options.transport ?? new InProcessTransport(), this.clock, this.logger, config.bus);
+    this.bus = new EventBus(options.transport ?? new InProcessTransport(), this.clock, this.logger, config.bus, this.shutdown.signal);
     const accessTokens = new AccessTokens({ ...config.jwt }, this.clock);
     const queuePasses = new QueuePasses(config.queuePass, this.clock);
     this.bus.listen(queuePasses.revocationListener());
@@ -91,6 +91,7 @@ export class Platform {
     this.root.bind(PLATFORM.Clock).toConstantValue(this.clock);
     this.root.bind(PLATFORM.Logger).toConstantValue(this.logger);
     this.root.bind(PLATFORM.EventBus).toConstantValue(this.bus);
+    this.root.bind(PLATFORM.Changes).toConstantValue(this.bus.changes);
     this.root.bind(PLATFORM.AccessTokens).toConstantValue(accessTokens);
     this.root.bind(PLATFORM.QueuePasses).toConstantValue(queuePasses);
     this.root.bind(PLATFORM.Metrics).toConstantValue(this.metrics);

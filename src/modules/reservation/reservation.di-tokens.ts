@@ -1,6 +1,5 @@
 export const RESERVATION = {
   Repository: Symbol.for('reservation.Repository'),
-  Changes: Symbol.for('reservation.Changes'),
   SeatClaims: Symbol.for('reservation.SeatClaims'),
   Catalogue: Symbol.for('reservation.Catalogue'),
   Lifecycle: Symbol.for('reservation.Lifecycle'),

@@ -12,7 +12,6 @@ import { HoldSeatService } from './commands/hold-seat/hold-seat.service';
 import { OnPaymentSucceeded } from './event-handlers/on-payment-succeeded.handler';
 import { OnSchedulePublished } from './event-handlers/on-schedule-published.handler';
 import { OnSagaPaymentCancelled, OnSagaPaymentFailed, OnSagaPaymentSucceeded } from './event-handlers/saga-replies.handlers';
-import { ReservationChanges } from './infrastructure/reservation-changes';
 import { ReservationRepository } from './infrastructure/reservation.repository';
 import { SeatClaimRepository } from './infrastructure/seat-claims.repository';
 import { ExpireHoldsJob } from './jobs/expire-holds.job';
@@ -28,7 +27,6 @@ export const reservationModule = defineModule({
   name: 'reservation',
   bind(c: Container) {
     c.bind(RESERVATION.Repository).to(ReservationRepository);
-    c.bind(RESERVATION.Changes).to(ReservationChanges);
     c.bind(RESERVATION.SeatClaims).to(SeatClaimRepository);
     c.bind(RESERVATION.Catalogue).to(CatalogueRepository);
     c.bind(RESERVATION.Lifecycle).to(ReservationLifecycle);

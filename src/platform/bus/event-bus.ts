@@ -1,9 +1,8 @@
-import { EventEmitter2 } from 'eventemitter2';
-import type { EventEnvelope, EventType } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import type { ModuleDatabase } from '../db/module-database';
 import type { Logger } from '../logging/logger';
-import { Inbox, type DeadLetter, type EventHandledNotice } from './inbox';
+import { Changes } from './changes';
+import { Inbox, type DeadLetter } from './inbox';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import type { Subscription } from './subscription';
@@ -34,11 +33,11 @@ interface ModuleEndpoints {
 
 /**
  * The outbox-backed event bus: per module an outbox (publishing side), a relay (after commit and
- * on a sweep) and an inbox (subscribing side). eventemitter2 only carries in-process notices
- * ("this event was handled"); the record of every event is the outbox and the inboxes.
+ * on a sweep) and an inbox (subscribing side). The record of every event is the outboxes and the
+ * inboxes; `changes` only carries in-process notices ("look again at this aggregate") to waiters.
  */
 export class EventBus {
-  readonly notifications = new EventEmitter2({ wildcard: false, maxListeners: 0, ignoreErrors: true });
+  readonly changes: Changes;
   private readonly modules = new Map<string, ModuleEndpoints>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private started = false;
@@ -48,13 +47,16 @@ export class EventBus {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: BusOptions,
-  ) {}
+    shutdown?: AbortSignal,
+  ) {
+    this.changes = new Changes(shutdown);
+  }
 
   /** Gives a module its outbox and inbox; returns the outbox it publishes through. */
   attach(db: ModuleDatabase): Outbox {
-    const outbox = new Outbox(db, this.clock);
+    const outbox = new Outbox(db, this.clock, this.changes);
     const relay = new OutboxRelay(db, this.transport, this.clock, this.logger, this.options.retryBaseMs);
-    const inbox = new Inbox(db, this.clock, this.logger, this.notifications, this.options);
+    const inbox = new Inbox(db, this.clock, this.logger, this.changes, this.options);
     this.transport.register(inbox);
     db.onPublishedCommit(() => relay.kick());
     this.modules.set(db.moduleName, { db, outbox, relay, inbox });
@@ -154,26 +156,6 @@ export class EventBus {
       await m.relay.purgeDispatched(olderThanMs);
       await m.inbox.purgeHandled(olderThanMs);
     }
-  }
-
-  /**
-   * Resolves with the first event of `type` handled by `module` that matches, or null after
-   * `timeoutMs`. Lets a request wait out event lag instead of failing the client.
-   */
-  waitForHandled<T extends EventType>(module: string, type: T, match: (event: EventEnvelope<T>) => boolean, timeoutMs: number): Promise<EventEnvelope<T> | null> {
-    return new Promise((resolve) => {
-      const listener = (notice: EventHandledNotice) => {
-        if (notice.module !== module || notice.event.type !== type || !match(notice.event as EventEnvelope<T>)) return;
-        clearTimeout(timer);
-        this.notifications.off('event.handled', listener);
-        resolve(notice.event as EventEnvelope<T>);
-      };
-      const timer = setTimeout(() => {
-        this.notifications.off('event.handled', listener);
-        resolve(null);
-      }, timeoutMs);
-      this.notifications.on('event.handled', listener);
-    });
   }
 
   private endpoints(moduleName: string): ModuleEndpoints {

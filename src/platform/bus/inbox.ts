@@ -1,4 +1,3 @@
-import type { EventEmitter2 } from 'eventemitter2';
 import { integrationEvents, type EventEnvelope } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { runInContext } from '../context/request-context';
@@ -8,6 +7,7 @@ import type { Logger } from '../logging/logger';
 import { backoffDelayMs } from './backoff';
 import type { EventConsumer } from './transport';
 import { PermanentEventError, type Subscription } from './subscription';
+import type { Changes } from './changes';
 
 export type InboxStatus = 'PENDING' | 'RETRYING' | 'DONE' | 'DEAD';
 
@@ -43,13 +43,6 @@ export interface InboxOptions {
   retryBaseMs: number;
 }
 
-/** Emitted on the platform's notification emitter after a subscriber's transaction commits. */
-export interface EventHandledNotice {
-  module: string;
-  subscriber: string;
-  event: EventEnvelope;
-}
-
 /**
  * A module's side of the bus: it takes events in for the module's subscribers, handles each in
  * a transaction that also records the event id (so a redelivery has no second effect), and
@@ -73,7 +66,7 @@ export class Inbox implements EventConsumer {
     private readonly db: ModuleDatabase,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly notifications: EventEmitter2,
+    private readonly changes: Changes,
     private readonly options: InboxOptions,
   ) {
     this.insertHandled = db.prepareEach<number, unknown[], { subscriber: string; event_id: string }>((k, p, rows) =>
@@ -358,15 +351,14 @@ export class Inbox implements EventConsumer {
     runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
       this.logger.info({ event: event.type, eventId: event.id, subscriber, attempt, outcome: 'handled' }, 'event handled'),
     );
-    const notice: EventHandledNotice = { module: this.moduleName, subscriber, event };
-    this.notifications.emit('event.handled', notice);
+    // Whoever waits on this aggregate here looks again (see Changes).
+    this.changes.notify(this.moduleName, event.aggregateId);
   }
 
   private logFailure(subscriber: string, event: EventEnvelope, attempt: number, err: unknown, dead = false): void {
     runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
       this.logger.warn({ event: event.type, eventId: event.id, subscriber, attempt, outcome: dead ? 'dead-lettered' : 'retry', err }, dead ? 'event dead-lettered' : 'event handler failed, will retry'),
     );
-    if (dead) this.notifications.emit('event.dead', { module: this.moduleName, subscriber, event });
   }
 
   private scheduleWake(): void {

@@ -1,5 +1,6 @@
 import { integrationEvents, type EventEnvelope, type EventPayload, type EventType } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
+import type { Changes } from './changes';
 import { currentContext, newCorrelationId } from '../context/request-context';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
 import { timeOrderedUuid } from './event-id';
@@ -14,6 +15,7 @@ export class Outbox {
   constructor(
     private readonly db: ModuleDatabase,
     private readonly clock: Clock,
+    private readonly changes?: Changes,
   ) {
     // Every state change that publishes runs this: compiled once (see PreparedStatement).
     this.insert = db.prepare<[string, string, number, string, string, string | null, string, number, string]>((k, p) =>
@@ -50,6 +52,8 @@ export class Outbox {
     };
     await this.insert.run(trx, envelope.id, type, envelope.version, envelope.aggregateId, envelope.correlationId, envelope.causationId, envelope.occurredAt, now, JSON.stringify(payload));
     this.db.markPublished();
+    // Waiters on this aggregate look again once the transaction has ended (see Changes).
+    if (this.changes) this.db.afterTransaction(() => this.changes!.notify(this.db.moduleName, envelope.aggregateId));
     return envelope;
   }
 }

@@ -3,9 +3,8 @@ import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/modul
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { Reservation } from '../domain/reservation.aggregate';
 import type { ReservationEventData, ReservationEventType, ReservationStatus, StoredEvent } from '../domain/reservation.events';
-import { RESERVATION } from '../reservation.di-tokens';
 import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
-import type { ReservationChanges } from './reservation-changes';
+import type { Changes } from '../../../platform/bus/changes';
 
 export interface ReservationRow {
   id: number;
@@ -53,7 +52,7 @@ export class ReservationRepository {
 
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
-    @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
+    @inject(PLATFORM.Changes) private readonly changes: Changes,
   ) {
     this.insertHeld = db.prepare<[number, number, number, number, string, number, number, number], { id: number }>((k, p) =>
       k('reservations')
@@ -130,7 +129,7 @@ export class ReservationRepository {
 
   /** Readers waiting on this reservation look again once the transaction has ended. */
   private announceAfterCommit(id: number): void {
-    this.db.afterTransaction(() => this.changes.notify(id));
+    this.db.afterTransaction(() => this.changes.notify('reservation', id));
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../platform/db/module-database';
 import type { Metrics } from '../../../platform/metrics/metrics';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { ReservationChanges } from '../infrastructure/reservation-changes';
+import type { ReservationQueries } from '../queries/reservation.queries';
 import type { ReservationRepository } from '../infrastructure/reservation.repository';
 import { RESERVATION } from '../reservation.di-tokens';
 
@@ -22,7 +22,7 @@ export class ReservationGauges {
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
-    @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
+    @inject(RESERVATION.ReservationQueries) private readonly queries: ReservationQueries,
   ) {}
 
   register(): void {
@@ -32,7 +32,7 @@ export class ReservationGauges {
       g.set(await this.repository.countAllLiveHolds(this.clock.now()));
     });
     this.metrics.gauge('reservation_change_waits', 'GET /ticketing/reservations/{id} requests waiting for a change (Prefer: wait)', [], (g) => {
-      g.set(this.changes.watching());
+      g.set(this.queries.waiting);
     });
     this.metrics.gauge('confirm_sagas', 'Orchestrated confirm sagas by status (RUNNING, COMPENSATING, COMPLETED, FAILED, COMPENSATED)', ['status'], async (g) => {
       const rows: Array<{ status: string; n: number }> = await this.db.knex('confirm_sagas').select('status').count({ n: '*' }).groupBy('status');

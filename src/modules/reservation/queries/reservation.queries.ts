@@ -5,7 +5,7 @@ import { AppError } from '../../../platform/http/app-error';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { iso } from '../domain/reservation.aggregate';
 import type { ReservationEventType } from '../domain/reservation.events';
-import type { ReservationChanges } from '../infrastructure/reservation-changes';
+import type { Changes } from '../../../platform/bus/changes';
 import type { ReservationRepository } from '../infrastructure/reservation.repository';
 import { RESERVATION } from '../reservation.di-tokens';
 import { reservationEtag, viewFromRow, type ReservationView } from '../reservation.view';
@@ -49,12 +49,19 @@ export interface HistoryItem {
 /** Reads from the read model (and the event store for history). Only the owner sees a reservation. */
 @injectable()
 export class ReservationQueries {
+  /** GETs held open by `Prefer: wait` right now (the `reservation_change_waits` gauge). */
+  private waits = 0;
+
   constructor(
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
-    @inject(RESERVATION.Changes) private readonly changes: ReservationChanges,
+    @inject(PLATFORM.Changes) private readonly changes: Changes,
     @inject(PLATFORM.Shutdown) private readonly shutdown: AbortSignal,
   ) {}
+
+  get waiting(): number {
+    return this.waits;
+  }
 
   /**
    * The reservation as it is now; or, given a condition, as soon as it no longer matches the
@@ -63,18 +70,22 @@ export class ReservationQueries {
    */
   async get(userId: number, id: number, condition?: ChangeCondition): Promise<ReadResult> {
     if (!condition) return this.read(userId, id);
-    const deadline = Date.now() + condition.waitMs;
-    const watch = this.changes.watch(id);
+    let last: { view: ReservationView; etag: string } | null = null;
+    this.waits += 1;
     try {
-      for (;;) {
-        const current = await this.read(userId, id);
-        if (!matchesIfNoneMatch(condition.ifNoneMatch, current.etag)) return current;
-        const left = deadline - Date.now();
-        if (left <= 0 || this.shutdown.aborted) return { notModified: true, etag: current.etag };
-        await watch.next(left);
-      }
+      const changed = await this.changes.waitUntil(
+        'reservation',
+        id,
+        async () => {
+          last = await this.read(userId, id);
+          return matchesIfNoneMatch(condition.ifNoneMatch, last.etag) ? null : last;
+        },
+        // A hold running out changes what the reader sees without any write: look again at least every second.
+        { timeoutMs: condition.waitMs, pollMs: 1000, signal: this.shutdown },
+      );
+      return changed ?? { notModified: true, etag: last!.etag };
     } finally {
-      watch.close();
+      this.waits -= 1;
     }
   }
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import type { EventEnvelope } from '../../../contracts/events';
-import type { EventBus } from '../../../platform/bus/event-bus';
-import type { EventHandledNotice } from '../../../platform/bus/inbox';
+import type { Changes } from '../../../platform/bus/changes';
 import type { Outbox } from '../../../platform/bus/outbox';
 import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
@@ -37,7 +36,7 @@ export class ConfirmSagaOrchestrator {
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(PLATFORM.EventBus) private readonly bus: EventBus,
+    @inject(PLATFORM.Changes) private readonly changes: Changes,
     @inject(RESERVATION.SagaRepository) private readonly sagas: ConfirmSagaRepository,
     @inject(RESERVATION.Repository) private readonly reservations: ReservationRepository,
     @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
@@ -90,13 +89,14 @@ export class ConfirmSagaOrchestrator {
 
   /** The saga once it has left RUNNING, or as it is after `waitMs` of real time. */
   async awaitOutcome(sagaId: string, waitMs: number): Promise<ConfirmSaga | null> {
-    const until = Date.now() + waitMs;
-    for (;;) {
-      const saga = await this.sagas.find(sagaId);
-      const left = until - Date.now();
-      if (!saga || saga.status !== 'RUNNING' || left <= 0) return saga;
-      await this.nextReply(sagaId, Math.min(left, 100));
-    }
+    const saga = await this.sagas.find(sagaId);
+    if (!saga || saga.status !== 'RUNNING') return saga;
+    // Its replies and steps are events of its reservation: each wakes the wait (the poll catches a deadline passing).
+    const ended = await this.changes.waitUntil('reservation', saga.reservationId, async () => {
+      const now = await this.sagas.find(sagaId);
+      return now && now.status !== 'RUNNING' ? now : null;
+    }, { timeoutMs: waitMs, pollMs: 100 });
+    return ended ?? (await this.sagas.find(sagaId));
   }
 
   async find(sagaId: string): Promise<ConfirmSaga | null> {
@@ -253,24 +253,5 @@ export class ConfirmSagaOrchestrator {
   private async requestRefund(trx: Transaction, saga: ConfirmSaga, reason: string): Promise<void> {
     if (saga.paymentId === null) throw new Error(`Saga ${saga.id} has no payment to refund`);
     await this.outbox.publish(trx, 'payment.refund-requested', saga.reservationId, { sagaId: saga.id, paymentId: saga.paymentId, reservationId: saga.reservationId, userId: saga.userId, reason });
-  }
-
-  /** Resolves when a reply for the saga was handled here, or after `ms`. */
-  private nextReply(sagaId: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const listener = (notice: EventHandledNotice) => {
-        if (notice.module !== 'reservation') return;
-        const payload = notice.event.payload as { sagaId?: unknown };
-        if (payload.sagaId !== sagaId) return;
-        done();
-      };
-      const timer = setTimeout(() => done(), ms);
-      const done = () => {
-        clearTimeout(timer);
-        this.bus.notifications.off('event.handled', listener);
-        resolve();
-      };
-      this.bus.notifications.on('event.handled', listener);
-    });
   }
 }

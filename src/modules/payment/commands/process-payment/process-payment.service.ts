@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { EventBus } from '../../../../platform/bus/event-bus';
+import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { AppConfig } from '../../../../platform/config/config';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
@@ -31,7 +31,7 @@ export class ProcessPaymentService {
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Config) private readonly config: AppConfig,
-    @inject(PLATFORM.EventBus) private readonly bus: EventBus,
+    @inject(PLATFORM.Changes) private readonly changes: Changes,
     @inject(PAYMENT.ReservationCopies) private readonly copies: ReservationCopyRepository,
     @inject(PAYMENT.PayReservation) private readonly payReservation: PayReservation,
   ) {}
@@ -41,7 +41,7 @@ export class ProcessPaymentService {
     // module (98 % of them in the bench's journey): wait for it first, rather than spend a
     // transaction finding nothing. Someone else's reservation waits the same way as an unknown one
     // (for a hold of *this* user's), so how long the answer takes tells nothing about it.
-    if (!(await this.copies.ownedBy(this.db.knex, reservationId, userId))) await this.waitForHold(reservationId, userId);
+    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.knex, reservationId, userId)) || null, { timeoutMs: this.config.paymentHoldWaitMs });
     // The answer, refusals included, is stored for the key in the transaction that pays.
     const answer = await this.db.transaction(async (trx): Promise<{ result: ProcessPaymentResult } | { error: AppError }> => {
       const attempt = await this.tryPay(trx, userId, reservationId);
@@ -63,12 +63,6 @@ export class ProcessPaymentService {
     }
     if (copy.expiresAtMs <= this.clock.now()) return { kind: 'done', outcome: notPayable(`The hold on reservation ${reservationId} has expired.`) };
     return { kind: 'done', outcome: await this.payReservation.pay(trx, { reservationId, userId, amount: copy.amount, sagaId: null }) };
-  }
-
-  private async waitForHold(reservationId: number, userId: number): Promise<void> {
-    const arrived = this.bus.waitForHandled('payment', 'reservation.held', (e) => e.payload.reservationId === reservationId && e.payload.userId === userId, this.config.paymentHoldWaitMs);
-    // It may have been handled between the check in process() and the wait starting.
-    if (!(await this.copies.ownedBy(this.db.knex, reservationId, userId))) await arrived;
   }
 }
 
