@@ -1,5 +1,5 @@
-import { buildPlatform } from './composition-root';
-import { ConfigError, loadConfig } from './platform/config/config';
+import { buildPlatform, loadConfiguration } from './composition-root';
+import { ConfigError } from './platform/config/config';
 
 /** Exit code for a configuration the process refuses to start with (sysexits EX_CONFIG). */
 const EX_CONFIG = 78;
@@ -7,8 +7,7 @@ const EX_CONFIG = 78;
 async function main(): Promise<void> {
   let platform;
   try {
-    const config = loadConfig();
-    platform = await buildPlatform(config);
+    platform = await buildPlatform(loadConfiguration());
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

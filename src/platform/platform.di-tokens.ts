@@ -15,6 +15,8 @@ export const PLATFORM = {
   Database: Symbol.for('platform.Database'),
   /** Bound in each module's own container: that module's outbox. */
   Outbox: Symbol.for('platform.Outbox'),
+  /** Bound in each module's own container: that module's own settings (see ModuleSettings). */
+  Settings: Symbol.for('platform.Settings'),
   /** Bound in each module's own container: where that module's Idempotency-Keys live. */
   Idempotency: Symbol.for('platform.Idempotency'),
 } as const;

@@ -19,7 +19,9 @@ import { IdempotencyStore } from './idempotency/idempotency-store';
 import { HEARTBEAT_INTERVAL_MS, ProcessIncarnations } from './idempotency/process-incarnations';
 import { createLogger, type Logger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
-import type { JobDefinition, ModuleDefinition } from './module/module-definition';
+import type { Job, JobDefinition, ModuleDefinition, ModuleMetrics } from './module/module-definition';
+import { subscribe, type EventHandler } from './bus/subscription';
+import type { EventType } from '../contracts/events';
 import { PLATFORM } from './platform.di-tokens';
 import { operationsRoutes } from './operations/operations.routes';
 
@@ -102,21 +104,34 @@ export class Platform {
     for (const definition of options.modules) {
       if (!config.modules.includes(definition.name)) continue;
       const db = ModuleDatabase.open(definition.name, config.dataDir);
-      const container = new Container({ parent: this.root, defaultScope: 'Singleton' });
+      // Classes resolve by themselves (autobind), one instance per module; symbols only name ports.
+      const container = new Container({ parent: this.root, defaultScope: 'Singleton', autobind: true });
       const incarnations = new ProcessIncarnations(db, this.clock, this.incarnationId, slot);
       const idempotency = new IdempotencyStore(db, this.clock, incarnations);
+      const settings = definition.settings?.read(config.environment);
       container.bind(PLATFORM.Database).toConstantValue(db);
       container.bind(PLATFORM.Outbox).toConstantValue(this.bus.attach(db));
       container.bind(PLATFORM.Idempotency).toConstantValue(idempotency);
-      definition.bind(container);
+      if (settings !== undefined) container.bind(PLATFORM.Settings).toConstantValue(settings);
+      definition.bind?.(container, settings);
+      for (const handlerClass of definition.handlers ?? []) {
+        const spec = handlerClass.subscription;
+        const handler = container.get<EventHandler<EventType>>(handlerClass as unknown as new () => EventHandler<EventType>);
+        this.bus.subscribe(definition.name, subscribe(spec.event, spec.name, handler, { only: spec.only as never }));
+      }
       for (const subscription of definition.subscriptions?.(container) ?? []) this.bus.subscribe(definition.name, subscription);
       const routes = definition.routes?.(container) ?? [];
       const keyed = routes.some((r) => r.idempotent);
       const jobs: JobDefinition[] = [
-        { name: 'purge-idempotency-keys', intervalMs: 3600_000, run: async () => void (await idempotency.purgeExpired()) },
+        { name: 'purge-idempotency-keys', intervalMs: 3600_000, run: () => idempotency.purgeExpired() },
         ...(keyed ? [{ name: 'incarnation-heartbeat', intervalMs: HEARTBEAT_INTERVAL_MS, run: () => incarnations.heartbeat() }] : []),
-        ...(definition.jobs?.(container) ?? []),
+        ...(definition.jobs ?? []).map((jobClass) => {
+          const job = container.get<Job>(jobClass as unknown as new () => Job);
+          return { name: jobClass.schedule.name, intervalMs: jobClass.schedule.everyMs, run: () => job.run() };
+        }),
+        ...(definition.legacyJobs?.(container) ?? []),
       ];
+      if (definition.metrics) container.get<ModuleMetrics>(definition.metrics as unknown as new () => ModuleMetrics).register(this.metrics);
       this.loaded.set(definition.name, { definition, container, db, jobs, incarnations: keyed ? incarnations : null });
       groups.push({ moduleName: definition.name, idempotency, routes });
     }

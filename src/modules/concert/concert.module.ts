@@ -42,7 +42,7 @@ export const concertModule = defineModule({
       subscribe('reservation.cancelled', 'seat-map-on-cancelled', seatMap.handler('cancelled')),
     ];
   },
-  jobs: (c) => [
+  legacyJobs: (c) => [
     { name: 'purge-released-seat-claims', intervalMs: 3600_000, run: async () => void (await c.get<SeatMapProjection>(CONCERT.SeatMapProjection).purgeReleasedClaims()) },
   ],
   onStart: async (c) => {

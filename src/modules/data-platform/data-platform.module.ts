@@ -40,7 +40,7 @@ export const dataPlatformModule = defineModule({
     subscribe('reservation.success', 'store-confirmed-reservation', c.get(DATA_PLATFORM.OnReservationConfirmed)),
     subscribe('reservation.cancelled', 'mark-reservation-cancelled', c.get(DATA_PLATFORM.OnReservationCancelled)),
   ],
-  jobs: (c) => [
+  legacyJobs: (c) => [
     {
       name: 'deliver-records',
       intervalMs: c.get<DataPlatformOptions>(DATA_PLATFORM.Options).deliveryIntervalMs,

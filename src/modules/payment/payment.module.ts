@@ -71,7 +71,7 @@ export const paymentModule = defineModule({
     subscribe('payment.requested', 'pay-on-payment-requested', c.get(PAYMENT.OnPaymentRequested)),
     subscribe('payment.refund-requested', 'refund-on-refund-requested', c.get(PAYMENT.OnRefundRequested)),
   ],
-  jobs: (c) => [{ name: 'settle-charge-attempts', intervalMs: 10_000, run: async () => void (await c.get<SettleChargeAttemptsJob>(PAYMENT.SettleChargeAttemptsJob).run()) }],
+  legacyJobs: (c) => [{ name: 'settle-charge-attempts', intervalMs: 10_000, run: async () => void (await c.get<SettleChargeAttemptsJob>(PAYMENT.SettleChargeAttemptsJob).run()) }],
   onStart: async (c) => {
     const gateway = c.get<PaymentGateway>(PAYMENT.Gateway);
     c.get<Metrics>(PLATFORM.Metrics).gauge('payment_gateway_breaker_state', 'Payment gateway circuit breaker: 0 closed, 1 half-open, 2 open', [], (g) => g.set(gateway.breakerState()));

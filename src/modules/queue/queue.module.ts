@@ -24,6 +24,6 @@ export const queueModule = defineModule({
     return [takeTokenRoute(engine), getStatusRoute(engine), leaveQueueRoute(engine), getQueueOverviewRoute(engine), updateQueueSettingsRoute(engine)];
   },
   subscriptions: (c) => [subscribe('reservation.success', 'complete-token-on-reservation', c.get<OnReservationSucceeded>(QUEUE.OnReservationSucceeded))],
-  jobs: (c) => queueJobs(c.get<QueueEngine>(QUEUE.Engine)),
+  legacyJobs: (c) => queueJobs(c.get<QueueEngine>(QUEUE.Engine)),
   onStart: (c) => c.get<QueueEngine>(QUEUE.Engine).start(),
 });

@@ -59,7 +59,7 @@ export const reservationModule = defineModule({
     subscribe('payment.failed', 'saga-on-payment-failed', c.get(RESERVATION.OnSagaPaymentFailed)),
     subscribe('payment.cancelled', 'saga-on-payment-cancelled', c.get(RESERVATION.OnSagaPaymentCancelled)),
   ],
-  jobs: (c) => [
+  legacyJobs: (c) => [
     { name: 'expire-holds', intervalMs: 1000, run: async () => void (await c.get<ExpireHoldsJob>(RESERVATION.ExpireHoldsJob).run()) },
     { name: 'saga-deadlines', intervalMs: 1000, run: async () => void (await c.get<ConfirmSagaOrchestrator>(RESERVATION.ConfirmSaga).runDue()) },
   ],

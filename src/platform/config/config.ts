@@ -10,6 +10,9 @@ const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) =
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = z.url({ protocol: /^https?$/ });
 
+/** How environment variables are read, for the platform and for every module's own settings. */
+export const envVar = { boolean, int, url };
+
 /** Every setting the product reads, with its default. Nothing else reads process.env. */
 const schema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
@@ -50,6 +53,8 @@ export type Env = z.input<typeof schema>;
 
 export interface AppConfig {
   env: 'production' | 'development' | 'test';
+  /** The environment as read (empty values dropped): each module reads its own variables from it. */
+  environment: Readonly<Record<string, string>>;
   port: number;
   /** `:memory:` keeps every module database in memory (tests). */
   dataDir: string;
@@ -92,7 +97,7 @@ export class ConfigError extends Error {
 
 /** Parses and validates the environment; the first bad variable stops start-up with its name. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -110,6 +115,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const jwtSecret = e.JWT_SECRET ?? randomBytes(48).toString('base64url');
   return {
     env: e.NODE_ENV,
+    environment: Object.freeze(cleaned),
     port: e.PORT,
     dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     modules: modules as ModuleName[],

@@ -11,6 +11,7 @@ import { newCorrelationId, runInContext, type ExecutionContext } from '../contex
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { AppError, errors } from './app-error';
+import { asHttpError } from './domain-problem';
 import { IdempotencyStore, type IdempotentCall } from '../idempotency/idempotency-store';
 import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_VALUES, readJsonBody, type JsonBodyLimits } from './json-body';
 import { sendProblem } from './problem';
@@ -146,12 +147,16 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
           req,
         };
         const key = route.idempotent ? req.get('idempotency-key') : undefined;
+        const where = `${route.method.toUpperCase()} ${route.path}`;
+        // A domain error becomes the problem this route declared for its code, before the key stores it.
+        const handle = (withKey: typeof input & { idempotency?: IdempotentCall }) =>
+          route.handle(withKey).catch((err: unknown) => {
+            throw asHttpError(err, route.errors, where);
+          });
         const result =
           key !== undefined && req.user && idempotency
-            ? await idempotency.run(req.user.id, key, `${route.method.toUpperCase()} ${route.path}`, IdempotencyStore.fingerprint(route.method, req.path, rawBody), (call: IdempotentCall) =>
-                route.handle({ ...input, idempotency: call }),
-              )
-            : await route.handle(input);
+            ? await idempotency.run(req.user.id, key, where, IdempotencyStore.fingerprint(route.method, req.path, rawBody), (call: IdempotentCall) => handle({ ...input, idempotency: call }), (err) => asHttpError(err, route.errors, where))
+            : await handle(input);
         if (key !== undefined && 'replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
         for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
         if (result.body === undefined) res.status(result.status).end();

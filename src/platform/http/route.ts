@@ -57,6 +57,12 @@ export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType 
   bodyMaxValues?: number;
   /** Per-IP limit for credential endpoints. */
   rateLimited?: boolean;
+  /**
+   * The domain error codes this route may answer, with their HTTP status. A DomainError whose
+   * code is not here is a bug (answered 500 and logged). The map also documents the route's
+   * problems; `responses[status].description` describes them in prose.
+   */
+  errors?: Record<string, number>;
   /** Documented request headers other than the standard ones. */
   headers?: Array<{ name: string; required: boolean; description: string }>;
   body?: B;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock/clock';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
+import type { DomainError } from '../domain/domain-error';
 import { AppError, errors } from '../http/app-error';
 import { problemFrom } from '../http/problem';
 import type { HttpResult } from '../http/http-result';
@@ -22,7 +23,8 @@ export interface IdempotentCall {
   readonly resumeRef: string | null;
   attach(trx: Transaction, ref: string): Promise<void>;
   complete(trx: Transaction, response: HttpResult): Promise<void>;
-  refuse(trx: Transaction, error: AppError): Promise<void>;
+  /** Stores a refusal: a platform AppError, or a DomainError answered with the status its route declares. */
+  refuse(trx: Transaction, error: AppError | DomainError): Promise<void>;
 }
 
 /** The same, speaking the use case's own result type; the route says how a result becomes a response. */
@@ -31,7 +33,7 @@ export interface IdempotencyScope<T> {
   readonly resumeRef: string | null;
   attach(trx: Transaction, ref: string): Promise<void>;
   complete(trx: Transaction, result: T): Promise<void>;
-  refuse(trx: Transaction, error: AppError): Promise<void>;
+  refuse(trx: Transaction, error: AppError | DomainError): Promise<void>;
 }
 
 export function scopeOf<T>(call: IdempotentCall | undefined, respond: (result: T) => HttpResult): IdempotencyScope<T> | undefined {
@@ -95,7 +97,15 @@ export class IdempotencyStore {
     return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
   }
 
-  async run(userId: number, key: string, route: string, fingerprint: string, work: (call: IdempotentCall) => Promise<HttpResult>): Promise<HttpResult & { replayed?: boolean }> {
+  /** `toHttp` turns what the work throws (a DomainError) into the problem its route answers. */
+  async run(
+    userId: number,
+    key: string,
+    route: string,
+    fingerprint: string,
+    work: (call: IdempotentCall) => Promise<HttpResult>,
+    toHttp: (err: unknown) => unknown = (err) => err,
+  ): Promise<HttpResult & { replayed?: boolean }> {
     if (!KEY_PATTERN.test(key)) throw errors.validation([{ field: 'headers.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }]);
     const serving = `${userId}:${key}`;
     let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
@@ -122,7 +132,9 @@ export class IdempotencyStore {
         resolvedInTransaction = true;
       },
       refuse: async (trx, error) => {
-        if ((await owned(trx).update(done(error.status, problemFrom(error)))) !== 1) throw new KeyTakenOverError(userId, key);
+        const problem = toHttp(error);
+        if (!(problem instanceof AppError)) throw new Error(`A refusal must be an AppError or a DomainError, not ${String(problem)}`);
+        if ((await owned(trx).update(done(problem.status, problemFrom(problem)))) !== 1) throw new KeyTakenOverError(userId, key);
         resolvedInTransaction = true;
       },
     };
@@ -153,7 +165,8 @@ export class IdempotencyStore {
 
   /**
    * Stores the answer of a key no request may be holding (the settle job resolving what a cut-off
-   * request started), in the caller's transaction.
+   * request started), in the caller's transaction. A DomainError must first become its route's
+   * problem (`problemFor`).
    */
   async completeUnowned(trx: Transaction, userId: number, key: string, response: HttpResult | AppError): Promise<void> {
     const stored = response instanceof AppError ? done(response.status, problemFrom(response)) : done(response.status, response.body ?? null);

@@ -1,29 +1,89 @@
 import type { Container } from 'inversify';
+import type { EventPayload, EventType } from '../../contracts/events';
+import type { Subscription, EventHandler } from '../bus/subscription';
 import type { ModuleName } from '../config/config';
-import type { Subscription } from '../bus/subscription';
+import type { ModuleSettings } from '../config/module-settings';
 import type { RouteDefinition } from '../http/route';
+import type { Metrics } from '../metrics/metrics';
 
-export interface JobDefinition {
+/** What a handler class declares about itself: the event it takes, its subscriber name, and optionally which of them. */
+export interface SubscriptionSpec<T extends EventType> {
+  event: T;
+  /** Unique within the module; the subscriber's id is `<module>.<name>`. */
   name: string;
-  intervalMs: number;
-  run(): Promise<void>;
+  only?: (payload: EventPayload<T>) => boolean;
+}
+
+/** `static readonly subscription = on('reservation.held', 'copy-on-held')`, next to the handler. */
+export function on<T extends EventType>(event: T, name: string, options: { only?: (payload: EventPayload<T>) => boolean } = {}): SubscriptionSpec<T> {
+  return { event, name, ...options };
 }
 
 /**
- * Everything a module tells the platform about itself. The module's services live in its own
- * child container, so a sibling module cannot resolve them; platform services are inherited.
- * Its migrations are the files in `migrations/<name>/`.
+ * An event handler class: one a file, resolved from the module's container, declaring its own
+ * subscription. Checked by the compiler: the declared event and the handled one must agree.
  */
-export interface ModuleDefinition {
-  name: ModuleName;
-  bind(container: Container): void;
-  routes?(container: Container): RouteDefinition[];
-  subscriptions?(container: Container): Subscription[];
-  jobs?(container: Container): JobDefinition[];
-  /** Runs once after migrations, before the server listens (e.g. ensure the admin, seed the demo). */
-  onStart?(container: Container): Promise<void>;
+export type HandlerClass = { [T in EventType]: { new (...args: never[]): EventHandler<T>; readonly subscription: SubscriptionSpec<T> } }[EventType];
+
+export interface JobSchedule {
+  name: string;
+  everyMs: number;
 }
 
-export function defineModule(definition: ModuleDefinition): ModuleDefinition {
-  return definition;
+/** `static readonly schedule = every(1000, 'expire-holds')`, next to the job. */
+export function every(everyMs: number, name: string): JobSchedule {
+  return { name, everyMs };
+}
+
+export interface Job {
+  run(): Promise<unknown>;
+}
+
+/** A periodic job class: one a file, declaring its own schedule. */
+export interface JobClass {
+  new (...args: never[]): Job;
+  readonly schedule: JobSchedule;
+}
+
+/** A module's Prometheus series, registered once at start-up. */
+export interface ModuleMetrics {
+  register(metrics: Metrics): void;
+}
+
+/** What the platform runs periodically (jobs of modules and of the platform itself). */
+export interface JobDefinition {
+  name: string;
+  intervalMs: number;
+  run(): Promise<unknown>;
+}
+
+/**
+ * Everything a module tells the platform about itself. Its classes live in its own child
+ * container and are their own identifiers (resolved by class, created on first use); symbols
+ * name only ports (database, clock, a gateway). A sibling module cannot resolve them. Its
+ * migrations are the files in `migrations/<name>/`.
+ */
+export interface ModuleDefinition<S = unknown> {
+  name: ModuleName;
+  /** Its own environment variables, bound as `PLATFORM.Settings` in its container. */
+  settings?: ModuleSettings<S>;
+  /** Binds its ports (interfaces) to implementations, given its settings. */
+  bind?(container: Container, settings: S): void;
+  routes?(container: Container): RouteDefinition[];
+  /** Event handler classes, each declaring its subscription. */
+  handlers?: readonly HandlerClass[];
+  /** Job classes, each declaring its schedule. */
+  jobs?: readonly JobClass[];
+  /** Its metrics class (one a module). */
+  metrics?: new (...args: never[]) => ModuleMetrics;
+  /** Runs once after migrations, before the server listens (e.g. ensure the admin, seed the demo). */
+  onStart?(container: Container): Promise<void>;
+  /** @deprecated Being replaced by `handlers`. */
+  subscriptions?(container: Container): Subscription[];
+  /** @deprecated Being replaced by `jobs`. */
+  legacyJobs?(container: Container): JobDefinition[];
+}
+
+export function defineModule<S>(definition: ModuleDefinition<S>): ModuleDefinition {
+  return definition as unknown as ModuleDefinition;
 }

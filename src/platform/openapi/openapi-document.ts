@@ -226,10 +226,22 @@ function responsesOf(route: RouteDefinition, schemas: SchemaConverter, id: strin
 
   // Problems: the route's own (business rules) and the platform's (checks it runs for this route), merged per status.
   const cases: Array<ProblemCase & { spec?: ResponseSpec }> = [];
-  for (const [status, spec] of declared.filter(([s]) => s >= 400)) {
-    const codes = codesIn(spec.description);
-    if (codes.length === 0) cases.push({ status, code: defaultCode(status), description: spec.description, spec });
-    else for (const code of codes) cases.push({ status, code, description: spec.description, spec });
+  if (route.errors) {
+    // The route's errors map is the source: each code at its status, described by the response text for that status.
+    for (const [code, status] of Object.entries(route.errors)) {
+      const spec = route.responses[status];
+      cases.push({ status, code, description: spec?.description ?? code, spec });
+    }
+    // Platform codes a response text describes more closely than the platform's own wording (VALIDATION_FAILED: …).
+    for (const [status, spec] of declared.filter(([s]) => s >= 400)) {
+      for (const code of codesIn(spec.description)) if (!cases.some((c) => c.code === code)) cases.push({ status, code, description: spec.description, spec });
+    }
+  } else {
+    for (const [status, spec] of declared.filter(([s]) => s >= 400)) {
+      const codes = codesIn(spec.description);
+      if (codes.length === 0) cases.push({ status, code: defaultCode(status), description: spec.description, spec });
+      else for (const code of codes) cases.push({ status, code, description: spec.description, spec });
+    }
   }
   for (const c of platformProblems(route)) if (!cases.some((d) => d.status === c.status && d.code === c.code)) cases.push(c);
 

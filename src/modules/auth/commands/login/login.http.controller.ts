@@ -14,6 +14,7 @@ export function loginRoute(service: LoginService): RouteDefinition {
     access: 'public',
     rateLimited: true,
     body: loginRequest,
+    errors: { INVALID_CREDENTIALS: 401 },
     responses: {
       200: { description: 'Logged in', schema: loginResponse },
       401: { description: 'INVALID_CREDENTIALS (same answer for an unknown e-mail and a wrong password)' },

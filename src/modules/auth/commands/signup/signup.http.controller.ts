@@ -12,6 +12,7 @@ export function signupRoute(service: SignupService): RouteDefinition {
     access: 'public',
     rateLimited: true,
     body: signupRequest,
+    errors: { EMAIL_TAKEN: 409 },
     responses: {
       201: { description: 'Account created', schema: publicUserSchema },
       409: { description: 'EMAIL_TAKEN' },

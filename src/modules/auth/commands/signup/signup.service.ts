@@ -2,11 +2,11 @@ import { inject, injectable } from 'inversify';
 import type { Outbox } from '../../../../platform/bus/outbox';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../../platform/db/module-database';
-import { AppError } from '../../../../platform/http/app-error';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { AUTH } from '../../auth.di-tokens';
-import type { PasswordHasher } from '../../password-hasher';
-import { toPublicUser, type PublicUser, type UserRepository } from '../../user.repository';
+import { AuthErrors } from '../../auth.errors';
+import { toPublicUser, type PublicUser } from '../../domain/user';
+import { PasswordHasher } from '../../infrastructure/password-hasher';
+import { UserRepository } from '../../infrastructure/user.repository';
 import type { SignupRequest } from './signup.request.dto';
 
 @injectable()
@@ -15,8 +15,8 @@ export class SignupService {
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(AUTH.UserRepository) private readonly users: UserRepository,
-    @inject(AUTH.PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(UserRepository) private readonly users: UserRepository,
+    @inject(PasswordHasher) private readonly hasher: PasswordHasher,
   ) {}
 
   async signup(request: SignupRequest, role: 'USER' | 'ADMIN' = 'USER'): Promise<PublicUser> {
@@ -28,7 +28,7 @@ export class SignupService {
       await this.outbox.publish(trx, 'auth.user.registered', created.id, { userId: created.id, email: created.email, name: created.name, role });
       return created;
     });
-    if (!user) throw new AppError(409, 'EMAIL_TAKEN', 'E-mail taken', 'An account with this e-mail already exists.');
+    if (!user) throw AuthErrors.emailTaken();
     return toPublicUser(user);
   }
 }

@@ -9,7 +9,8 @@ export function meRoute(query: MeQuery): RouteDefinition {
     summary: 'The caller’s account',
     tags: ['auth'],
     access: 'user',
-    responses: { 200: { description: 'The account', schema: publicUserSchema } },
+    errors: { UNAUTHORIZED: 401 },
+    responses: { 200: { description: 'The account', schema: publicUserSchema }, 401: { description: 'UNAUTHORIZED: the token is missing, invalid or expired, or its account no longer exists' } },
     handle: async ({ user }) => ({ status: 200, body: await query.execute(user.id) }),
   });
 }

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { inject, injectable } from 'inversify';
-import type { AppConfig } from '../../platform/config/config';
-import { PLATFORM } from '../../platform/platform.di-tokens';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { AuthSettings } from '../auth.settings';
 
 /** bcrypt reads at most this many bytes of what it is given and ignores the rest. */
 export const BCRYPT_INPUT_BYTES = 72;
@@ -31,12 +31,12 @@ export class PasswordHasher {
   /** Compared against when the e-mail is unknown, so both failures cost the same time. */
   private readonly decoy: Promise<string>;
 
-  constructor(@inject(PLATFORM.Config) private readonly config: AppConfig) {
+  constructor(@inject(PLATFORM.Settings) private readonly settings: AuthSettings) {
     this.decoy = this.hash('decoy-password-for-timing');
   }
 
   async hash(password: string): Promise<string> {
-    return V2 + (await bcrypt.hash(prehash(password), this.config.bcryptRounds));
+    return V2 + (await bcrypt.hash(prehash(password), this.settings.bcryptRounds));
   }
 
   async verify(password: string, stored: string | null): Promise<boolean> {

@@ -1,27 +1,26 @@
 import { inject, injectable } from 'inversify';
-import type { AppConfig } from '../../../platform/config/config';
-import type { ModuleDatabase } from '../../../platform/db/module-database';
-import type { Logger } from '../../../platform/logging/logger';
-import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { AUTH } from '../auth.di-tokens';
-import type { SignupService } from '../commands/signup/signup.service';
-import type { PasswordHasher } from '../password-hasher';
-import type { UserRepository } from '../user.repository';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
+import type { Logger } from '../../../../platform/logging/logger';
+import { PLATFORM } from '../../../../platform/platform.di-tokens';
+import type { AuthSettings } from '../../auth.settings';
+import { PasswordHasher } from '../../infrastructure/password-hasher';
+import { UserRepository } from '../../infrastructure/user.repository';
+import { SignupService } from '../signup/signup.service';
 
-/** ADMIN_EMAIL / ADMIN_PASSWORD describe the admin account: create it, or bring it in line. */
+/** Run at start-up: ADMIN_EMAIL / ADMIN_PASSWORD describe the admin account; create it, or bring it in line. */
 @injectable()
-export class EnsureAdmin {
+export class EnsureAdminService {
   constructor(
-    @inject(PLATFORM.Config) private readonly config: AppConfig,
+    @inject(PLATFORM.Settings) private readonly settings: AuthSettings,
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(AUTH.UserRepository) private readonly users: UserRepository,
-    @inject(AUTH.PasswordHasher) private readonly hasher: PasswordHasher,
-    @inject(AUTH.SignupService) private readonly signup: SignupService,
+    @inject(UserRepository) private readonly users: UserRepository,
+    @inject(PasswordHasher) private readonly hasher: PasswordHasher,
+    @inject(SignupService) private readonly signup: SignupService,
   ) {}
 
   async run(): Promise<void> {
-    const admin = this.config.admin;
+    const admin = this.settings.admin;
     if (!admin) return;
     const existing = await this.users.findByEmail(admin.email);
     if (!existing) {

@@ -1,34 +1,14 @@
 import { inject, injectable } from 'inversify';
-import type { Role } from '../../platform/auth/access-token';
-import type { Db, ModuleDatabase, Transaction } from '../../platform/db/module-database';
-import { PLATFORM } from '../../platform/platform.di-tokens';
-
-export interface UserRecord {
-  id: number;
-  email: string;
-  name: string;
-  passwordHash: string;
-  role: Role;
-}
-
-/** What leaves the module: never the password hash. */
-export interface PublicUser {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-}
-
-export function toPublicUser(user: UserRecord): PublicUser {
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
-}
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { normalizeEmail, type UserRecord } from '../domain/user';
 
 interface UserRow {
   id: number;
   email: string;
   name: string;
   password_hash: string;
-  role: Role;
+  role: UserRecord['role'];
 }
 
 const fromRow = (row: UserRow): UserRecord => ({ id: row.id, email: row.email, name: row.name, passwordHash: row.password_hash, role: row.role });
@@ -38,7 +18,7 @@ export class UserRepository {
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
 
   async findByEmail(email: string, q: Db | Transaction = this.db.knex): Promise<UserRecord | null> {
-    const row: UserRow | undefined = await q('users').where({ email: email.toLowerCase() }).first();
+    const row: UserRow | undefined = await q('users').where({ email: normalizeEmail(email) }).first();
     return row ? fromRow(row) : null;
   }
 
@@ -49,13 +29,14 @@ export class UserRepository {
 
   /** Returns null when the e-mail is taken (the unique index decides, so races are safe). */
   async insert(trx: Transaction, user: Omit<UserRecord, 'id'>, createdAtMs: number): Promise<UserRecord | null> {
+    const email = normalizeEmail(user.email);
     const inserted: Array<{ id: number }> = await trx('users')
-      .insert({ email: user.email.toLowerCase(), name: user.name, password_hash: user.passwordHash, role: user.role, created_at_ms: createdAtMs })
+      .insert({ email, name: user.name, password_hash: user.passwordHash, role: user.role, created_at_ms: createdAtMs })
       .onConflict('email')
       .ignore()
       .returning('id');
     if (inserted.length === 0) return null;
-    return { ...user, email: user.email.toLowerCase(), id: inserted[0].id };
+    return { ...user, email, id: inserted[0].id };
   }
 
   async update(trx: Transaction, id: number, changes: Partial<Pick<UserRecord, 'passwordHash' | 'role'>>): Promise<void> {
