@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { CONCERT } from '../../src/modules/concert/concert.di-tokens';
-import { nextClaimState, seatStatusAfterClaim, seatStatusFrom, type ClaimState, type ClaimTransition, type SeatMapProjection } from '../../src/modules/concert/event-handlers/seat-map.projection';
+import { nextClaimState, seatStatusAfterClaim, seatStatusFrom, type ClaimState, type ClaimTransition } from '../../src/modules/concert/domain/seat-map';
+import { SeatMapProjection } from '../../src/modules/concert/infrastructure/seat-map.projection';
 import { createTestApp, loginAdmin, type TestApp } from '../support/test-app';
 import { assertCountersMatchSeats, concertBody, createConcert, seats, type CreatedConcert } from './concert-fixtures';
 
@@ -104,7 +104,7 @@ describe('seat map ordering (claims converge whatever the delivery order)', () =
     after(async () => app.stop());
 
     it('ends every seat in its true status, with the counters equal to the seat statuses', async () => {
-      const projection = app.platform.container('concert').get<SeatMapProjection>(CONCERT.SeatMapProjection);
+      const projection = app.platform.container('concert').get(SeatMapProjection);
       const db = app.platform.database('concert');
       let run = 0;
       await fc.assert(

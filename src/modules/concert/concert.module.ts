@@ -1,52 +1,32 @@
-import type { Container } from 'inversify';
-import { subscribe } from '../../platform/bus/subscription';
 import { defineModule } from '../../platform/module/module-definition';
-import { CatalogueRepository } from './catalogue.repository';
 import { createConcertRoute } from './commands/create-concert/create-concert.http.controller';
 import { CreateConcertService } from './commands/create-concert/create-concert.service';
-import { CONCERT } from './concert.di-tokens';
-import { SeatMapProjection } from './event-handlers/seat-map.projection';
-import { SeatMetrics } from './metrics/seat-metrics';
-import { seatMapRoute } from './queries/get-seat-map/seat-map.http.controller';
-import { SeatMapQuery } from './queries/get-seat-map/seat-map.query';
+import { SeedDemoConcertService } from './commands/seed-demo-concert/seed-demo-concert.service';
+import { concertSettings } from './concert.settings';
+import { MarkSeatHeldWhenReservationHeld } from './event-handlers/mark-seat-held-when-reservation-held.handler';
+import { MarkSeatSoldWhenReservationSucceeded } from './event-handlers/mark-seat-sold-when-reservation-succeeded.handler';
+import { ReleaseSeatWhenReservationCancelled } from './event-handlers/release-seat-when-reservation-cancelled.handler';
+import { ReleaseSeatWhenReservationExpired } from './event-handlers/release-seat-when-reservation-expired.handler';
+import { ConcertMetrics } from './infrastructure/concert.metrics';
+import { PurgeReleasedSeatClaimsJob } from './jobs/purge-released-seat-claims.job';
+import { getSeatMapRoute } from './queries/get-seat-map/get-seat-map.http.controller';
+import { GetSeatMapQuery } from './queries/get-seat-map/get-seat-map.query';
 import { listConcertsRoute } from './queries/list-concerts/list-concerts.http.controller';
 import { ListConcertsQuery } from './queries/list-concerts/list-concerts.query';
 import { listSchedulesRoute } from './queries/list-schedules/list-schedules.http.controller';
 import { ListSchedulesQuery } from './queries/list-schedules/list-schedules.query';
-import { SeedDemoConcert } from './start-up/seed-demo-concert';
 
 export const concertModule = defineModule({
   name: 'concert',
-  bind(c: Container) {
-    c.bind(CONCERT.CatalogueRepository).to(CatalogueRepository);
-    c.bind(CONCERT.CreateConcertService).to(CreateConcertService);
-    c.bind(CONCERT.ListConcertsQuery).to(ListConcertsQuery);
-    c.bind(CONCERT.ListSchedulesQuery).to(ListSchedulesQuery);
-    c.bind(CONCERT.SeatMapQuery).to(SeatMapQuery);
-    c.bind(CONCERT.SeatMapProjection).to(SeatMapProjection);
-    c.bind(CONCERT.SeedDemoConcert).to(SeedDemoConcert);
-    c.bind(CONCERT.SeatMetrics).to(SeatMetrics);
-  },
+  settings: concertSettings,
   routes: (c) => [
-    createConcertRoute(c.get(CONCERT.CreateConcertService)),
-    listConcertsRoute(c.get(CONCERT.ListConcertsQuery)),
-    listSchedulesRoute(c.get(CONCERT.ListSchedulesQuery)),
-    seatMapRoute(c.get(CONCERT.SeatMapQuery)),
+    createConcertRoute(c.get(CreateConcertService)),
+    listConcertsRoute(c.get(ListConcertsQuery)),
+    listSchedulesRoute(c.get(ListSchedulesQuery)),
+    getSeatMapRoute(c.get(GetSeatMapQuery)),
   ],
-  subscriptions: (c) => {
-    const seatMap = c.get<SeatMapProjection>(CONCERT.SeatMapProjection);
-    return [
-      subscribe('reservation.held', 'seat-map-on-held', seatMap.handler('held')),
-      subscribe('reservation.success', 'seat-map-on-success', seatMap.handler('sold')),
-      subscribe('reservation.expired', 'seat-map-on-expired', seatMap.handler('expired')),
-      subscribe('reservation.cancelled', 'seat-map-on-cancelled', seatMap.handler('cancelled')),
-    ];
-  },
-  legacyJobs: (c) => [
-    { name: 'purge-released-seat-claims', intervalMs: 3600_000, run: async () => void (await c.get<SeatMapProjection>(CONCERT.SeatMapProjection).purgeReleasedClaims()) },
-  ],
-  onStart: async (c) => {
-    c.get<SeatMetrics>(CONCERT.SeatMetrics).register();
-    await c.get<SeedDemoConcert>(CONCERT.SeedDemoConcert).run();
-  },
+  handlers: [MarkSeatHeldWhenReservationHeld, MarkSeatSoldWhenReservationSucceeded, ReleaseSeatWhenReservationExpired, ReleaseSeatWhenReservationCancelled],
+  jobs: [PurgeReleasedSeatClaimsJob],
+  metrics: ConcertMetrics,
+  onStart: (c) => c.get(SeedDemoConcertService).run(),
 });

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { integerText } from '../../platform/http/input-schemas';
-
-export const SEAT_STATUSES = ['AVAILABLE', 'HELD', 'SOLD'] as const;
-export type SeatStatus = (typeof SEAT_STATUSES)[number];
+import { SEAT_STATUSES } from './domain/seat-map';
 
 /** Ids in paths: positive integers that fit SQLite's integer, in plain decimal; anything else is a 400. */
 export const idParam = integerText();

@@ -3,8 +3,7 @@ import type { Outbox } from '../../../../platform/bus/outbox';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import type { CatalogueRepository } from '../../catalogue.repository';
-import { CONCERT } from '../../concert.di-tokens';
+import { CatalogueRepository } from '../../infrastructure/catalogue.repository';
 import type { CreateConcertRequest } from './create-concert.request.dto';
 
 export interface CreatedConcert {
@@ -33,7 +32,7 @@ export class CreateConcertService {
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(CONCERT.CatalogueRepository) private readonly catalogue: CatalogueRepository,
+    @inject(CatalogueRepository) private readonly catalogue: CatalogueRepository,
   ) {}
 
   create(request: CreateConcertRequest): Promise<CreatedConcert> {

@@ -1,6 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { CatalogueRepository, ConcertSummary } from '../../catalogue.repository';
-import { CONCERT } from '../../concert.di-tokens';
+import { CatalogueRepository, type ConcertSummary } from '../../infrastructure/catalogue.repository';
 import type { ListConcertsQueryInput } from './list-concerts.request.dto';
 
 export interface ConcertPage {
@@ -12,7 +11,7 @@ export interface ConcertPage {
 
 @injectable()
 export class ListConcertsQuery {
-  constructor(@inject(CONCERT.CatalogueRepository) private readonly catalogue: CatalogueRepository) {}
+  constructor(@inject(CatalogueRepository) private readonly catalogue: CatalogueRepository) {}
 
   async execute({ page, pageSize }: ListConcertsQueryInput): Promise<ConcertPage> {
     const [items, total] = await Promise.all([this.catalogue.listConcerts(pageSize, (page - 1) * pageSize), this.catalogue.countConcerts()]);

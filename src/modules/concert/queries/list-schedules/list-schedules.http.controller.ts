@@ -13,6 +13,7 @@ export function listSchedulesRoute(query: ListSchedulesQuery): RouteDefinition {
     queuePass: true,
     headers: [{ name: 'X-Queue-Pass', required: true, description: 'The pass of an ACTIVE queue token' }],
     params: z.object({ id: idParam }),
+    errors: { NOT_FOUND: 404 },
     responses: {
       200: { description: 'The schedules', schema: z.object({ items: z.array(scheduleSchema) }) },
       403: { description: 'QUEUE_PASS_REQUIRED or QUEUE_PASS_INVALID' },

@@ -1,26 +1,20 @@
 import { inject, injectable } from 'inversify';
 import type { ModuleDatabase } from '../../../platform/db/module-database';
 import type { Metrics } from '../../../platform/metrics/metrics';
+import type { ModuleMetrics } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { SEAT_STATUSES } from '../concert.schemas';
+import { SEAT_STATUSES } from '../domain/seat-map';
 
 /**
  * `seats_by_status{status}`: summed from the per-schedule counters (one row per schedule,
  * not per seat), so a scrape stays cheap however many seats there are.
  */
 @injectable()
-export class SeatMetrics {
-  private registered = false;
+export class ConcertMetrics implements ModuleMetrics {
+  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
 
-  constructor(
-    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
-    @inject(PLATFORM.Metrics) private readonly metrics: Metrics,
-  ) {}
-
-  register(): void {
-    if (this.registered) return;
-    this.registered = true;
-    this.metrics.gauge('seats_by_status', 'Seats in the catalogue by seat-map status', ['status'], async (gauge) => {
+  register(metrics: Metrics): void {
+    metrics.gauge('seats_by_status', 'Seats in the catalogue by seat-map status', ['status'], async (gauge) => {
       const row = await this.db.knex('schedules').sum({ AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' }).first();
       for (const status of SEAT_STATUSES) gauge.set({ status }, Number(row?.[status] ?? 0));
     });

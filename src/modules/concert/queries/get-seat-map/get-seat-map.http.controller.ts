@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { idParam, seatSchema } from '../../concert.schemas';
-import type { SeatMapQuery } from './seat-map.query';
+import type { GetSeatMapQuery } from './get-seat-map.query';
 
-export function seatMapRoute(query: SeatMapQuery): RouteDefinition {
+export function getSeatMapRoute(query: GetSeatMapQuery): RouteDefinition {
   return defineRoute({
     method: 'get',
     path: '/ticketing/search/schedules/:scheduleId/seats',
@@ -13,6 +13,7 @@ export function seatMapRoute(query: SeatMapQuery): RouteDefinition {
     queuePass: true,
     headers: [{ name: 'X-Queue-Pass', required: true, description: 'The pass of an ACTIVE queue token' }],
     params: z.object({ scheduleId: idParam }),
+    errors: { NOT_FOUND: 404 },
     responses: {
       200: { description: 'The seats, in id order; the status may lag a hold by milliseconds', schema: z.object({ items: z.array(seatSchema) }) },
       403: { description: 'QUEUE_PASS_REQUIRED or QUEUE_PASS_INVALID' },

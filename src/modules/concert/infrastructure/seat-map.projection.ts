@@ -1,68 +1,11 @@
 import { inject, injectable } from 'inversify';
-import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import type { Logger } from '../../../platform/logging/logger';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { SeatStatus } from '../concert.schemas';
-
-/** What a reservation event says about its seat. */
-export type ClaimTransition = 'held' | 'sold' | 'expired' | 'cancelled';
-/** What the seat map knows about one reservation's claim on its seat. */
-export type ClaimState = 'HELD' | 'SOLD' | 'RELEASED';
-
-/**
- * A reservation's claim only moves forward, whatever order its events arrive in (each event
- * type has its own subscriber, so even one reservation's events can be handled out of order
- * after a retry): HELD → SOLD → RELEASED, or HELD → RELEASED. An expiry never un-sells a seat;
- * only the cancellation of the sold reservation releases it. A late `held` after the
- * reservation's end finds the RELEASED claim and changes nothing.
- */
-export function nextClaimState(current: ClaimState | null, transition: ClaimTransition): ClaimState {
-  switch (transition) {
-    case 'held':
-      return current ?? 'HELD';
-    case 'sold':
-      return current === null || current === 'HELD' ? 'SOLD' : current;
-    case 'expired':
-      return current === 'SOLD' ? 'SOLD' : 'RELEASED';
-    case 'cancelled':
-      return 'RELEASED';
-  }
-}
-
-/**
- * A seat's status from the live claims on it: SOLD if any reservation bought it, else HELD if
- * any holds it, else AVAILABLE. Two live claims on one seat only exist while a freeing event of
- * an older reservation is still on its way (the reservation module allows one live hold per
- * seat); the newest reservation is shown as the holder.
- */
-export function seatStatusFrom(claims: Array<{ reservationId: number; state: ClaimState }>): { status: SeatStatus; claimedBy: number | null } {
-  const pick = (state: ClaimState) => claims.filter((c) => c.state === state).reduce<number | null>((max, c) => (max === null || c.reservationId > max ? c.reservationId : max), null);
-  const sold = pick('SOLD');
-  if (sold !== null) return { status: 'SOLD', claimedBy: sold };
-  const held = pick('HELD');
-  if (held !== null) return { status: 'HELD', claimedBy: held };
-  return { status: 'AVAILABLE', claimedBy: null };
-}
-
-/**
- * The seat's status after one reservation's claim becomes HELD or SOLD, from the seat's status
- * alone: a claim that takes or upgrades can only add to what `seatStatusFrom` already chose (SOLD
- * over HELD, the newest reservation among equals), so the other claims need not be read. Only a
- * release can uncover another claim.
- */
-export function seatStatusAfterClaim(seat: { status: SeatStatus; claimedBy: number | null }, reservationId: number, next: 'HELD' | 'SOLD'): { status: SeatStatus; claimedBy: number | null } {
-  const newest = (other: number | null) => (other === null || reservationId > other ? reservationId : other);
-  if (next === 'SOLD') return seat.status === 'SOLD' ? { status: 'SOLD', claimedBy: newest(seat.claimedBy) } : { status: 'SOLD', claimedBy: reservationId };
-  if (seat.status === 'SOLD') return seat;
-  return seat.status === 'HELD' ? { status: 'HELD', claimedBy: newest(seat.claimedBy) } : { status: 'HELD', claimedBy: reservationId };
-}
+import { nextClaimState, RELEASED_CLAIM_RETENTION_MS, seatStatusAfterClaim, seatStatusFrom, type ClaimState, type ClaimTransition, type SeatStatus } from '../domain/seat-map';
 
 const COUNTER: Record<SeatStatus, string> = { AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' };
-
-/** Released claims are kept this long to absorb late or redelivered events, then purged. */
-export const RELEASED_CLAIM_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 interface SeatAndClaimRow {
   schedule_id: number;
@@ -117,11 +60,7 @@ export class SeatMapProjection {
     });
   }
 
-  /** An event handler applying `transition` to the seat named in the event. */
-  handler(transition: ClaimTransition): EventHandler<'reservation.held' | 'reservation.expired' | 'reservation.cancelled' | 'reservation.success'> {
-    return { handle: (event, trx) => this.apply(trx, transition, event.payload) };
-  }
-
+  /** Applies what one reservation event says about its seat (see domain/seat-map.ts for the rules). */
   async apply(trx: Transaction, transition: ClaimTransition, facts: SeatEventFacts): Promise<void> {
     const { reservationId, scheduleId, seatId } = facts;
     // The seat and this reservation's claim (if any) in one indexed read.
@@ -148,7 +87,6 @@ export class SeatMapProjection {
     await this.updateSeat.run(trx, status, claimedBy, seatId);
     if (status !== seat.status) await this.moveCounter.for(`${seat.status}>${status}`).run(trx, scheduleId);
   }
-
 
   private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {
     const rows: Array<{ reservation_id: number; state: ClaimState }> = await trx('seat_map_claims').where({ seat_id: seatId }).whereIn('state', ['HELD', 'SOLD']).select('reservation_id', 'state');

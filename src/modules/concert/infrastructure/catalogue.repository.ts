@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
-import type { Db, ModuleDatabase, Transaction } from '../../platform/db/module-database';
-import { PLATFORM } from '../../platform/platform.di-tokens';
-import type { SeatStatus } from './concert.schemas';
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { SeatStatus } from '../domain/seat-map';
 
 export interface ConcertSummary {
   id: number;

@@ -1,0 +1,15 @@
+import { inject, injectable } from 'inversify';
+import { every, type Job } from '../../../platform/module/module-definition';
+import { SeatMapProjection } from '../infrastructure/seat-map.projection';
+
+/** Hourly: drops the seat map's released claims once no late event for them can still arrive (RELEASED_CLAIM_RETENTION_MS). */
+@injectable()
+export class PurgeReleasedSeatClaimsJob implements Job {
+  static readonly schedule = every(3600_000, 'purge-released-seat-claims');
+
+  constructor(@inject(SeatMapProjection) private readonly seatMap: SeatMapProjection) {}
+
+  async run(): Promise<void> {
+    await this.seatMap.purgeReleasedClaims();
+  }
+}
