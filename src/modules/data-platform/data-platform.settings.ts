@@ -1,8 +1,11 @@
+import { envVar } from '../../platform/config/config';
+import { moduleSettings } from '../../platform/config/module-settings';
+
 /**
  * Tuning of the sink delivery. Module constants rather than environment variables: the spec
  * names only DATA_PLATFORM_URL, and these defaults suit any sink that answers within seconds.
  */
-export interface DataPlatformOptions {
+export interface DeliveryTuning {
   /** How often the delivery job runs (it is also kicked right after a new record commits). */
   deliveryIntervalMs: number;
   /** Records read per batch; a pass goes on batch after batch while records are due. */
@@ -27,7 +30,7 @@ export interface DataPlatformOptions {
   };
 }
 
-export const defaultDataPlatformOptions: DataPlatformOptions = {
+export const DELIVERY_TUNING: Readonly<DeliveryTuning> = {
   deliveryIntervalMs: 500,
   batchSize: 100,
   concurrency: 4,
@@ -37,3 +40,14 @@ export const defaultDataPlatformOptions: DataPlatformOptions = {
   failedRetryMs: 10 * 60_000,
   breaker: { errorThresholdPercentage: 50, volumeThreshold: 5, rollingWindowMs: 30_000, resetMs: 15_000 },
 };
+
+export interface DataPlatformSettings {
+  /** DATA_PLATFORM_URL; null: no sink, records are stored as DISABLED and nothing is sent. */
+  sinkUrl: string | null;
+  delivery: Readonly<DeliveryTuning>;
+}
+
+export const dataPlatformSettings = moduleSettings(
+  { DATA_PLATFORM_URL: envVar.url.optional() },
+  (v): DataPlatformSettings => ({ sinkUrl: v.DATA_PLATFORM_URL ?? null, delivery: DELIVERY_TUNING }),
+);

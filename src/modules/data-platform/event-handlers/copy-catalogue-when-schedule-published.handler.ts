@@ -3,15 +3,17 @@ import type { EventEnvelope } from '../../../contracts/events';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Transaction } from '../../../platform/db/module-database';
+import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DATA_PLATFORM } from '../data-platform.di-tokens';
-import type { ScheduleCatalogue } from '../schedule-catalogue.repository';
+import { ScheduleCatalogue } from '../infrastructure/schedule-catalogue.repository';
 
 /** Keeps the catalogue copy: which concert a schedule belongs to, its title and start time. */
 @injectable()
-export class OnSchedulePublished implements EventHandler<'concert.schedule.published'> {
+export class CopyCatalogueWhenSchedulePublished implements EventHandler<'concert.schedule.published'> {
+  static readonly subscription = on('concert.schedule.published', 'catalogue-copy');
+
   constructor(
-    @inject(DATA_PLATFORM.Catalogue) private readonly catalogue: ScheduleCatalogue,
+    @inject(ScheduleCatalogue) private readonly catalogue: ScheduleCatalogue,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {}
 

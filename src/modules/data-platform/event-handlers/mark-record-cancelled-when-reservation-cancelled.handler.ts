@@ -3,9 +3,9 @@ import type { EventEnvelope } from '../../../contracts/events';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Transaction } from '../../../platform/db/module-database';
+import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DATA_PLATFORM } from '../data-platform.di-tokens';
-import type { ReservationRecords } from '../reservation-records.repository';
+import { ReservationRecords } from '../infrastructure/reservation-records.repository';
 
 /**
  * A confirmed reservation that is cancelled (and refunded) stays in the feed as CANCELLED with
@@ -14,9 +14,11 @@ import type { ReservationRecords } from '../reservation-records.repository';
  * between them): it is then noted and applied when the confirmation arrives.
  */
 @injectable()
-export class OnReservationCancelled implements EventHandler<'reservation.cancelled'> {
+export class MarkRecordCancelledWhenReservationCancelled implements EventHandler<'reservation.cancelled'> {
+  static readonly subscription = on('reservation.cancelled', 'mark-reservation-cancelled');
+
   constructor(
-    @inject(DATA_PLATFORM.Records) private readonly records: ReservationRecords,
+    @inject(ReservationRecords) private readonly records: ReservationRecords,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {}
 

@@ -3,10 +3,12 @@ import type { EventEnvelope } from '../../../contracts/events';
 import { PermanentEventError, type EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Transaction } from '../../../platform/db/module-database';
+import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DATA_PLATFORM } from '../data-platform.di-tokens';
-import type { RecordDeliverer } from '../jobs/deliver-records.job';
-import type { ReservationRecords } from '../reservation-records.repository';
+import type { DataPlatformSettings } from '../data-platform.settings';
+import { initialDelivery } from '../domain/delivery';
+import { ReservationRecords } from '../infrastructure/reservation-records.repository';
+import { DeliverRecordsJob } from '../jobs/deliver-records.job';
 
 /**
  * Stores each confirmed reservation exactly once: the inbox drops a redelivered event, and the
@@ -14,10 +16,13 @@ import type { ReservationRecords } from '../reservation-records.repository';
  * event id. Only a row is written here; the sink is called later by the delivery job.
  */
 @injectable()
-export class OnReservationConfirmed implements EventHandler<'reservation.success'> {
+export class StoreRecordWhenReservationConfirmed implements EventHandler<'reservation.success'> {
+  static readonly subscription = on('reservation.success', 'store-confirmed-reservation');
+
   constructor(
-    @inject(DATA_PLATFORM.Records) private readonly records: ReservationRecords,
-    @inject(DATA_PLATFORM.Deliverer) private readonly deliverer: RecordDeliverer,
+    @inject(PLATFORM.Settings) private readonly settings: DataPlatformSettings,
+    @inject(ReservationRecords) private readonly records: ReservationRecords,
+    @inject(DeliverRecordsJob) private readonly deliveries: DeliverRecordsJob,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {}
 
@@ -26,7 +31,7 @@ export class OnReservationConfirmed implements EventHandler<'reservation.success
     const confirmedAtMs = Date.parse(p.confirmedAt);
     if (!Number.isFinite(confirmedAtMs)) throw new PermanentEventError(`reservation.success ${event.id} has an unreadable confirmedAt "${p.confirmedAt}"`);
     const cancelledAtMs = await this.records.takeEarlyCancellation(trx, p.reservationId);
-    const delivery = this.deliverer.initialDelivery();
+    const delivery = initialDelivery(this.settings.sinkUrl !== null);
     const stored = await this.records.insert(trx, {
       reservationId: p.reservationId,
       userId: p.userId,
@@ -43,6 +48,7 @@ export class OnReservationConfirmed implements EventHandler<'reservation.success
       sourceEventId: event.id,
       delivery,
     });
-    if (stored && delivery === 'PENDING') this.deliverer.noteNewRecord();
+    // The kick waits for the commit: the job reads the record outside this transaction.
+    if (stored && delivery === 'PENDING') this.deliveries.noteNewRecord();
   }
 }

@@ -1,46 +1,9 @@
 import { inject, injectable } from 'inversify';
 import type { Knex } from 'knex';
-import type { ModuleDatabase, Transaction } from '../../platform/db/module-database';
-import { PLATFORM } from '../../platform/platform.di-tokens';
-
-export const RECORD_STATUSES = ['CONFIRMED', 'CANCELLED'] as const;
-export type RecordStatus = (typeof RECORD_STATUSES)[number];
-
-/** PENDING → DELIVERED, or FAILED after the fast retries (still retried slowly); DISABLED: no sink configured. */
-export const DELIVERY_STATES = ['PENDING', 'DELIVERED', 'FAILED', 'DISABLED'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
-/** One confirmed reservation as the data platform keeps it, with the catalogue facts it knows. */
-export interface ReservationRecord {
-  reservationId: number;
-  userId: number;
-  concertId: number;
-  scheduleId: number;
-  seatId: number;
-  seatLabel: string;
-  amount: number;
-  paymentId: number;
-  confirmedAtMs: number;
-  receivedAtMs: number;
-  status: RecordStatus;
-  cancelledAtMs: number | null;
-  delivery: DeliveryState;
-  deliveryAttempts: number;
-  nextAttemptAtMs: number | null;
-  lastDeliveryError: string | null;
-  deliveredAtMs: number | null;
-  /** From the catalogue copy; null while concert.schedule.published has not arrived (no order across aggregates). */
-  concertTitle: string | null;
-  artist: string | null;
-  venue: string | null;
-  startsAt: string | null;
-}
-
-/** What a handler stores: the record's facts, before any delivery happened. */
-export type NewRecord = Pick<
-  ReservationRecord,
-  'reservationId' | 'userId' | 'concertId' | 'scheduleId' | 'seatId' | 'seatLabel' | 'amount' | 'paymentId' | 'confirmedAtMs' | 'receivedAtMs' | 'status' | 'cancelledAtMs'
-> & { sourceEventId: string; delivery: 'PENDING' | 'DISABLED' };
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { UNDELIVERED_STATES, type DeliveryResult } from '../domain/delivery';
+import { DELIVERY_STATES, type DeliveryState, type NewRecord, type RecordStatus, type ReservationRecord } from '../domain/reservation-record';
 
 export interface RecordFilter {
   concertId?: number;
@@ -59,10 +22,6 @@ export interface RecordPage {
   /** Sum of the amounts of the matching records that are still CONFIRMED (a cancelled one was refunded). */
   revenue: number;
 }
-
-export type DeliveryResult =
-  | { reservationId: number; outcome: 'DELIVERED' }
-  | { reservationId: number; outcome: 'PENDING' | 'FAILED'; nextAttemptAtMs: number; error: string };
 
 interface RecordRow {
   reservation_id: number;
@@ -226,7 +185,7 @@ export class ReservationRecords {
     const rows: RecordRow[] = await this.db
       .knex('dp_reservations as r')
       .leftJoin('dp_schedules as s', 's.schedule_id', 'r.schedule_id')
-      .whereIn('r.delivery', ['PENDING', 'FAILED'])
+      .whereIn('r.delivery', UNDELIVERED_STATES)
       .andWhere('r.next_attempt_at_ms', '<=', nowMs)
       .orderBy('r.next_attempt_at_ms')
       .orderBy('r.id')
@@ -240,7 +199,7 @@ export class ReservationRecords {
     if (results.length === 0) return;
     await this.db.transaction(async (trx) => {
       for (const result of results) {
-        const row = trx('dp_reservations').where({ reservation_id: result.reservationId }).whereIn('delivery', ['PENDING', 'FAILED']);
+        const row = trx('dp_reservations').where({ reservation_id: result.reservationId }).whereIn('delivery', UNDELIVERED_STATES);
         if (result.outcome === 'DELIVERED') {
           await row.update({
             delivery: 'DELIVERED',

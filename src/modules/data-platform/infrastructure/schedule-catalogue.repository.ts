@@ -1,5 +1,5 @@
 import { injectable } from 'inversify';
-import type { Transaction } from '../../platform/db/module-database';
+import type { Transaction } from '../../../platform/db/module-database';
 
 export interface ScheduleFacts {
   scheduleId: number;

@@ -3,16 +3,15 @@ import CircuitBreaker from 'opossum';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Logger } from '../../../platform/logging/logger';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DATA_PLATFORM } from '../data-platform.di-tokens';
-import type { DataPlatformOptions } from '../data-platform.options';
-import type { ReservationRecord } from '../reservation-records.repository';
-import { SinkError, type SinkClient } from './sink-client';
+import type { DataPlatformSettings } from '../data-platform.settings';
+import type { PostOutcome } from '../domain/delivery';
+import type { ReservationRecord } from '../domain/reservation-record';
+import { SinkClient, SinkError } from './sink-client';
 
 export type CircuitState = 'closed' | 'probe' | 'open';
 
 export type SendOutcome =
-  | { kind: 'delivered' }
-  | { kind: 'failed'; retryable: boolean; error: string }
+  | PostOutcome
   /** The circuit is open: nothing was sent, so the attempt does not count. */
   | { kind: 'not-sent' };
 
@@ -29,15 +28,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 @injectable()
 export class SinkBreaker {
   private readonly breaker: CircuitBreaker<[ReservationRecord], void>;
+  private readonly resetMs: number;
   private openedAtMs = 0;
 
   constructor(
-    @inject(DATA_PLATFORM.SinkClient) client: SinkClient,
+    @inject(SinkClient) client: SinkClient,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(DATA_PLATFORM.Options) private readonly options: DataPlatformOptions,
+    @inject(PLATFORM.Settings) settings: DataPlatformSettings,
   ) {
-    const { breaker } = options;
+    const { breaker } = settings.delivery;
+    this.resetMs = breaker.resetMs;
     this.breaker = new CircuitBreaker((record: ReservationRecord) => client.post(record), {
       name: 'data-platform-sink',
       // Each POST carries its own AbortSignal.timeout.
@@ -59,7 +60,7 @@ export class SinkBreaker {
 
   state(): CircuitState {
     if (this.breaker.closed) return 'closed';
-    return this.clock.now() - this.openedAtMs >= this.options.breaker.resetMs ? 'probe' : 'open';
+    return this.clock.now() - this.openedAtMs >= this.resetMs ? 'probe' : 'open';
   }
 
   /** Sends one record through the circuit. In the `probe` state, send one record and wait for it. */

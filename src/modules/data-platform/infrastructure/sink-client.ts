@@ -1,9 +1,7 @@
 import { inject, injectable } from 'inversify';
-import type { AppConfig } from '../../../platform/config/config';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DATA_PLATFORM } from '../data-platform.di-tokens';
-import type { DataPlatformOptions } from '../data-platform.options';
-import type { ReservationRecord } from '../reservation-records.repository';
+import type { DataPlatformSettings } from '../data-platform.settings';
+import type { ReservationRecord } from '../domain/reservation-record';
 
 /** A POST the sink did not take. `retryable` is false when the sink refused the record itself (4xx). */
 export class SinkError extends Error {
@@ -64,13 +62,10 @@ export function toSinkPayload(record: ReservationRecord): SinkPayload {
  */
 @injectable()
 export class SinkClient {
-  constructor(
-    @inject(PLATFORM.Config) private readonly config: AppConfig,
-    @inject(DATA_PLATFORM.Options) private readonly options: DataPlatformOptions,
-  ) {}
+  constructor(@inject(PLATFORM.Settings) private readonly settings: DataPlatformSettings) {}
 
   get url(): string | null {
-    return this.config.dataPlatformUrl ?? null;
+    return this.settings.sinkUrl;
   }
 
   async post(record: ReservationRecord): Promise<void> {
@@ -82,7 +77,7 @@ export class SinkClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': String(record.reservationId) },
         body: JSON.stringify(toSinkPayload(record)),
-        signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        signal: AbortSignal.timeout(this.settings.delivery.requestTimeoutMs),
       });
     } catch (err) {
       throw new SinkError(describeNetworkError(err), true);

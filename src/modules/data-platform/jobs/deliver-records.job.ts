@@ -2,13 +2,14 @@ import { inject, injectable } from 'inversify';
 import { backoffDelayMs } from '../../../platform/bus/backoff';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Logger } from '../../../platform/logging/logger';
+import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DATA_PLATFORM } from '../data-platform.di-tokens';
-import type { DataPlatformMetrics } from '../data-platform.metrics';
-import type { DataPlatformOptions } from '../data-platform.options';
-import type { DeliveryResult, ReservationRecord, ReservationRecords } from '../reservation-records.repository';
-import type { SendOutcome, SinkBreaker } from '../sink/sink-breaker';
-import type { SinkClient } from '../sink/sink-client';
+import { DELIVERY_TUNING, type DataPlatformSettings, type DeliveryTuning } from '../data-platform.settings';
+import { afterPost, type DeliveryResult, type RetryPolicy } from '../domain/delivery';
+import type { ReservationRecord } from '../domain/reservation-record';
+import { DataPlatformMetrics } from '../infrastructure/data-platform.metrics';
+import { ReservationRecords } from '../infrastructure/reservation-records.repository';
+import { SinkBreaker } from '../infrastructure/sink-breaker';
 
 /** Batches one pass may deliver before yielding to the next run. */
 const MAX_BATCHES_PER_PASS = 50;
@@ -18,35 +19,33 @@ const MAX_BATCHES_PER_PASS = 50;
  * transaction: read what is due, POST it (a few at a time, through the circuit breaker), then
  * write every outcome of the batch in one transaction. A failed POST is retried with
  * exponential backoff and jitter (next_attempt_at_ms per record); after `maxAttempts` the record
- * is FAILED and retried only every `failedRetryMs`. Nothing here can fail an event handler or
- * a reservation: the handlers only insert rows.
+ * is FAILED and retried only every `failedRetryMs` (domain/delivery.ts decides). Nothing here can
+ * fail an event handler or a reservation: the handlers only insert rows.
  */
 @injectable()
-export class RecordDeliverer {
+export class DeliverRecordsJob {
+  static readonly schedule = every(DELIVERY_TUNING.deliveryIntervalMs, 'deliver-records');
+
+  private readonly tuning: Readonly<DeliveryTuning>;
+  private readonly retries: RetryPolicy;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private newRecords = false;
 
   constructor(
-    @inject(DATA_PLATFORM.Records) private readonly records: ReservationRecords,
-    @inject(DATA_PLATFORM.SinkBreaker) private readonly breaker: SinkBreaker,
-    @inject(DATA_PLATFORM.SinkClient) private readonly client: SinkClient,
-    @inject(DATA_PLATFORM.Metrics) private readonly metrics: DataPlatformMetrics,
+    @inject(PLATFORM.Settings) private readonly settings: DataPlatformSettings,
+    @inject(ReservationRecords) private readonly records: ReservationRecords,
+    @inject(SinkBreaker) private readonly breaker: SinkBreaker,
+    @inject(DataPlatformMetrics) private readonly metrics: DataPlatformMetrics,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(DATA_PLATFORM.Options) private readonly options: DataPlatformOptions,
-  ) {}
-
-  get enabled(): boolean {
-    return this.client.url !== null;
+  ) {
+    this.tuning = settings.delivery;
+    const { maxAttempts, retryBaseMs, failedRetryMs } = this.tuning;
+    this.retries = { maxAttempts, failedRetryMs, backoffMs: (attempts) => backoffDelayMs(attempts, retryBaseMs) };
   }
 
-  /** The state a new record starts in. */
-  initialDelivery(): 'PENDING' | 'DISABLED' {
-    return this.enabled ? 'PENDING' : 'DISABLED';
-  }
-
-  /** Called by a handler that stored a record: the next commit kicks a delivery pass. */
+  /** Called by the handler that stored a record: the next commit kicks a delivery pass. */
   noteNewRecord(): void {
     this.newRecords = true;
   }
@@ -63,7 +62,7 @@ export class RecordDeliverer {
    * one more (so a caller always gets a pass that started after its call).
    */
   run(): Promise<void> {
-    if (!this.enabled) return Promise.resolve();
+    if (this.settings.sinkUrl === null) return Promise.resolve();
     if (!this.running) {
       this.running = this.pass().finally(() => {
         this.running = null;
@@ -84,12 +83,12 @@ export class RecordDeliverer {
       const state = this.breaker.state();
       if (state === 'open') return;
       // A probe is one record: the circuit closes only once the sink has taken it.
-      const due = await this.records.dueForDelivery(this.clock.now(), state === 'probe' ? 1 : this.options.batchSize);
+      const due = await this.records.dueForDelivery(this.clock.now(), state === 'probe' ? 1 : this.tuning.batchSize);
       if (due.length === 0) return;
       const { results, interrupted } = await this.send(due);
       await this.records.recordDeliveryResults(results, this.clock.now());
       if (interrupted) return;
-      if (state === 'closed' && due.length < this.options.batchSize) return;
+      if (state === 'closed' && due.length < this.tuning.batchSize) return;
     }
   }
 
@@ -106,27 +105,22 @@ export class RecordDeliverer {
           interrupted = true;
           return;
         }
-        this.metrics.sinkPosts.inc({ outcome: outcome.kind === 'delivered' ? 'delivered' : outcome.retryable ? 'failed' : 'refused' });
-        results.push(this.resultOf(record, outcome));
+        this.metrics.countPost(outcome);
+        const result = afterPost(record, outcome, this.clock.now(), this.retries);
+        if (result.outcome !== 'DELIVERED') this.logFailure(record, result);
+        results.push(result);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, due.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.tuning.concurrency, due.length) }, worker));
     return { results, interrupted };
   }
 
-  private resultOf(record: ReservationRecord, outcome: Exclude<SendOutcome, { kind: 'not-sent' }>): DeliveryResult {
-    if (outcome.kind === 'delivered') return { reservationId: record.reservationId, outcome: 'DELIVERED' };
-    const now = this.clock.now();
+  private logFailure(record: ReservationRecord, result: Exclude<DeliveryResult, { outcome: 'DELIVERED' }>): void {
     const attempts = record.deliveryAttempts + 1;
-    const exhausted = !outcome.retryable || attempts >= this.options.maxAttempts || record.delivery === 'FAILED';
-    if (exhausted) {
-      if (record.delivery !== 'FAILED') {
-        this.logger.warn({ reservationId: record.reservationId, attempts, err: outcome.error }, 'data-platform record FAILED; it will be retried slowly');
-      }
-      const slow = this.options.failedRetryMs;
-      return { reservationId: record.reservationId, outcome: 'FAILED', error: outcome.error, nextAttemptAtMs: now + Math.round(slow * (0.75 + Math.random() * 0.5)) };
+    if (result.outcome === 'PENDING') {
+      this.logger.debug({ reservationId: record.reservationId, attempts, err: result.error }, 'data-platform delivery failed; will retry');
+    } else if (record.delivery !== 'FAILED') {
+      this.logger.warn({ reservationId: record.reservationId, attempts, err: result.error }, 'data-platform record FAILED; it will be retried slowly');
     }
-    this.logger.debug({ reservationId: record.reservationId, attempts, err: outcome.error }, 'data-platform delivery failed; will retry');
-    return { reservationId: record.reservationId, outcome: 'PENDING', error: outcome.error, nextAttemptAtMs: now + backoffDelayMs(attempts, this.options.retryBaseMs) };
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import { DELIVERY_STATES, RECORD_STATUSES } from '../../reservation-records.repository';
+import { DELIVERY_STATES, RECORD_STATUSES } from '../../domain/reservation-record';
 import type { ListReservationsQuery } from './list-reservations.query';
 import { listReservationsQuery } from './list-reservations.request.dto';
 

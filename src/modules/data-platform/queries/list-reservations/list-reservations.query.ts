@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
-import { DATA_PLATFORM } from '../../data-platform.di-tokens';
-import type { DeliveryState, RecordStatus, ReservationRecord, ReservationRecords } from '../../reservation-records.repository';
+import { awaitsDelivery } from '../../domain/delivery';
+import type { DeliveryState, RecordStatus, ReservationRecord } from '../../domain/reservation-record';
+import { ReservationRecords } from '../../infrastructure/reservation-records.repository';
 import type { ListReservationsRequest } from './list-reservations.request.dto';
 
 export interface ReservationFeedItem {
@@ -55,14 +56,14 @@ function toItem(r: ReservationRecord): ReservationFeedItem {
     delivery: r.delivery,
     deliveryAttempts: r.deliveryAttempts,
     deliveredAt: iso(r.deliveredAtMs),
-    nextDeliveryAttemptAt: r.delivery === 'PENDING' || r.delivery === 'FAILED' ? iso(r.nextAttemptAtMs) : null,
+    nextDeliveryAttemptAt: awaitsDelivery(r.delivery) ? iso(r.nextAttemptAtMs) : null,
     lastDeliveryError: r.lastDeliveryError,
   };
 }
 
 @injectable()
 export class ListReservationsQuery {
-  constructor(@inject(DATA_PLATFORM.Records) private readonly records: ReservationRecords) {}
+  constructor(@inject(ReservationRecords) private readonly records: ReservationRecords) {}
 
   async execute(request: ListReservationsRequest): Promise<ReservationFeedPage> {
     const page = await this.records.list(

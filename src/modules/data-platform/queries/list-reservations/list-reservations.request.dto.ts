@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DELIVERY_STATES } from '../../reservation-records.repository';
+import { DELIVERY_STATES } from '../../domain/reservation-record';
 import { integerText } from '../../../../platform/http/input-schemas';
 
 const id = integerText();
