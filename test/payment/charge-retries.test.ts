@@ -148,6 +148,8 @@ describe('a keyed charge whose first outcome is unknown', () => {
     const res = await charge(5_000);
     expect(res.status).to.equal(503);
     expect(res.body).to.include({ code: 'PAYMENT_OUTCOME_UNKNOWN', historyUrl: '/payments/history' });
+    expect(res.headers['retry-after']).to.equal('5');
+    expect(res.body).to.not.have.property('retryAfterSeconds');
     expect(res.body.detail).to.match(/\/payments\/history/);
     // One the gateway never recorded: voided by the job, nothing credited.
     const neverCharged = randomUUID();

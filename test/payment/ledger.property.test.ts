@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import type { Newable } from 'inversify';
 import type { EventEnvelope, EventPayload, EventType } from '../../src/contracts/events';
 import type { EventHandler } from '../../src/platform/bus/subscription';
-import { AppError } from '../../src/platform/http/app-error';
-import type { ChargeService } from '../../src/modules/payment/commands/charge/charge.service';
-import type { ProcessPaymentService } from '../../src/modules/payment/commands/process-payment/process-payment.service';
-import { PAYMENT } from '../../src/modules/payment/payment.di-tokens';
+import { DomainError } from '../../src/platform/domain/domain-error';
+import { ChargeService } from '../../src/modules/payment/commands/charge/charge.service';
+import { ProcessPaymentService } from '../../src/modules/payment/commands/process-payment/process-payment.service';
+import { CopyReservationWhenHeld } from '../../src/modules/payment/event-handlers/copy-reservation-when-held.handler';
+import { MarkCopyCancelledWhenReservationCancelled } from '../../src/modules/payment/event-handlers/mark-copy-cancelled-when-reservation-cancelled.handler';
+import { MarkCopyExpiredWhenReservationExpired } from '../../src/modules/payment/event-handlers/mark-copy-expired-when-reservation-expired.handler';
+import { PayWhenPaymentRequested } from '../../src/modules/payment/event-handlers/pay-when-payment-requested.handler';
+import { RefundWhenConfirmedReservationCancelled } from '../../src/modules/payment/event-handlers/refund-when-confirmed-reservation-cancelled.handler';
+import { RefundWhenRefundRequested } from '../../src/modules/payment/event-handlers/refund-when-refund-requested.handler';
+import { RefundWhenReservationFailed } from '../../src/modules/payment/event-handlers/refund-when-reservation-failed.handler';
 import type { TestApp } from '../support/test-app';
 import { expectLedgerConsistent, newReservationId, paymentApp } from './payment-kit';
 
@@ -61,8 +68,8 @@ describe('payment ledger invariants (property-based)', () => {
   }
 
   /** Runs a subscriber's handler as the inbox would: in the module's transaction. */
-  async function deliver<T extends EventType>(token: symbol, type: T, aggregateId: number, payload: EventPayload<T>): Promise<void> {
-    const handler = app.platform.container('payment').get<EventHandler<T>>(token);
+  async function deliver<T extends EventType>(handlerClass: Newable<EventHandler<T>>, type: T, aggregateId: number, payload: EventPayload<T>): Promise<void> {
+    const handler = app.platform.container('payment').get(handlerClass);
     await app.platform.database('payment').transaction((trx) => handler.handle(envelope(type, aggregateId, payload), trx));
   }
 
@@ -71,14 +78,14 @@ describe('payment ledger invariants (property-based)', () => {
       await work();
       return null;
     } catch (err) {
-      if (err instanceof AppError) return err.code;
+      if (err instanceof DomainError) return err.code;
       throw err;
     }
   }
 
   it('keeps the ledger whole through any sequence of operations', async () => {
-    const charges = app.platform.container('payment').get<ChargeService>(PAYMENT.ChargeService);
-    const payments = app.platform.container('payment').get<ProcessPaymentService>(PAYMENT.ProcessPaymentService);
+    const charges = app.platform.container('payment').get(ChargeService);
+    const payments = app.platform.container('payment').get(ProcessPaymentService);
     const knex = app.platform.database('payment').knex;
 
     await fc.assert(
@@ -100,7 +107,7 @@ describe('payment ledger invariants (property-based)', () => {
             case 'hold': {
               const id = newReservationId();
               reservations.push({ id, user: o.user, price: o.price, status: 'HELD', paymentId: null, refunded: false });
-              await deliver(PAYMENT.OnReservationHeld, 'reservation.held', id, {
+              await deliver(CopyReservationWhenHeld, 'reservation.held', id, {
                 reservationId: id,
                 userId: users[o.user],
                 scheduleId: 1,
@@ -122,7 +129,7 @@ describe('payment ledger invariants (property-based)', () => {
                 outcome = await refusal(() => payments.process(users[payer], r.id));
               } else {
                 const sagaId = randomUUID();
-                await deliver(PAYMENT.OnPaymentRequested, 'payment.requested', r.id, {
+                await deliver(PayWhenPaymentRequested, 'payment.requested', r.id, {
                   sagaId,
                   reservationId: r.id,
                   userId: users[r.user],
@@ -144,9 +151,9 @@ describe('payment ledger invariants (property-based)', () => {
               const r = pick(o.r);
               if (!r || r.paymentId === null) break;
               if (o.kind === 'refund') {
-                await deliver(PAYMENT.OnRefundRequested, 'payment.refund-requested', r.id, { sagaId: randomUUID(), paymentId: r.paymentId, reservationId: r.id, userId: users[r.user], reason: 'TEST' });
+                await deliver(RefundWhenRefundRequested, 'payment.refund-requested', r.id, { sagaId: randomUUID(), paymentId: r.paymentId, reservationId: r.id, userId: users[r.user], reason: 'TEST' });
               } else {
-                await deliver(PAYMENT.RefundOnReservationFailed, 'reservation.failed', r.id, { reservationId: r.id, userId: users[r.user], paymentId: r.paymentId, reason: 'TEST' });
+                await deliver(RefundWhenReservationFailed, 'reservation.failed', r.id, { reservationId: r.id, userId: users[r.user], paymentId: r.paymentId, reason: 'TEST' });
               }
               if (!r.refunded) balances[r.user] += r.price;
               r.refunded = true;
@@ -156,8 +163,8 @@ describe('payment ledger invariants (property-based)', () => {
               const r = pick(o.r);
               if (!r || r.status !== 'HELD') break;
               const payload = { reservationId: r.id, userId: users[r.user], scheduleId: 1, seatId: r.id, previousStatus: r.paymentId ? ('CONFIRMED' as const) : ('HELD' as const), paymentId: r.paymentId };
-              await deliver(PAYMENT.OnReservationCancelled, 'reservation.cancelled', r.id, payload);
-              await deliver(PAYMENT.RefundOnConfirmedCancelled, 'reservation.cancelled', r.id, payload);
+              await deliver(MarkCopyCancelledWhenReservationCancelled, 'reservation.cancelled', r.id, payload);
+              await deliver(RefundWhenConfirmedReservationCancelled, 'reservation.cancelled', r.id, payload);
               if (r.paymentId !== null && !r.refunded) {
                 balances[r.user] += r.price;
                 r.refunded = true;
@@ -168,7 +175,7 @@ describe('payment ledger invariants (property-based)', () => {
             case 'expire': {
               const r = pick(o.r);
               if (!r || r.status !== 'HELD') break;
-              await deliver(PAYMENT.OnReservationExpired, 'reservation.expired', r.id, { reservationId: r.id, userId: users[r.user], scheduleId: 1, seatId: r.id });
+              await deliver(MarkCopyExpiredWhenReservationExpired, 'reservation.expired', r.id, { reservationId: r.id, userId: users[r.user], scheduleId: 1, seatId: r.id });
               r.status = 'EXPIRED';
               break;
             }

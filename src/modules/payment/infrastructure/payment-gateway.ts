@@ -34,7 +34,7 @@ export class GatewayUnavailableError extends Error {
   }
 }
 
-/** Port for charging real money into points. */
+/** Port for charging real money into points: the built-in gateway, or HttpPaymentGateway when PAYMENT_GATEWAY_URL is set. */
 export interface PaymentGateway {
   /** True when approval needs no I/O: the attempt can be recorded and settled in one transaction. */
   readonly local: boolean;
@@ -42,6 +42,8 @@ export interface PaymentGateway {
   status(attemptId: string): Promise<AttemptStatus>;
   breakerState(): BreakerState;
 }
+
+export const PAYMENT_GATEWAY = Symbol.for('payment.Gateway');
 
 /** Default: every charge is approved at once, in-process. */
 export class BuiltInGateway implements PaymentGateway {

@@ -1,19 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-
-export type PaymentStatus = 'PAID' | 'REFUNDED';
-
-export interface Payment {
-  id: number;
-  reservationId: number;
-  userId: number;
-  amount: number;
-  status: PaymentStatus;
-  sagaId: string | null;
-  refundReason: string | null;
-  createdAtMs: number;
-}
+import type { Payment, PaymentStatus } from '../domain/payment';
 
 interface PaymentRow {
   id: number;

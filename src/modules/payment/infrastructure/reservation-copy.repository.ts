@@ -2,17 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-
-export type CopyStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED';
-
-export interface ReservationCopy {
-  reservationId: number;
-  userId: number;
-  /** Null while only a later event (expiry, cancellation) has arrived, not the hold itself. */
-  amount: number | null;
-  expiresAtMs: number | null;
-  status: CopyStatus;
-}
+import { MOVES_FROM, type CopyStatus, type MovedStatus, type ReservationCopy } from '../domain/reservation-copy';
 
 interface CopyRow {
   reservation_id: number;
@@ -21,13 +11,6 @@ interface CopyRow {
   expires_at_ms: number | null;
   status: CopyStatus;
 }
-
-/** Which status an event may move a copy from, so events arriving out of order cannot undo a later state. */
-const ALLOWED_FROM: Record<Exclude<CopyStatus, 'HELD'>, CopyStatus[]> = {
-  CONFIRMED: ['HELD'],
-  EXPIRED: ['HELD'],
-  CANCELLED: ['HELD', 'CONFIRMED'],
-};
 
 /**
  * The payment module's own copy of reservations (owner, amount, expiry, status), fed by the
@@ -51,12 +34,12 @@ export class ReservationCopyRepository {
         .onConflict('reservation_id')
         .merge(['user_id', 'amount', 'expires_at_ms']),
     );
-    this.upsertMoved = db.prepareEach<Exclude<CopyStatus, 'HELD'>, [number, number, number]>((k, p, status) =>
+    this.upsertMoved = db.prepareEach<MovedStatus, [number, number, number]>((k, p, status) =>
       k('reservation_copies')
         .insert({ reservation_id: p(0), user_id: p(1), amount: null, expires_at_ms: null, status, updated_at_ms: p(2) })
         .onConflict('reservation_id')
         .merge({ status, updated_at_ms: p(2) })
-        .whereIn('reservation_copies.status', ALLOWED_FROM[status]),
+        .whereIn('reservation_copies.status', [...MOVES_FROM[status]]),
     );
   }
 
@@ -77,7 +60,7 @@ export class ReservationCopyRepository {
     await this.upsertHeld.run(trx, c.reservationId, c.userId, c.amount, c.expiresAtMs, this.clock.now());
   }
 
-  async moveTo(trx: Transaction, reservationId: number, userId: number, status: Exclude<CopyStatus, 'HELD'>): Promise<void> {
+  async moveTo(trx: Transaction, reservationId: number, userId: number, status: MovedStatus): Promise<void> {
     await this.upsertMoved.for(status).run(trx, reservationId, userId, this.clock.now());
   }
 }

@@ -1,13 +1,15 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
-import type { AppConfig } from '../../../platform/config/config';
 import type { ModuleDatabase } from '../../../platform/db/module-database';
+import type { IdempotencyStore } from '../../../platform/idempotency/idempotency-store';
 import type { Logger } from '../../../platform/logging/logger';
+import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { ChargeService } from '../commands/charge/charge.service';
-import type { PaymentGateway } from '../gateway/payment-gateway';
-import type { ChargeAttemptRepository } from '../ledger/charge-attempt.repository';
-import { PAYMENT } from '../payment.di-tokens';
+import { chargedResponse, chargeRefusal } from '../commands/charge/charge.http.controller';
+import { ChargeService, type AttemptRef, type KeyAnswer } from '../commands/charge/charge.service';
+import { ChargeAttemptRepository } from '../infrastructure/charge-attempt.repository';
+import { PAYMENT_GATEWAY, type PaymentGateway } from '../infrastructure/payment-gateway';
+import type { PaymentSettings } from '../payment.settings';
 
 const BATCH = 100;
 
@@ -26,19 +28,22 @@ export interface SettleReport {
  */
 @injectable()
 export class SettleChargeAttemptsJob {
+  static readonly schedule = every(10_000, 'settle-charge-attempts');
+
   constructor(
-    @inject(PLATFORM.Config) private readonly config: AppConfig,
+    @inject(PLATFORM.Settings) private readonly settings: PaymentSettings,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(PAYMENT.ChargeAttempts) private readonly attempts: ChargeAttemptRepository,
-    @inject(PAYMENT.Gateway) private readonly gateway: PaymentGateway,
-    @inject(PAYMENT.ChargeService) private readonly charges: ChargeService,
+    @inject(PLATFORM.Idempotency) private readonly idempotency: IdempotencyStore,
+    @inject(ChargeAttemptRepository) private readonly attempts: ChargeAttemptRepository,
+    @inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    @inject(ChargeService) private readonly charges: ChargeService,
   ) {}
 
   /** Older than this, a PENDING attempt has no request working on it any more. */
   get staleAfterMs(): number {
-    return Math.max(30_000, (this.config.paymentGateway?.timeoutMs ?? 0) * 10);
+    return Math.max(30_000, (this.settings.paymentGateway?.timeoutMs ?? 0) * 10);
   }
 
   async run(): Promise<SettleReport> {
@@ -57,9 +62,9 @@ export class SettleChargeAttemptsJob {
         continue;
       }
       if (status.state === 'APPROVED') {
-        if (await this.charges.settle(attempt, status.gatewayRef)) report.settled += 1;
+        if (await this.charges.settle(attempt, status.gatewayRef, this.answerFor(attempt))) report.settled += 1;
       } else if (status.state === 'DECLINED') {
-        if (await this.charges.decline(attempt, status.reason)) report.declined += 1;
+        if (await this.charges.decline(attempt, status.reason, this.answerFor(attempt))) report.declined += 1;
       } else if (status.state === 'UNKNOWN_TO_GATEWAY') {
         // Nothing was charged. A keyed request stays in flight: its repeat sends the same attempt again.
         if (await this.db.transaction((trx) => this.attempts.resolve(trx, attempt.id, 'VOIDED', { failure: 'never reached the gateway' }))) report.voided += 1;
@@ -69,5 +74,15 @@ export class SettleChargeAttemptsJob {
     }
     if (stale.length > 0) this.logger.info({ ...report }, 'pending charge attempts resolved');
     return report;
+  }
+
+  /** A keyed attempt's request was cut off: its key gets the answer the charge route would have given. */
+  private answerFor(attempt: AttemptRef): KeyAnswer | undefined {
+    const key = attempt.idempotencyKey;
+    if (key === null) return undefined;
+    return {
+      complete: (trx, result) => this.idempotency.completeUnowned(trx, attempt.userId, key, chargedResponse(result)),
+      refuse: (trx, refusal) => this.idempotency.completeUnowned(trx, attempt.userId, key, chargeRefusal(refusal)),
+    };
   }
 }

@@ -1,8 +1,28 @@
-import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
+import type { DomainError } from '../../../../platform/domain/domain-error';
+import { problemFor } from '../../../../platform/http/domain-problem';
+import { defineRoute, type HttpResult, type RouteDefinition } from '../../../../platform/http/route';
 import { scopeOf } from '../../../../platform/idempotency/idempotency-store';
-import { chargedResponse } from './charge.responses';
-import type { ChargeService } from './charge.service';
+import type { ChargeResult, ChargeService } from './charge.service';
 import { chargeRequest, chargeResponse } from './charge.request.dto';
+
+const CHARGE_ROUTE = 'POST /payments/charge';
+
+/**
+ * The charge route's refusals, by status. The settle job stores the answers of keyed charges it
+ * resolves by the same map (chargeRefusal), so the route and the job cannot disagree.
+ */
+export const CHARGE_ERRORS = {
+  PAYMENT_DECLINED: 402,
+  BALANCE_LIMIT_EXCEEDED: 422,
+  PAYMENT_GATEWAY_UNAVAILABLE: 503,
+  PAYMENT_OUTCOME_UNKNOWN: 503,
+} as const;
+
+/** How a credited charge is answered: by the request, or stored for its key by whoever settles the attempt later. */
+export const chargedResponse = (result: ChargeResult): HttpResult => ({ status: 200, body: result });
+
+/** How a refused charge is answered when no request is there to answer it (the settle job storing a key's answer). */
+export const chargeRefusal = (error: DomainError) => problemFor(error, CHARGE_ERRORS, CHARGE_ROUTE);
 
 export function chargeRoute(service: ChargeService): RouteDefinition {
   return defineRoute({
@@ -15,6 +35,7 @@ export function chargeRoute(service: ChargeService): RouteDefinition {
     access: 'user',
     idempotent: true,
     body: chargeRequest,
+    errors: CHARGE_ERRORS,
     responses: {
       200: { description: 'Charged; transactionId is the CHARGE ledger entry', schema: chargeResponse },
       402: { description: 'PAYMENT_DECLINED by the gateway (nothing charged)' },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LIMITS } from '../../payment.errors';
+import { LIMITS } from '../../domain/money';
 
 export const chargeRequest = z.strictObject({
   amount: z

@@ -1,24 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
-import type { AppError } from '../../../../platform/http/app-error';
-import { OutcomePendingError, type IdempotencyScope, type IdempotencyStore } from '../../../../platform/idempotency/idempotency-store';
+import type { DomainError } from '../../../../platform/domain/domain-error';
+import { OutcomePendingError, type IdempotencyScope } from '../../../../platform/idempotency/idempotency-store';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { GatewayUnavailableError, type AuthorizeOutcome, type PaymentGateway } from '../../gateway/payment-gateway';
-import type { ChargeAttempt, ChargeAttemptRepository } from '../../ledger/charge-attempt.repository';
-import type { LedgerRepository } from '../../ledger/ledger.repository';
-import { LIMITS, paymentErrors } from '../../payment.errors';
-import { PAYMENT } from '../../payment.di-tokens';
+import { exceedsBalanceLimit } from '../../domain/money';
+import { ChargeAttemptRepository, type ChargeAttempt } from '../../infrastructure/charge-attempt.repository';
+import { LedgerRepository } from '../../infrastructure/ledger.repository';
+import { GatewayUnavailableError, PAYMENT_GATEWAY, type AuthorizeOutcome, type PaymentGateway } from '../../infrastructure/payment-gateway';
+import { PaymentErrors } from '../../payment.errors';
 import { keyedChargeAttemptId } from './charge-attempt-id';
-import { chargedResponse, type ChargeResult } from './charge.responses';
 
-export type { ChargeResult } from './charge.responses';
+export interface ChargeResult {
+  balance: number;
+  transactionId: number;
+}
 
-type AttemptRef = Pick<ChargeAttempt, 'id' | 'userId' | 'amount' | 'idempotencyKey'>;
+export type AttemptRef = Pick<ChargeAttempt, 'id' | 'userId' | 'amount' | 'idempotencyKey'>;
+
+/**
+ * Where the answer of the keyed request an attempt belongs to is stored, in the transaction that
+ * resolves the attempt: the request's own IdempotencyScope, or, for an attempt the settle job
+ * resolves after its request was cut off, the key's row as the charge route would have answered.
+ */
+export interface KeyAnswer {
+  complete(trx: Transaction, result: ChargeResult): Promise<void>;
+  refuse(trx: Transaction, refusal: DomainError): Promise<void>;
+}
 
 /** What recording (or finding) the attempt decided, before the gateway is asked. */
-type Recorded = { kind: 'ask'; attempt: AttemptRef } | { kind: 'existing'; attempt: ChargeAttempt } | { kind: 'refused'; error: AppError };
+type Recorded = { kind: 'ask'; attempt: AttemptRef } | { kind: 'existing'; attempt: ChargeAttempt } | { kind: 'refused'; error: DomainError };
 
 /**
  * Turns money into points through the gateway port. With the built-in gateway (no I/O) the
@@ -28,7 +40,7 @@ type Recorded = { kind: 'ask'; attempt: AttemptRef } | { kind: 'existing'; attem
  *
  * A keyed charge's attempt id comes from (user, key), so a repeat always continues the same
  * attempt and never charges anew: it answers the settled outcome, asks the gateway how the
- * attempt ended, or (while the gateway cannot tell) 409 IDEMPOTENCY_IN_FLIGHT. An attempt whose
+ * attempt ended, or (while the gateway cannot tell) answers IDEMPOTENCY_IN_FLIGHT. An attempt whose
  * outcome nobody heard is resolved by the settle job from the gateway's own record.
  */
 @injectable()
@@ -39,10 +51,9 @@ export class ChargeService {
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(PLATFORM.Idempotency) private readonly idempotency: IdempotencyStore,
-    @inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository,
-    @inject(PAYMENT.ChargeAttempts) private readonly attempts: ChargeAttemptRepository,
-    @inject(PAYMENT.Gateway) private readonly gateway: PaymentGateway,
+    @inject(LedgerRepository) private readonly ledger: LedgerRepository,
+    @inject(ChargeAttemptRepository) private readonly attempts: ChargeAttemptRepository,
+    @inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
   isInFlight(attemptId: string): boolean {
@@ -55,39 +66,39 @@ export class ChargeService {
   }
 
   /** PENDING → SETTLED with its CHARGE entry and its key's answer, at most once; null if the attempt was already resolved. */
-  async settle(attempt: AttemptRef, gatewayRef: string): Promise<ChargeResult | null> {
+  async settle(attempt: AttemptRef, gatewayRef: string, answer?: KeyAnswer): Promise<ChargeResult | null> {
     return this.db.transaction(async (trx) => {
       if (!(await this.attempts.resolve(trx, attempt.id, 'SETTLED', { gatewayRef }))) return null;
       // No limit check here: the attempt's amount was counted against the limit when it was recorded.
       const posted = await this.ledger.credit(trx, attempt.userId, 'CHARGE', attempt.amount, { chargeAttemptId: attempt.id });
       if (!posted) throw new Error(`Crediting charge attempt ${attempt.id} failed`);
       const result = { balance: posted.balance, transactionId: posted.entryId };
-      if (attempt.idempotencyKey !== null) await this.idempotency.completeUnowned(trx, attempt.userId, attempt.idempotencyKey, chargedResponse(result));
+      await answer?.complete(trx, result);
       return result;
     });
   }
 
-  /** PENDING → DECLINED with its key's answer (402); false if the attempt was already resolved. */
-  async decline(attempt: AttemptRef, reason: string): Promise<boolean> {
+  /** PENDING → DECLINED with its key's answer (PAYMENT_DECLINED); false if the attempt was already resolved. */
+  async decline(attempt: AttemptRef, reason: string, answer?: KeyAnswer): Promise<boolean> {
     return this.db.transaction(async (trx) => {
       if (!(await this.attempts.resolve(trx, attempt.id, 'DECLINED', { failure: reason }))) return false;
-      if (attempt.idempotencyKey !== null) await this.idempotency.completeUnowned(trx, attempt.userId, attempt.idempotencyKey, paymentErrors.declined(reason));
+      await answer?.refuse(trx, PaymentErrors.declined(reason));
       return true;
     });
   }
 
   private async chargeLocally(userId: number, amount: number, attemptId: string, scope?: IdempotencyScope<ChargeResult>): Promise<ChargeResult> {
     const outcome = await this.gateway.authorize({ attemptId, userId, amount });
-    if (!outcome.approved) throw paymentErrors.declined(outcome.reason);
+    if (!outcome.approved) throw PaymentErrors.declined(outcome.reason);
     const { gatewayRef } = outcome;
-    const answer = await this.db.transaction(async (trx): Promise<{ result: ChargeResult } | { error: AppError }> => {
+    const answer = await this.db.transaction(async (trx): Promise<{ result: ChargeResult } | { error: DomainError }> => {
       // Settled by an earlier request with this key, whose stored answer has since been purged.
       const earlier = scope ? await this.attempts.findById(attemptId, trx) : null;
       if (earlier) return { result: await this.resultOf(earlier, trx) };
       const pending = await this.attempts.pendingAmount(trx, userId);
       const balance = await this.ledger.balance(userId, trx);
-      if (balance + pending + amount > LIMITS.maxBalance) {
-        const error = paymentErrors.balanceLimit(balance + pending, amount);
+      if (exceedsBalanceLimit(balance + pending, amount)) {
+        const error = PaymentErrors.balanceLimit(balance + pending, amount);
         await scope?.refuse(trx, error);
         return { error };
       }
@@ -105,15 +116,15 @@ export class ChargeService {
   private async chargeThroughGateway(attempt: AttemptRef, scope?: IdempotencyScope<ChargeResult>): Promise<ChargeResult> {
     const recorded = await this.db.transaction((trx) => this.record(trx, attempt, scope));
     if (recorded.kind === 'refused') throw recorded.error;
-    if (recorded.kind === 'ask') return this.exclusively(attempt.id, () => this.authorize(recorded.attempt));
+    if (recorded.kind === 'ask') return this.exclusively(attempt.id, () => this.authorize(recorded.attempt, scope));
     const earlier = recorded.attempt;
     switch (earlier.status) {
       case 'SETTLED':
         return this.resultOf(earlier);
       case 'DECLINED':
-        throw paymentErrors.declined(earlier.failure ?? 'declined');
+        throw PaymentErrors.declined(earlier.failure ?? 'declined');
       default:
-        return this.exclusively(earlier.id, () => this.continuePending(earlier));
+        return this.exclusively(earlier.id, () => this.continuePending(earlier, scope));
     }
   }
 
@@ -123,8 +134,8 @@ export class ChargeService {
     if (earlier && earlier.status !== 'VOIDED') return { kind: 'existing', attempt: earlier };
     const balance = await this.ledger.balance(attempt.userId, trx);
     const pending = await this.attempts.pendingAmount(trx, attempt.userId);
-    if (balance + pending + attempt.amount > LIMITS.maxBalance) {
-      const error = paymentErrors.balanceLimit(balance + pending, attempt.amount);
+    if (exceedsBalanceLimit(balance + pending, attempt.amount)) {
+      const error = PaymentErrors.balanceLimit(balance + pending, attempt.amount);
       await scope?.refuse(trx, error);
       return { kind: 'refused', error };
     }
@@ -136,7 +147,7 @@ export class ChargeService {
   }
 
   /** Sends the attempt to the gateway (which deduplicates on its id) and settles what it answers. */
-  private async authorize(attempt: AttemptRef): Promise<ChargeResult> {
+  private async authorize(attempt: AttemptRef, answer?: KeyAnswer): Promise<ChargeResult> {
     let outcome: AuthorizeOutcome;
     try {
       outcome = await this.gateway.authorize({ attemptId: attempt.id, userId: attempt.userId, amount: attempt.amount });
@@ -145,21 +156,21 @@ export class ChargeService {
       if (!err.mayHaveCharged) {
         // Certainly never charged: void now (a keyed repeat sends the same attempt again).
         await this.db.transaction((trx) => this.attempts.resolve(trx, attempt.id, 'VOIDED', { failure: err.message }));
-        throw paymentErrors.gatewayUnavailable();
+        throw PaymentErrors.gatewayUnavailable();
       }
       // The gateway may have taken the money: the attempt stays PENDING until its outcome is known.
       this.logger.warn({ attemptId: attempt.id, userId: attempt.userId, amount: attempt.amount, keyed: attempt.idempotencyKey !== null }, 'charge outcome unknown; left PENDING');
-      throw paymentErrors.outcomeUnknown(attempt.idempotencyKey !== null);
+      throw PaymentErrors.outcomeUnknown(attempt.idempotencyKey !== null);
     }
     if (!outcome.approved) {
-      await this.decline(attempt, outcome.reason);
-      throw paymentErrors.declined(outcome.reason);
+      await this.decline(attempt, outcome.reason, answer);
+      throw PaymentErrors.declined(outcome.reason);
     }
-    return this.settledOrRecorded(attempt, outcome.gatewayRef);
+    return this.settledOrRecorded(attempt, outcome.gatewayRef, answer);
   }
 
   /** A keyed repeat of a charge whose outcome nobody heard: asks the gateway how that same attempt ended. */
-  private async continuePending(attempt: ChargeAttempt): Promise<ChargeResult> {
+  private async continuePending(attempt: ChargeAttempt, answer?: KeyAnswer): Promise<ChargeResult> {
     let status;
     try {
       status = await this.gateway.status(attempt.id);
@@ -169,25 +180,25 @@ export class ChargeService {
     }
     switch (status.state) {
       case 'APPROVED':
-        return this.settledOrRecorded(attempt, status.gatewayRef);
+        return this.settledOrRecorded(attempt, status.gatewayRef, answer);
       case 'DECLINED':
-        await this.decline(attempt, status.reason);
-        throw paymentErrors.declined(status.reason);
+        await this.decline(attempt, status.reason, answer);
+        throw PaymentErrors.declined(status.reason);
       case 'PENDING':
         throw new OutcomePendingError('The payment gateway is still deciding this charge. Repeat the request later with the same Idempotency-Key.', 2);
       default:
         // The gateway never got it (the first request died on the way): send the same attempt now.
         // A late copy of the first request carries the same id, so the gateway charges at most once.
-        return this.authorize(attempt);
+        return this.authorize(attempt, answer);
     }
   }
 
-  private async settledOrRecorded(attempt: AttemptRef, gatewayRef: string): Promise<ChargeResult> {
-    const settled = await this.settle(attempt, gatewayRef);
+  private async settledOrRecorded(attempt: AttemptRef, gatewayRef: string, answer?: KeyAnswer): Promise<ChargeResult> {
+    const settled = await this.settle(attempt, gatewayRef, answer);
     if (settled) return settled;
     // Resolved by someone else meanwhile (the settle job, another process): answer what it wrote.
     const entry = await this.ledger.entryForChargeAttempt(attempt.id);
-    if (!entry) throw paymentErrors.gatewayUnavailable('The charge could not be settled; nothing was credited.');
+    if (!entry) throw PaymentErrors.gatewayUnavailable('The charge could not be settled; nothing was credited.');
     return { balance: entry.balanceAfter, transactionId: entry.id };
   }
 

@@ -1,11 +1,11 @@
 import { inject, injectable } from 'inversify';
-import type { Outbox } from '../../../platform/bus/outbox';
-import type { Clock } from '../../../platform/clock/clock';
-import type { Transaction } from '../../../platform/db/module-database';
-import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { LedgerRepository } from '../ledger/ledger.repository';
-import { PAYMENT } from '../payment.di-tokens';
-import type { PaymentRepository } from './payment.repository';
+import type { Outbox } from '../../../../platform/bus/outbox';
+import type { Clock } from '../../../../platform/clock/clock';
+import type { Transaction } from '../../../../platform/db/module-database';
+import { PLATFORM } from '../../../../platform/platform.di-tokens';
+import { alreadyPaid, payRefusal, type PayOutcome } from '../../domain/payment';
+import { LedgerRepository } from '../../infrastructure/ledger.repository';
+import { PaymentRepository } from '../../infrastructure/payment.repository';
 
 export interface PayCommand {
   reservationId: number;
@@ -14,11 +14,6 @@ export interface PayCommand {
   /** The orchestrated saga asking, or null for the choreography (`/payments/process`). */
   sagaId: string | null;
 }
-
-export type PayOutcome =
-  | { ok: true; paymentId: number; reservationId: number; amount: number; balance: number }
-  | { ok: false; reason: 'RESERVATION_NOT_PAYABLE'; detail: string }
-  | { ok: false; reason: 'INSUFFICIENT_BALANCE'; detail: string; balance: number; amount: number };
 
 /**
  * Paying for a reservation, inside the caller's transaction: refuse if it is already paid or the
@@ -30,20 +25,19 @@ export class PayReservation {
   constructor(
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository,
-    @inject(PAYMENT.Payments) private readonly payments: PaymentRepository,
+    @inject(LedgerRepository) private readonly ledger: LedgerRepository,
+    @inject(PaymentRepository) private readonly payments: PaymentRepository,
   ) {}
 
   async pay(trx: Transaction, cmd: PayCommand): Promise<PayOutcome> {
     const paid = await this.payments.findByReservation(cmd.reservationId, trx);
-    if (paid) return { ok: false, reason: 'RESERVATION_NOT_PAYABLE', detail: `Reservation ${cmd.reservationId} is already paid.` };
-    const balance = await this.ledger.balance(cmd.userId, trx);
-    if (balance < cmd.amount) {
-      return { ok: false, reason: 'INSUFFICIENT_BALANCE', detail: `The payment needs ${cmd.amount} points; the balance is ${balance}.`, balance, amount: cmd.amount };
-    }
+    // An already paid reservation is refused whatever the balance: no need to read it.
+    const balance = paid ? 0 : await this.ledger.balance(cmd.userId, trx);
+    const refusal = payRefusal(cmd.reservationId, paid !== null, balance, cmd.amount);
+    if (refusal) return refusal;
     // The unique reservation_id is the final guard against a second payment.
     const paymentId = await this.payments.insert(trx, cmd, this.clock.now());
-    if (paymentId === null) return { ok: false, reason: 'RESERVATION_NOT_PAYABLE', detail: `Reservation ${cmd.reservationId} is already paid.` };
+    if (paymentId === null) return alreadyPaid(cmd.reservationId);
     let balanceAfter = balance;
     if (cmd.amount > 0) {
       const posted = await this.ledger.debit(trx, cmd.userId, cmd.amount, { reservationId: cmd.reservationId, paymentId });

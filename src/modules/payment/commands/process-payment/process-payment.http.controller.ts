@@ -16,6 +16,7 @@ export function processPaymentRoute(service: ProcessPaymentService): RouteDefini
     queuePass: 'checkout',
     idempotent: true,
     body: processPaymentRequest,
+    errors: { INSUFFICIENT_BALANCE: 402, RESERVATION_NOT_PAYABLE: 409 },
     responses: {
       200: { description: 'Paid; the reservation becomes CONFIRMED through events', schema: processPaymentResponse },
       402: { description: 'INSUFFICIENT_BALANCE (nothing changed)' },

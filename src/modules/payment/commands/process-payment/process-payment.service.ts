@@ -1,15 +1,16 @@
 import { inject, injectable } from 'inversify';
 import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
-import type { AppConfig } from '../../../../platform/config/config';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
-import type { AppError } from '../../../../platform/http/app-error';
+import type { DomainError } from '../../../../platform/domain/domain-error';
 import type { IdempotencyScope } from '../../../../platform/idempotency/idempotency-store';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import type { PayOutcome, PayReservation } from '../../payments/pay-reservation';
-import { paymentErrors } from '../../payment.errors';
-import { PAYMENT } from '../../payment.di-tokens';
-import type { ReservationCopyRepository } from '../../reservation-copy/reservation-copy.repository';
+import { notPayable, type PayOutcome } from '../../domain/payment';
+import { payabilityFor } from '../../domain/reservation-copy';
+import { ReservationCopyRepository } from '../../infrastructure/reservation-copy.repository';
+import { PaymentErrors } from '../../payment.errors';
+import type { PaymentSettings } from '../../payment.settings';
+import { PayReservation } from '../pay-reservation/pay-reservation.service';
 
 export interface ProcessPaymentResult {
   paymentId: number;
@@ -30,10 +31,10 @@ export class ProcessPaymentService {
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(PLATFORM.Config) private readonly config: AppConfig,
+    @inject(PLATFORM.Settings) private readonly settings: PaymentSettings,
     @inject(PLATFORM.Changes) private readonly changes: Changes,
-    @inject(PAYMENT.ReservationCopies) private readonly copies: ReservationCopyRepository,
-    @inject(PAYMENT.PayReservation) private readonly payReservation: PayReservation,
+    @inject(ReservationCopyRepository) private readonly copies: ReservationCopyRepository,
+    @inject(PayReservation) private readonly payReservation: PayReservation,
   ) {}
 
   async process(userId: number, reservationId: number, scope?: IdempotencyScope<ProcessPaymentResult>): Promise<ProcessPaymentResult> {
@@ -41,9 +42,9 @@ export class ProcessPaymentService {
     // module (98 % of them in the bench's journey): wait for it first, rather than spend a
     // transaction finding nothing. Someone else's reservation waits the same way as an unknown one
     // (for a hold of *this* user's), so how long the answer takes tells nothing about it.
-    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.knex, reservationId, userId)) || null, { timeoutMs: this.config.paymentHoldWaitMs });
+    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.knex, reservationId, userId)) || null, { timeoutMs: this.settings.holdWaitMs });
     // The answer, refusals included, is stored for the key in the transaction that pays.
-    const answer = await this.db.transaction(async (trx): Promise<{ result: ProcessPaymentResult } | { error: AppError }> => {
+    const answer = await this.db.transaction(async (trx): Promise<{ result: ProcessPaymentResult } | { error: DomainError }> => {
       const attempt = await this.tryPay(trx, userId, reservationId);
       const answered = toAnswer(attempt, reservationId);
       if ('result' in answered) await scope?.complete(trx, answered.result);
@@ -55,25 +56,22 @@ export class ProcessPaymentService {
   }
 
   private async tryPay(trx: Transaction, userId: number, reservationId: number): Promise<Attempt> {
-    const copy = await this.copies.find(trx, reservationId);
-    // Someone else's reservation is answered like an unknown one: no hint that it exists.
-    if (!copy || copy.userId !== userId) return { kind: 'unknown' };
-    if (copy.status !== 'HELD' || copy.amount === null || copy.expiresAtMs === null) {
-      return { kind: 'done', outcome: notPayable(`Reservation ${reservationId} is ${copy.status === 'HELD' ? 'not payable' : copy.status}.`) };
+    const payability = payabilityFor(await this.copies.find(trx, reservationId), userId, reservationId, this.clock.now());
+    switch (payability.kind) {
+      case 'unknown':
+        return { kind: 'unknown' };
+      case 'not-payable':
+        return { kind: 'done', outcome: notPayable(payability.detail) };
+      default:
+        return { kind: 'done', outcome: await this.payReservation.pay(trx, { reservationId, userId, amount: payability.amount, sagaId: null }) };
     }
-    if (copy.expiresAtMs <= this.clock.now()) return { kind: 'done', outcome: notPayable(`The hold on reservation ${reservationId} has expired.`) };
-    return { kind: 'done', outcome: await this.payReservation.pay(trx, { reservationId, userId, amount: copy.amount, sagaId: null }) };
   }
 }
 
-function toAnswer(attempt: Attempt, reservationId: number): { result: ProcessPaymentResult } | { error: AppError } {
-  if (attempt.kind === 'unknown') return { error: paymentErrors.notPayable(`Reservation ${reservationId} is not a hold of yours.`) };
+function toAnswer(attempt: Attempt, reservationId: number): { result: ProcessPaymentResult } | { error: DomainError } {
+  if (attempt.kind === 'unknown') return { error: PaymentErrors.notPayable(`Reservation ${reservationId} is not a hold of yours.`) };
   const outcome = attempt.outcome;
   if (outcome.ok) return { result: { paymentId: outcome.paymentId, reservationId, amount: outcome.amount, status: 'PAID', balance: outcome.balance } };
-  if (outcome.reason === 'INSUFFICIENT_BALANCE') return { error: paymentErrors.insufficientBalance(outcome.balance, outcome.amount) };
-  return { error: paymentErrors.notPayable(outcome.detail) };
-}
-
-function notPayable(detail: string): PayOutcome {
-  return { ok: false, reason: 'RESERVATION_NOT_PAYABLE', detail };
+  if (outcome.reason === 'INSUFFICIENT_BALANCE') return { error: PaymentErrors.insufficientBalance(outcome.balance, outcome.amount) };
+  return { error: PaymentErrors.notPayable(outcome.detail) };
 }

@@ -1,12 +1,11 @@
 import { inject, injectable } from 'inversify';
-import type { Outbox } from '../../../platform/bus/outbox';
-import { PermanentEventError } from '../../../platform/bus/subscription';
-import type { Clock } from '../../../platform/clock/clock';
-import type { Transaction } from '../../../platform/db/module-database';
-import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { LedgerRepository } from '../ledger/ledger.repository';
-import { PAYMENT } from '../payment.di-tokens';
-import type { PaymentRepository } from './payment.repository';
+import type { Outbox } from '../../../../platform/bus/outbox';
+import { PermanentEventError } from '../../../../platform/bus/subscription';
+import type { Clock } from '../../../../platform/clock/clock';
+import type { Transaction } from '../../../../platform/db/module-database';
+import { PLATFORM } from '../../../../platform/platform.di-tokens';
+import { LedgerRepository } from '../../infrastructure/ledger.repository';
+import { PaymentRepository } from '../../infrastructure/payment.repository';
 
 export interface RefundCommand {
   paymentId: number;
@@ -30,12 +29,12 @@ export type RefundOutcome = 'REFUNDED' | 'ALREADY_REFUNDED';
  * change is conditional and the ledger holds at most one REFUND entry per payment.
  */
 @injectable()
-export class RefundService {
+export class RefundPayment {
   constructor(
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository,
-    @inject(PAYMENT.Payments) private readonly payments: PaymentRepository,
+    @inject(LedgerRepository) private readonly ledger: LedgerRepository,
+    @inject(PaymentRepository) private readonly payments: PaymentRepository,
   ) {}
 
   async refund(trx: Transaction, cmd: RefundCommand): Promise<RefundOutcome> {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import type { BalanceQuery } from './balance.query';
+import type { GetBalanceQuery } from './get-balance.query';
 
-export function balanceRoute(query: BalanceQuery): RouteDefinition {
+export function getBalanceRoute(query: GetBalanceQuery): RouteDefinition {
   return defineRoute({
     method: 'get',
     path: '/balance',

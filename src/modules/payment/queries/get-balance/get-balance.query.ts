@@ -1,10 +1,9 @@
 import { inject, injectable } from 'inversify';
-import type { LedgerRepository } from '../../ledger/ledger.repository';
-import { PAYMENT } from '../../payment.di-tokens';
+import { LedgerRepository } from '../../infrastructure/ledger.repository';
 
 @injectable()
-export class BalanceQuery {
-  constructor(@inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository) {}
+export class GetBalanceQuery {
+  constructor(@inject(LedgerRepository) private readonly ledger: LedgerRepository) {}
 
   /** 0 for a user who never charged. */
   async execute(userId: number): Promise<{ balance: number }> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import type { HistoryQuery } from './history.query';
 import { integerText } from '../../../../platform/http/input-schemas';
+import type { PaymentHistoryQuery } from './payment-history.query';
 
 export const DEFAULT_HISTORY_LIMIT = 50;
 export const MAX_HISTORY_LIMIT = 200;
@@ -26,7 +26,7 @@ const historyResponse = z.object({
   nextBefore: z.number().int().nullable(),
 });
 
-export function historyRoute(query: HistoryQuery): RouteDefinition {
+export function paymentHistoryRoute(query: PaymentHistoryQuery): RouteDefinition {
   return defineRoute({
     method: 'get',
     path: '/payments/history',

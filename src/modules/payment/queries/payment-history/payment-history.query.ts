@@ -1,6 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { LedgerRepository, EntryType } from '../../ledger/ledger.repository';
-import { PAYMENT } from '../../payment.di-tokens';
+import { LedgerRepository, type EntryType } from '../../infrastructure/ledger.repository';
 
 export interface HistoryItem {
   id: number;
@@ -19,8 +18,8 @@ export interface HistoryPage {
 }
 
 @injectable()
-export class HistoryQuery {
-  constructor(@inject(PAYMENT.Ledger) private readonly ledger: LedgerRepository) {}
+export class PaymentHistoryQuery {
+  constructor(@inject(LedgerRepository) private readonly ledger: LedgerRepository) {}
 
   async execute(userId: number, limit: number, before?: number): Promise<HistoryPage> {
     // One more than asked tells whether an older page exists.
