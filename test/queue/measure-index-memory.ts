@@ -4,7 +4,7 @@
  *
  *   node --expose-gc -r tsx/cjs test/queue/measure-index-memory.ts [waiting=100000]
  *
- * Tokens are made exactly as `QueueEngine.join` makes them and added the way it adds them, then
+ * Tokens are made exactly as `TakeTokenService.join` makes them and added the way it adds them, then
  * every ticket gets the bookkeeping of the answer to its join (touch, position, poll record).
  * Memory (JS heap + array buffers) is read after forced full collections, so only what is
  * retained counts.
@@ -40,7 +40,7 @@ function fill(state: QueueState, tokenFor: (i: number) => string): void {
   }
 }
 
-/** What `QueueEngine.answer` does to a waiting ticket. */
+/** What `LiveQueue.answer` does to a waiting ticket. */
 function answerEveryJoin(state: QueueState): void {
   for (let i = 0; i < waitingUsers; i++) {
     const seq = FIRST_SEQ + i;

@@ -134,7 +134,7 @@ function expectSameAsModel(state: QueueState, model: Model): void {
   expect(state.expiredActive(Number.POSITIVE_INFINITY)).to.deep.equal(model.activationOrder);
 }
 
-/** Rebuilds an index the way `QueueEngine.reload` does, or with the waiting tickets first (the window then has to reach back). */
+/** Rebuilds an index the way `LiveQueue.reload` (infrastructure/live-queue.ts) does, or with the waiting tickets first (the window then has to reach back). */
 function rebuild(model: Model, nowMs: number, options: QueueStateOptions, activeFirst: boolean): QueueState {
   const state = new QueueState(options);
   const waiting = model.waitingBySeq();

@@ -1,29 +1,33 @@
-import type { Container } from 'inversify';
-import { subscribe } from '../../platform/bus/subscription';
 import { defineModule } from '../../platform/module/module-definition';
 import { leaveQueueRoute } from './commands/leave-queue/leave-queue.http.controller';
+import { LeaveQueueService } from './commands/leave-queue/leave-queue.service';
+import { RestoreLiveQueueService } from './commands/restore-live-queue/restore-live-queue.service';
 import { takeTokenRoute } from './commands/take-token/take-token.http.controller';
+import { TakeTokenService } from './commands/take-token/take-token.service';
 import { updateQueueSettingsRoute } from './commands/update-queue-settings/update-queue-settings.http.controller';
-import { OnReservationSucceeded } from './event-handlers/on-reservation-succeeded.handler';
-import { queueJobs } from './jobs/queue.jobs';
+import { UpdateQueueSettingsService } from './commands/update-queue-settings/update-queue-settings.service';
+import { CompleteVisitWhenReservationConfirmed } from './event-handlers/complete-visit-when-reservation-confirmed.handler';
+import { QueueMetrics } from './infrastructure/queue.metrics';
+import { AdmitJob } from './jobs/admit.job';
+import { PurgeEndedTokensJob } from './jobs/purge-ended-tokens.job';
 import { getQueueOverviewRoute } from './queries/get-queue-overview/get-queue-overview.http.controller';
+import { GetQueueOverviewQuery } from './queries/get-queue-overview/get-queue-overview.query';
 import { getStatusRoute } from './queries/get-status/get-status.http.controller';
-import { QUEUE } from './queue.di-tokens';
-import { QueueEngine } from './queue-engine';
-import { QueueRepository } from './queue.repository';
+import { GetStatusQuery } from './queries/get-status/get-status.query';
+import { queueSettings } from './queue.settings';
 
 export const queueModule = defineModule({
   name: 'queue',
-  bind(c: Container) {
-    c.bind(QUEUE.Repository).to(QueueRepository);
-    c.bind(QUEUE.Engine).to(QueueEngine);
-    c.bind(QUEUE.OnReservationSucceeded).to(OnReservationSucceeded);
-  },
-  routes: (c) => {
-    const engine = c.get<QueueEngine>(QUEUE.Engine);
-    return [takeTokenRoute(engine), getStatusRoute(engine), leaveQueueRoute(engine), getQueueOverviewRoute(engine), updateQueueSettingsRoute(engine)];
-  },
-  subscriptions: (c) => [subscribe('reservation.success', 'complete-token-on-reservation', c.get<OnReservationSucceeded>(QUEUE.OnReservationSucceeded))],
-  legacyJobs: (c) => queueJobs(c.get<QueueEngine>(QUEUE.Engine)),
-  onStart: (c) => c.get<QueueEngine>(QUEUE.Engine).start(),
+  settings: queueSettings,
+  routes: (c) => [
+    takeTokenRoute(c.get(TakeTokenService)),
+    getStatusRoute(c.get(GetStatusQuery)),
+    leaveQueueRoute(c.get(LeaveQueueService)),
+    getQueueOverviewRoute(c.get(GetQueueOverviewQuery)),
+    updateQueueSettingsRoute(c.get(UpdateQueueSettingsService)),
+  ],
+  handlers: [CompleteVisitWhenReservationConfirmed],
+  jobs: [AdmitJob, PurgeEndedTokensJob],
+  metrics: QueueMetrics,
+  onStart: (c) => c.get(RestoreLiveQueueService).run(),
 });

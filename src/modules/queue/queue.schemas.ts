@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseInput } from '../../platform/http/validation';
+import type { QueueOverview, TicketView } from './domain/views';
 
 /** 32 random bytes, base64url: what `POST /queue/token` hands out. */
 const QUEUE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -31,9 +32,7 @@ export const ticketViewSchema = z.object({
     .object({ token: z.string().describe('Send as X-Queue-Pass'), expiresAt: z.string() })
     .optional()
     .describe('Only when ACTIVE: the signed queue pass'),
-});
-
-export type TicketView = z.infer<typeof ticketViewSchema>;
+}) satisfies z.ZodType<TicketView>;
 
 export const queueOverviewSchema = z.object({
   waiting: z.number().int(),
@@ -46,15 +45,4 @@ export const queueOverviewSchema = z.object({
   activeTtlSeconds: z.number().int(),
   waitingIdleSeconds: z.number().int(),
   defaults: z.object({ maxActive: z.number().int(), admitPerSecond: z.number().int() }).describe('The configured values a null in PATCH returns to'),
-});
-
-export type QueueOverview = z.infer<typeof queueOverviewSchema>;
-
-export const updateQueueSettingsRequest = z
-  .strictObject({
-    maxActive: z.number().int().min(1).max(1_000_000).nullable().optional(),
-    admitPerSecond: z.number().int().min(1).max(100_000).nullable().optional(),
-  })
-  .refine((v) => v.maxActive !== undefined || v.admitPerSecond !== undefined, { message: 'give maxActive and/or admitPerSecond (null restores the configured default)' });
-
-export type UpdateQueueSettingsRequest = z.infer<typeof updateQueueSettingsRequest>;
+}) satisfies z.ZodType<QueueOverview>;

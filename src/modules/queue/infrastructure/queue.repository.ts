@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
-import type { ModuleDatabase, Transaction } from '../../platform/db/module-database';
-import { PLATFORM } from '../../platform/platform.di-tokens';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import type { FlowOverrides } from '../domain/admission-rules';
 
 export type TokenStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'COMPLETED';
 export type EndReason = 'LEFT' | 'IDLE' | 'PASS_EXPIRED' | 'RESERVATION_CONFIRMED';
@@ -23,11 +24,6 @@ export interface NewToken {
   status: 'WAITING' | 'ACTIVE';
   createdAtMs: number;
   expiresAtMs: number | null;
-}
-
-export interface StoredSettings {
-  maxActive: number | null;
-  admitPerSecond: number | null;
 }
 
 /** SQLite's bound-parameter limit is far above this; chunks keep statements small. */
@@ -147,12 +143,12 @@ export class QueueRepository {
     return rows.map((r) => Number(r.activated_at_ms));
   }
 
-  async loadSettings(): Promise<StoredSettings> {
+  async loadSettings(): Promise<FlowOverrides> {
     const row: { max_active: number | null; admit_per_second: number | null } | undefined = await this.db.knex('queue_settings').where({ id: 1 }).first();
     return { maxActive: row?.max_active ?? null, admitPerSecond: row?.admit_per_second ?? null };
   }
 
-  async saveSettings(trx: Transaction, settings: StoredSettings, nowMs: number): Promise<void> {
+  async saveSettings(trx: Transaction, settings: FlowOverrides, nowMs: number): Promise<void> {
     await trx('queue_settings')
       .insert({ id: 1, max_active: settings.maxActive, admit_per_second: settings.admitPerSecond, updated_at_ms: nowMs })
       .onConflict('id')

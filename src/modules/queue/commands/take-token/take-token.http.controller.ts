@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { ticketViewSchema } from '../../queue.schemas';
-import type { QueueEngine } from '../../queue-engine';
+import type { TakeTokenService } from './take-token.service';
 
-export function takeTokenRoute(engine: QueueEngine): RouteDefinition {
+export function takeTokenRoute(service: TakeTokenService): RouteDefinition {
   return defineRoute({
     method: 'post',
     path: '/queue/token',
@@ -19,7 +19,7 @@ export function takeTokenRoute(engine: QueueEngine): RouteDefinition {
       200: { description: 'The live token the caller already holds', schema: ticketViewSchema },
     },
     handle: async ({ user }) => {
-      const { view, created } = await engine.join(user.id);
+      const { view, created } = await service.join(user.id);
       return { status: created ? 201 : 200, body: view };
     },
   });

@@ -1,8 +1,9 @@
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import { queueOverviewSchema, updateQueueSettingsRequest } from '../../queue.schemas';
-import type { QueueEngine } from '../../queue-engine';
+import { queueOverviewSchema } from '../../queue.schemas';
+import { updateQueueSettingsRequest } from './update-queue-settings.request.dto';
+import type { UpdateQueueSettingsService } from './update-queue-settings.service';
 
-export function updateQueueSettingsRoute(engine: QueueEngine): RouteDefinition {
+export function updateQueueSettingsRoute(service: UpdateQueueSettingsService): RouteDefinition {
   return defineRoute({
     method: 'patch',
     path: '/admin/queue',
@@ -13,6 +14,6 @@ export function updateQueueSettingsRoute(engine: QueueEngine): RouteDefinition {
     body: updateQueueSettingsRequest,
     bodyExample: { maxActive: 500, admitPerSecond: 50 },
     responses: { 200: { description: 'Queue state with the new settings', schema: queueOverviewSchema } },
-    handle: async ({ body }) => ({ status: 200, body: await engine.updateSettings(body) }),
+    handle: async ({ body }) => ({ status: 200, body: await service.update(body) }),
   });
 }

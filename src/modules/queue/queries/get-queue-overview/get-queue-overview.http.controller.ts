@@ -1,8 +1,8 @@
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { queueOverviewSchema } from '../../queue.schemas';
-import type { QueueEngine } from '../../queue-engine';
+import type { GetQueueOverviewQuery } from './get-queue-overview.query';
 
-export function getQueueOverviewRoute(engine: QueueEngine): RouteDefinition {
+export function getQueueOverviewRoute(query: GetQueueOverviewQuery): RouteDefinition {
   return defineRoute({
     method: 'get',
     path: '/admin/queue',
@@ -10,6 +10,6 @@ export function getQueueOverviewRoute(engine: QueueEngine): RouteDefinition {
     tags: ['queue', 'admin'],
     access: 'admin',
     responses: { 200: { description: 'Queue state', schema: queueOverviewSchema } },
-    handle: async () => ({ status: 200, body: engine.overview() }),
+    handle: async () => ({ status: 200, body: query.overview() }),
   });
 }

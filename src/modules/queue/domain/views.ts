@@ -1,0 +1,53 @@
+import { activePollAfterSeconds, estimatedWaitSeconds, waitingPollAfterSeconds } from './admission-rules';
+
+/** What `POST /queue/token` and `GET /queue/status` answer (queue.schemas.ts documents it). */
+export interface TicketView {
+  token: string;
+  status: 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'COMPLETED';
+  /** 1-based place among waiting tokens; 0 unless WAITING. */
+  position: number;
+  estimatedWaitSeconds: number;
+  /** 0: nothing left to wait for. */
+  pollAfterSeconds: number;
+  /** Only when ACTIVE. */
+  pass?: { token: string; expiresAt: string };
+}
+
+/** What `GET /admin/queue` answers. */
+export interface QueueOverview {
+  waiting: number;
+  active: number;
+  maxActive: number;
+  admitPerSecond: number;
+  admissionsPerMinute: number;
+  oldestWaitSeconds: number;
+  estimatedAdmissionsPerSecond: number;
+  activeTtlSeconds: number;
+  waitingIdleSeconds: number;
+  defaults: { maxActive: number; admitPerSecond: number };
+}
+
+export function waitingView(token: string, position: number, expectedRate: number, waitingIdleSeconds: number): TicketView {
+  const wait = estimatedWaitSeconds(position, expectedRate);
+  return { token, status: 'WAITING', position, estimatedWaitSeconds: wait, pollAfterSeconds: waitingPollAfterSeconds(wait, waitingIdleSeconds) };
+}
+
+export function activeView(token: string, pass: string, expiresAtMs: number, nowMs: number): TicketView {
+  return {
+    token,
+    status: 'ACTIVE',
+    position: 0,
+    estimatedWaitSeconds: 0,
+    pollAfterSeconds: activePollAfterSeconds(expiresAtMs, nowMs),
+    pass: { token: pass, expiresAt: new Date(expiresAtMs).toISOString() },
+  };
+}
+
+export function endedView(token: string, status: 'EXPIRED' | 'COMPLETED'): TicketView {
+  return { token, status, position: 0, estimatedWaitSeconds: 0, pollAfterSeconds: 0 };
+}
+
+/** Head of the queue's wait in whole seconds (0 when nobody waits). */
+export function oldestWaitSeconds(oldestWaitingSinceMs: number | null, nowMs: number): number {
+  return oldestWaitingSinceMs === null ? 0 : Math.max(0, Math.floor((nowMs - oldestWaitingSinceMs) / 1000));
+}

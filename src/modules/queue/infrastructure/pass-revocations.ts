@@ -1,0 +1,36 @@
+import { inject, injectable } from 'inversify';
+import { QueuePasses } from '../../../platform/auth/queue-pass';
+import type { Outbox } from '../../../platform/bus/outbox';
+import type { Clock } from '../../../platform/clock/clock';
+import type { Transaction } from '../../../platform/db/module-database';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { QueueRepository } from './queue.repository';
+
+/**
+ * The cap must mean what it says, so a pass whose slot is given back (`LEFT`) or whose visit ended
+ * with a purchase (`COMPLETED`) stops working before it expires: the kernel's pass checker in every
+ * process learns it from `queue.pass.revoked`.
+ */
+@injectable()
+export class PassRevocations {
+  constructor(
+    @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
+    @inject(PLATFORM.QueuePasses) private readonly passes: QueuePasses,
+    @inject(PLATFORM.Clock) private readonly clock: Clock,
+    @inject(QueueRepository) private readonly repo: QueueRepository,
+  ) {}
+
+  /** In the transaction that ends the token. */
+  async publish(trx: Transaction, token: string, userId: number, reason: 'LEFT' | 'COMPLETED', expiresAtMs: number): Promise<void> {
+    const passId = QueuePasses.passIdOf(token);
+    await this.outbox.publish(trx, 'queue.pass.revoked', passId, { passId, userId, reason, expiresAt: new Date(expiresAtMs).toISOString() });
+  }
+
+  /**
+   * Start-up: this process's pass checker forgot them when it stopped; the database still knows
+   * (other processes keep their own copy from the bus).
+   */
+  async reapplyUnexpired(): Promise<void> {
+    for (const r of await this.repo.revokedPasses(this.clock.now())) this.passes.revoke(QueuePasses.passIdOf(r.token), r.reason, r.expiresAtMs);
+  }
+}

@@ -1,0 +1,29 @@
+import { envVar } from '../../platform/config/config';
+import { moduleSettings } from '../../platform/config/module-settings';
+
+export interface QueueSettings {
+  /** The configured flow; an operator may override both at run time (`PATCH /admin/queue`). */
+  maxActive: number;
+  admitPerSecond: number;
+  activeTtlSeconds: number;
+  waitingIdleSeconds: number;
+  /** Answer 429 to a token polled much faster than its `pollAfterSeconds` (off only for load tests). */
+  pollThrottle: boolean;
+}
+
+export const queueSettings = moduleSettings(
+  {
+    QUEUE_MAX_ACTIVE: envVar.int(1, 1_000_000).default(1000),
+    QUEUE_ADMIT_PER_SECOND: envVar.int(1, 100_000).default(100),
+    QUEUE_ACTIVE_TTL_SECONDS: envVar.int(10, 24 * 3600).default(600),
+    QUEUE_WAITING_IDLE_SECONDS: envVar.int(10, 24 * 3600).default(120),
+    QUEUE_POLL_THROTTLE: envVar.boolean.default(true),
+  },
+  (v): QueueSettings => ({
+    maxActive: v.QUEUE_MAX_ACTIVE,
+    admitPerSecond: v.QUEUE_ADMIT_PER_SECOND,
+    activeTtlSeconds: v.QUEUE_ACTIVE_TTL_SECONDS,
+    waitingIdleSeconds: v.QUEUE_WAITING_IDLE_SECONDS,
+    pollThrottle: v.QUEUE_POLL_THROTTLE,
+  }),
+);
