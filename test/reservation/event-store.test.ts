@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConcurrencyError, withConcurrencyRetry } from '../../src/modules/reservation/infrastructure/optimistic-concurrency';
-import type { ReservationRepository } from '../../src/modules/reservation/infrastructure/reservation.repository';
-import { RESERVATION } from '../../src/modules/reservation/reservation.di-tokens';
+import { ReservationRepository } from '../../src/modules/reservation/infrastructure/reservation.repository';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { ModuleDatabase } from '../../src/platform/db/module-database';
-import { AppError } from '../../src/platform/http/app-error';
+import { DomainError } from '../../src/platform/domain/domain-error';
+import { problemFor } from '../../src/platform/http/domain-problem';
 import { createTestApp, signupAndLogin, tempDataDir, type TestApp } from '../support/test-app';
 import { hold, publishSchedule, tableCount } from './reservation-kit';
 
@@ -21,7 +21,7 @@ describe('reservation: event store and optimistic concurrency', () => {
     clock = new ManualClock();
     dataDir = tempDataDir();
     app = await createTestApp({ clock, env: { DATA_DIR: dataDir } });
-    repo = app.platform.container('reservation').get(RESERVATION.Repository);
+    repo = app.platform.container('reservation').get(ReservationRepository);
     const schedule = await publishSchedule(app, 1);
     const user = await signupAndLogin(app.http);
     const res = await hold(app, user, { scheduleId: schedule.scheduleId, seatId: schedule.seats[0].seatId });
@@ -113,8 +113,12 @@ describe('reservation: event store and optimistic concurrency', () => {
         throw new ConcurrencyError(reservationId, 1);
       }, 3).catch((err) => err);
       expect(calls).to.equal(3);
-      expect(reported).to.be.instanceOf(AppError);
-      expect(reported).to.include({ status: 409, code: 'CONCURRENT_MODIFICATION' });
+      expect(reported).to.be.instanceOf(DomainError);
+      expect(reported).to.include({ code: 'CONCURRENT_MODIFICATION' });
+      // Every route that retries a load–decide–append answers it as a 409.
+      const writes = app.platform.routeGroups.find((g) => g.moduleName === 'reservation')!.routes.filter((r) => r.method === 'post');
+      expect(writes).to.have.length(3);
+      for (const route of writes) expect(problemFor(reported, route.errors, route.path), route.path).to.include({ status: 409, code: 'CONCURRENT_MODIFICATION' });
     } finally {
       await other.close();
     }

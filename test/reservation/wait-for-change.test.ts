@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
-import type { ReservationQueries } from '../../src/modules/reservation/queries/reservation.queries';
-import { RESERVATION } from '../../src/modules/reservation/reservation.di-tokens';
+import { GetReservationQuery } from '../../src/modules/reservation/queries/get-reservation/get-reservation.query';
 import { createTestApp, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
 import { hold, paymentSucceeded, publishSchedule, type TestSchedule } from './reservation-kit';
 
@@ -21,7 +20,7 @@ describe('reservation: waiting for a change (ETag, If-None-Match, Prefer: wait)'
   let held: { id: number; userId: number; price: number; etag: string };
 
   const get = (id: number, headers: Record<string, string> = {}, user = alice) => app.http.get(`/ticketing/reservations/${id}`).set(user.auth).set(headers);
-  const watching = () => app.platform.container('reservation').get<ReservationQueries>(RESERVATION.ReservationQueries).waiting;
+  const watching = () => app.platform.container('reservation').get(GetReservationQuery).waiting;
 
   beforeEach(async () => {
     clock = new ManualClock();

@@ -1,3 +1,5 @@
+import type { EventPayload } from '../../../contracts/events';
+import { ReservationErrors } from '../reservation.errors';
 import type { ConfirmationFailureReason, DomainEvent, ReservationEventData, ReservationStatus, StoredEvent } from './reservation.events';
 
 export interface ReservationState {
@@ -25,13 +27,6 @@ export type ConfirmOutcome =
   | { kind: 'failed'; reason: ConfirmationFailureReason; expiredNow: boolean }
   /** This payment was already turned down before: nothing new to do. */
   | { kind: 'already-failed' };
-
-export class ReservationRuleError extends Error {
-  constructor(readonly rule: 'NOT_CANCELLABLE' | 'NOT_EXPIRABLE', message: string) {
-    super(message);
-    this.name = 'ReservationRuleError';
-  }
-}
 
 /**
  * The reservation aggregate. Its state is the fold of its events; a command checks the rules,
@@ -93,10 +88,17 @@ export class Reservation {
     return effectiveStatus(this.state.status, this.state.expiresAtMs, nowMs);
   }
 
+  /** Only a live hold can be paid for (the confirm saga starts only for one). */
+  checkPayable(nowMs: number): void {
+    if (this.isLiveHold(nowMs)) return;
+    const status = this.effectiveStatus(nowMs);
+    throw ReservationErrors.notPayable(`Reservation ${this.id} is ${status}.`, { reservationStatus: status });
+  }
+
   /** Records the expiry of a hold whose time is up. */
   expire(nowMs: number): void {
     if (this.state.status !== 'HELD' || this.state.expiresAtMs > nowMs) {
-      throw new ReservationRuleError('NOT_EXPIRABLE', `Reservation ${this.id} is ${this.state.status} until ${iso(this.state.expiresAtMs)}`);
+      throw ReservationErrors.notExpirable(this.id, this.state.status, iso(this.state.expiresAtMs));
     }
     this.raise({ type: 'HoldExpired', data: { expiredAt: iso(this.state.expiresAtMs) } }, nowMs);
   }
@@ -112,7 +114,7 @@ export class Reservation {
       this.raise({ type: 'ReservationCancelled', data: { paymentId, cancelledAt: iso(nowMs) } }, nowMs);
       return { previousStatus: 'CONFIRMED', paymentId };
     }
-    throw new ReservationRuleError('NOT_CANCELLABLE', `A ${this.effectiveStatus(nowMs)} reservation cannot be cancelled.`);
+    throw ReservationErrors.notCancellable(this.effectiveStatus(nowMs));
   }
 
   /** A payment for this reservation succeeded: confirm it, or record why it cannot be (→ refund). */
@@ -190,6 +192,23 @@ export class Reservation {
         return;
     }
   }
+}
+
+/** `reservation.success`: what a confirmed reservation announces (seat map, queue, data platform, payment). */
+export function confirmedAnnouncement(r: Reservation): EventPayload<'reservation.success'> {
+  const s = r.state;
+  if (s.status !== 'CONFIRMED' || s.paymentId === null || s.confirmedAtMs === null) throw new Error(`Reservation ${r.id} is not confirmed`);
+  return {
+    reservationId: r.id,
+    userId: s.userId,
+    concertId: s.concertId,
+    scheduleId: s.scheduleId,
+    seatId: s.seatId,
+    seatLabel: s.seatLabel,
+    price: s.price,
+    paymentId: s.paymentId,
+    confirmedAt: iso(s.confirmedAtMs),
+  };
 }
 
 export function effectiveStatus(status: ReservationStatus, expiresAtMs: number, nowMs: number): ReservationStatus {

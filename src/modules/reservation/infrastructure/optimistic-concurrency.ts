@@ -1,4 +1,4 @@
-import { AppError } from '../../../platform/http/app-error';
+import { ReservationErrors } from '../reservation.errors';
 
 /** An append met a version that already exists: someone else changed the reservation meanwhile. */
 export class ConcurrencyError extends Error {
@@ -28,7 +28,7 @@ export const CONCURRENCY_ATTEMPTS = 4;
 /**
  * Runs a whole load–decide–append transaction again when the append meets a concurrent one:
  * the retry reloads the stream, so the decision is taken on the latest state. When the attempts
- * run out, the conflict is reported as a 409 (never silently dropped).
+ * run out, the conflict is reported as CONCURRENT_MODIFICATION (never silently dropped).
  */
 export async function withConcurrencyRetry<T>(work: () => Promise<T>, attempts = CONCURRENCY_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
@@ -38,7 +38,7 @@ export async function withConcurrencyRetry<T>(work: () => Promise<T>, attempts =
       const conflict = err instanceof ConcurrencyError || isWriteConflict(err);
       if (!conflict) throw err;
       if (attempt >= attempts) {
-        throw new AppError(409, 'CONCURRENT_MODIFICATION', 'Concurrent modification', 'The reservation was changed by another request at the same time; retry.');
+        throw ReservationErrors.concurrentModification();
       }
     }
   }

@@ -1,10 +1,11 @@
 import { inject, injectable } from 'inversify';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { Reservation } from '../domain/reservation.aggregate';
-import type { ReservationEventData, ReservationEventType, ReservationStatus, StoredEvent } from '../domain/reservation.events';
-import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
 import type { Changes } from '../../../platform/bus/changes';
+import { effectiveStatus, iso, Reservation } from '../domain/reservation.aggregate';
+import type { ReservationEventData, ReservationEventType, ReservationStatus, StoredEvent } from '../domain/reservation.events';
+import type { ReservationView } from '../domain/reservation.view';
+import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
 
 export interface ReservationRow {
   id: number;
@@ -22,6 +23,25 @@ export interface ReservationRow {
   created_at_ms: number;
   updated_at_ms: number;
   version: number;
+}
+
+/** What the API shows of a read-model row (the same as `viewFromAggregate` of its stream). */
+export function viewFromRow(row: ReservationRow, nowMs: number): ReservationView {
+  return {
+    id: row.id,
+    // A hold whose time is up reads EXPIRED at once, before the sweeper records it.
+    status: effectiveStatus(row.status, Number(row.expires_at_ms), nowMs),
+    userId: row.user_id,
+    concertId: row.concert_id,
+    scheduleId: row.schedule_id,
+    seatId: row.seat_id,
+    seatLabel: row.seat_label,
+    price: row.price,
+    expiresAt: iso(Number(row.expires_at_ms)),
+    paymentId: row.payment_id ?? null,
+    confirmedAt: row.confirmed_at_ms == null ? null : iso(Number(row.confirmed_at_ms)),
+    createdAt: iso(Number(row.created_at_ms)),
+  };
 }
 
 interface EventRow {

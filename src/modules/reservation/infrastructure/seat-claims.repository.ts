@@ -1,18 +1,8 @@
 import { inject, injectable } from 'inversify';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { errors } from '../../../platform/http/app-error';
+import { ReservationErrors } from '../reservation.errors';
 import { isUniqueViolation } from './optimistic-concurrency';
-
-export interface SeatClaim {
-  scheduleId: number;
-  seatId: number;
-  reservationId: number;
-  status: 'HELD' | 'CONFIRMED';
-  expiresAtMs: number | null;
-}
-
-export const seatUnavailable = () => errors.conflict('SEAT_UNAVAILABLE', 'Seat unavailable', 'This seat is held or sold.');
 
 /**
  * One row per seat that is held or sold: the primary key (schedule_id, seat_id) is the final
@@ -36,7 +26,7 @@ export class SeatClaimRepository {
     try {
       await this.insertHeld.run(trx, scheduleId, seatId, reservationId, expiresAtMs);
     } catch (err) {
-      if (isUniqueViolation(err)) throw seatUnavailable();
+      if (isUniqueViolation(err)) throw ReservationErrors.seatUnavailable();
       throw err;
     }
   }

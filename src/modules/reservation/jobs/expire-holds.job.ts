@@ -1,11 +1,11 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../platform/db/module-database';
+import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { ReservationLifecycle } from '../application/reservation-lifecycle';
 import { withConcurrencyRetry } from '../infrastructure/optimistic-concurrency';
-import type { ReservationRepository } from '../infrastructure/reservation.repository';
-import { RESERVATION } from '../reservation.di-tokens';
+import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
+import { ReservationRepository } from '../infrastructure/reservation.repository';
 
 export const EXPIRE_BATCH = 200;
 
@@ -16,11 +16,13 @@ export const EXPIRE_BATCH = 200;
  */
 @injectable()
 export class ExpireHoldsJob {
+  static readonly schedule = every(1000, 'expire-holds');
+
   constructor(
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
-    @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
+    @inject(ReservationRepository) private readonly repository: ReservationRepository,
+    @inject(ReservationLifecycle) private readonly lifecycle: ReservationLifecycle,
   ) {}
 
   /** Returns how many holds it expired. */

@@ -1,6 +1,5 @@
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import { reservationIdParams } from '../../queries/reservation.queries';
-import { reservationViewSchema } from '../../reservation.view';
+import { reservationIdParams, reservationViewSchema } from '../../reservation.schemas';
 import type { CancelReservationService } from './cancel-reservation.service';
 
 export function cancelReservationRoute(service: CancelReservationService): RouteDefinition {
@@ -11,10 +10,11 @@ export function cancelReservationRoute(service: CancelReservationService): Route
     tags: ['reservations'],
     access: 'user',
     params: reservationIdParams,
+    errors: { RESERVATION_NOT_FOUND: 404, RESERVATION_NOT_CANCELLABLE: 409, CONCURRENT_MODIFICATION: 409 },
     responses: {
       200: { description: 'The cancelled reservation', schema: reservationViewSchema },
       404: { description: 'RESERVATION_NOT_FOUND (also for another user’s reservation)' },
-      409: { description: 'RESERVATION_NOT_CANCELLABLE' },
+      409: { description: 'RESERVATION_NOT_CANCELLABLE (CONCURRENT_MODIFICATION: changed by a concurrent request; retry)' },
     },
     handle: async ({ params, user }) => ({ status: 200, body: await service.cancel(user.id, params.id) }),
   });

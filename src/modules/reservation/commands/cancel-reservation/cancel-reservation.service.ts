@@ -2,15 +2,12 @@ import { inject, injectable } from 'inversify';
 import type { Outbox } from '../../../../platform/bus/outbox';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../../platform/db/module-database';
-import { errors } from '../../../../platform/http/app-error';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { ReservationRuleError } from '../../domain/reservation.aggregate';
+import { viewFromAggregate, type ReservationView } from '../../domain/reservation.view';
 import { withConcurrencyRetry } from '../../infrastructure/optimistic-concurrency';
-import type { ReservationRepository } from '../../infrastructure/reservation.repository';
-import type { SeatClaimRepository } from '../../infrastructure/seat-claims.repository';
-import { RESERVATION } from '../../reservation.di-tokens';
-import { reservationNotFound } from '../../queries/reservation.queries';
-import { viewFromAggregate, type ReservationView } from '../../reservation.view';
+import { ReservationRepository } from '../../infrastructure/reservation.repository';
+import { SeatClaimRepository } from '../../infrastructure/seat-claims.repository';
+import { ReservationErrors } from '../../reservation.errors';
 
 /**
  * Cancels a live hold (the seat is free at once) or a confirmed reservation (the seat is freed
@@ -22,8 +19,8 @@ export class CancelReservationService {
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
-    @inject(RESERVATION.SeatClaims) private readonly claims: SeatClaimRepository,
+    @inject(ReservationRepository) private readonly repository: ReservationRepository,
+    @inject(SeatClaimRepository) private readonly claims: SeatClaimRepository,
   ) {}
 
   async cancel(userId: number, reservationId: number): Promise<ReservationView> {
@@ -31,16 +28,8 @@ export class CancelReservationService {
       this.db.transaction(async (trx) => {
         const now = this.clock.now();
         const reservation = await this.repository.load(trx, reservationId);
-        if (!reservation || reservation.state.userId !== userId) throw reservationNotFound(reservationId);
-        let result: ReturnType<typeof reservation.cancel>;
-        try {
-          result = reservation.cancel(now);
-        } catch (err) {
-          if (err instanceof ReservationRuleError) {
-            throw errors.conflict('RESERVATION_NOT_CANCELLABLE', 'Reservation not cancellable', err.message, { reservationStatus: reservation.effectiveStatus(now) });
-          }
-          throw err;
-        }
+        if (!reservation || reservation.state.userId !== userId) throw ReservationErrors.reservationNotFound(reservationId);
+        const result = reservation.cancel(now);
         await this.repository.save(trx, reservation, now);
         await this.claims.release(trx, [reservation.id]);
         const s = reservation.state;

@@ -1,49 +1,80 @@
 import { inject, injectable } from 'inversify';
+import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
-import { AppError } from '../../../../platform/http/app-error';
-import type { HttpResult } from '../../../../platform/http/route';
+import type { DomainError } from '../../../../platform/domain/domain-error';
 import type { IdempotentCall } from '../../../../platform/idempotency/idempotency-store';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import type { ReservationRepository } from '../../infrastructure/reservation.repository';
-import { RESERVATION } from '../../reservation.di-tokens';
-import { viewFromRow } from '../../reservation.view';
-import { sagaView } from '../../saga/confirm-saga';
-import { notPayable, type ConfirmSagaOrchestrator } from '../../saga/confirm-saga.orchestrator';
+import { sagaView, type ConfirmSaga, type SagaView } from '../../domain/confirm-saga';
+import type { ReservationView } from '../../domain/reservation.view';
+import { ConfirmSagaRepository } from '../../infrastructure/confirm-saga.repository';
+import { ReservationRepository, viewFromRow } from '../../infrastructure/reservation.repository';
+import { ReservationErrors } from '../../reservation.errors';
+import { ConfirmSagaOrchestrator } from '../orchestrate-confirm-saga/confirm-saga.orchestrator';
+
+/** How a confirmation went, as far as the wait saw it. */
+export type ConfirmResult =
+  /** Paid and confirmed. */
+  | { kind: 'completed'; reservation: ReservationView | null; saga: SagaView }
+  /** Still waiting for the payment: the saga goes on. */
+  | { kind: 'running'; saga: SagaView }
+  /** Refused (nothing debited), or paid but not confirmable (the payment is refunded). */
+  | { kind: 'failed'; error: DomainError };
 
 /** `POST /ticketing/reservations/confirm`: runs the orchestrated saga and waits a few seconds for its outcome. */
 @injectable()
 export class ConfirmReservationService {
   constructor(
     @inject(PLATFORM.Clock) private readonly clock: Clock,
-    @inject(RESERVATION.ConfirmSaga) private readonly orchestrator: ConfirmSagaOrchestrator,
-    @inject(RESERVATION.Repository) private readonly reservations: ReservationRepository,
+    @inject(PLATFORM.Changes) private readonly changes: Changes,
+    @inject(ConfirmSagaOrchestrator) private readonly orchestrator: ConfirmSagaOrchestrator,
+    @inject(ConfirmSagaRepository) private readonly sagas: ConfirmSagaRepository,
+    @inject(ReservationRepository) private readonly reservations: ReservationRepository,
   ) {}
 
   /**
    * With an Idempotency-Key, the saga's id is recorded for the key in the transaction that starts
    * it: a repeat (even after a crash) waits for that saga instead of starting anything.
    */
-  async confirm(userId: number, reservationId: number, waitMs: number, idempotency?: IdempotentCall): Promise<HttpResult> {
-    const earlier = idempotency?.resumeRef ? await this.orchestrator.find(idempotency.resumeRef) : null;
+  async confirm(userId: number, reservationId: number, waitMs: number, idempotency?: Pick<IdempotentCall, 'resumeRef' | 'attach'>): Promise<ConfirmResult> {
+    const earlier = idempotency?.resumeRef ? await this.sagas.find(idempotency.resumeRef) : null;
     const started = earlier ?? (await this.orchestrator.start(userId, reservationId, idempotency && ((trx, saga) => idempotency.attach(trx, saga.id))));
-    const saga = (await this.orchestrator.awaitOutcome(started.id, waitMs)) ?? started;
-    const view = sagaView(saga);
+    const saga = (await this.awaitOutcome(started.id, waitMs)) ?? started;
     const brief = { id: saga.id, status: saga.status };
     switch (saga.status) {
       case 'COMPLETED': {
         const row = await this.reservations.findRow(reservationId);
-        return { status: 200, body: { reservation: row ? viewFromRow(row, this.clock.now()) : null, saga: view } };
+        return { kind: 'completed', reservation: row ? viewFromRow(row, this.clock.now()) : null, saga: sagaView(saga) };
       }
       case 'RUNNING':
-        return { status: 202, body: { saga: view }, headers: { Location: `/ticketing/sagas/${saga.id}` } };
+        return { kind: 'running', saga: sagaView(saga) };
       case 'FAILED':
         if (saga.failureCode === 'INSUFFICIENT_BALANCE') {
-          throw new AppError(402, 'INSUFFICIENT_BALANCE', 'Insufficient balance', saga.failureDetail ?? 'Not enough points for this reservation.', { saga: brief });
+          return { kind: 'failed', error: ReservationErrors.insufficientBalance(saga.failureDetail ?? 'Not enough points for this reservation.', { saga: brief }) };
         }
-        throw notPayable(saga.failureDetail ?? `Reservation ${reservationId} cannot be paid.`, { saga: brief });
+        return { kind: 'failed', error: ReservationErrors.notPayable(saga.failureDetail ?? `Reservation ${reservationId} cannot be paid.`, { saga: brief }) };
       default:
         // Paid, but the confirmation failed (e.g. the hold ran out meanwhile): the payment is refunded.
-        throw notPayable(`Reservation ${reservationId} could not be confirmed (${saga.failureDetail ?? 'unknown reason'}); the payment is refunded.`, { saga: brief });
+        return {
+          kind: 'failed',
+          error: ReservationErrors.notPayable(`Reservation ${reservationId} could not be confirmed (${saga.failureDetail ?? 'unknown reason'}); the payment is refunded.`, { saga: brief }),
+        };
     }
+  }
+
+  /** The saga once it has left RUNNING, or as it is after `waitMs` of real time. */
+  private async awaitOutcome(sagaId: string, waitMs: number): Promise<ConfirmSaga | null> {
+    const saga = await this.sagas.find(sagaId);
+    if (!saga || saga.status !== 'RUNNING') return saga;
+    // Its replies and steps are events of its reservation: each wakes the wait (the poll catches a deadline passing).
+    const ended = await this.changes.waitUntil(
+      'reservation',
+      saga.reservationId,
+      async () => {
+        const now = await this.sagas.find(sagaId);
+        return now && now.status !== 'RUNNING' ? now : null;
+      },
+      { timeoutMs: waitMs, pollMs: 100 },
+    );
+    return ended ?? (await this.sagas.find(sagaId));
   }
 }

@@ -2,10 +2,9 @@ import { inject, injectable } from 'inversify';
 import type { Outbox } from '../../../platform/bus/outbox';
 import type { Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { iso, type ConfirmOutcome, type Reservation } from '../domain/reservation.aggregate';
-import type { ReservationRepository } from '../infrastructure/reservation.repository';
-import type { SeatClaimRepository } from '../infrastructure/seat-claims.repository';
-import { RESERVATION } from '../reservation.di-tokens';
+import { confirmedAnnouncement, type ConfirmOutcome, type Reservation } from '../domain/reservation.aggregate';
+import { ReservationRepository } from './reservation.repository';
+import { SeatClaimRepository } from './seat-claims.repository';
 
 export interface PaymentFacts {
   paymentId: number;
@@ -15,15 +14,16 @@ export interface PaymentFacts {
 }
 
 /**
- * The state changes every use case shares, each done inside the caller's transaction: append
- * the events, update the read model, move the seat claim and publish the integration events.
+ * The state changes every use case shares (hold, sweeper, choreography, saga), each done inside
+ * the caller's transaction: append the events, update the read model, move the seat claim and
+ * publish the integration events.
  */
 @injectable()
 export class ReservationLifecycle {
   constructor(
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
-    @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
-    @inject(RESERVATION.SeatClaims) private readonly claims: SeatClaimRepository,
+    @inject(ReservationRepository) private readonly repository: ReservationRepository,
+    @inject(SeatClaimRepository) private readonly claims: SeatClaimRepository,
   ) {}
 
   /** Records the expiry of holds whose time is up, releases their seats and announces it. */
@@ -56,19 +56,7 @@ export class ReservationLifecycle {
   }
 
   async publishSuccess(trx: Transaction, r: Reservation): Promise<void> {
-    const s = r.state;
-    if (s.status !== 'CONFIRMED' || s.paymentId === null || s.confirmedAtMs === null) throw new Error(`Reservation ${r.id} is not confirmed`);
-    await this.outbox.publish(trx, 'reservation.success', r.id, {
-      reservationId: r.id,
-      userId: s.userId,
-      concertId: s.concertId,
-      scheduleId: s.scheduleId,
-      seatId: s.seatId,
-      seatLabel: s.seatLabel,
-      price: s.price,
-      paymentId: s.paymentId,
-      confirmedAt: iso(s.confirmedAtMs),
-    });
+    await this.outbox.publish(trx, 'reservation.success', r.id, confirmedAnnouncement(r));
   }
 
   async publishFailed(trx: Transaction, reservationId: number, userId: number, paymentId: number, reason: string): Promise<void> {

@@ -1,8 +1,8 @@
-import { injectable, inject } from 'inversify';
+import { inject, injectable } from 'inversify';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { ConcurrencyError, isUniqueViolation } from '../infrastructure/optimistic-concurrency';
-import type { ConfirmSaga } from './confirm-saga';
+import type { ConfirmSaga, SagaStatus } from '../domain/confirm-saga';
+import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
 
 interface SagaRow {
   id: string;
@@ -20,6 +20,12 @@ interface SagaRow {
   attempts: number;
   created_at_ms: number;
   updated_at_ms: number;
+  version: number;
+}
+
+/** A saga as loaded for a change: its state, and the row version the change must build on. */
+export interface StoredSaga {
+  saga: ConfirmSaga;
   version: number;
 }
 
@@ -41,8 +47,9 @@ const fromRow = (r: SagaRow): ConfirmSaga => ({
   attempts: r.attempts,
   createdAtMs: Number(r.created_at_ms),
   updatedAtMs: Number(r.updated_at_ms),
-  version: r.version,
 });
+
+const stored = (r: SagaRow): StoredSaga => ({ saga: fromRow(r), version: r.version });
 
 const toColumns = (s: ConfirmSaga) => ({
   status: s.status,
@@ -57,6 +64,8 @@ const toColumns = (s: ConfirmSaga) => ({
   updated_at_ms: s.updatedAtMs,
 });
 
+const IN_FLIGHT: SagaStatus[] = ['RUNNING', 'COMPENSATING'];
+
 /** The saga row changed since it was loaded: retried like any optimistic-concurrency conflict. */
 export class SagaConflictError extends ConcurrencyError {
   constructor(
@@ -70,14 +79,15 @@ export class SagaConflictError extends ConcurrencyError {
   }
 }
 
+/** `confirm_sagas`: one row per saga, its state as `evolve` left it, versioned for optimistic concurrency. */
 @injectable()
 export class ConfirmSagaRepository {
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
 
-  /** Returns false if another saga is already in flight for the reservation. */
+  /** Stores a new saga (version 1); false if another saga is already in flight for the reservation. */
   async insert(trx: Transaction, s: ConfirmSaga): Promise<boolean> {
     try {
-      await trx('confirm_sagas').insert({ id: s.id, reservation_id: s.reservationId, user_id: s.userId, amount: s.amount, created_at_ms: s.createdAtMs, version: s.version, ...toColumns(s) });
+      await trx('confirm_sagas').insert({ id: s.id, reservation_id: s.reservationId, user_id: s.userId, amount: s.amount, created_at_ms: s.createdAtMs, version: 1, ...toColumns(s) });
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -85,11 +95,16 @@ export class ConfirmSagaRepository {
     }
   }
 
-  /** Saves a loaded saga; a concurrent change since it was loaded fails the save. */
-  async update(trx: Transaction, s: ConfirmSaga): Promise<void> {
-    const updated = await trx('confirm_sagas').where({ id: s.id, version: s.version }).update({ ...toColumns(s), version: s.version + 1 });
-    if (updated !== 1) throw new SagaConflictError(s.id, s.reservationId, s.version);
-    s.version += 1;
+  /** Saves a loaded saga's new state; a concurrent change since `version` was loaded fails the save. */
+  async update(trx: Transaction, s: ConfirmSaga, version: number): Promise<void> {
+    const updated = await trx('confirm_sagas').where({ id: s.id, version }).update({ ...toColumns(s), version: version + 1 });
+    if (updated !== 1) throw new SagaConflictError(s.id, s.reservationId, version);
+  }
+
+  /** For a change, inside its transaction. */
+  async load(trx: Transaction, id: string): Promise<StoredSaga | null> {
+    const row: SagaRow | undefined = await trx('confirm_sagas').where({ id }).first();
+    return row ? stored(row) : null;
   }
 
   async find(id: string, q: Db | Transaction = this.db.knex): Promise<ConfirmSaga | null> {
@@ -98,12 +113,18 @@ export class ConfirmSagaRepository {
   }
 
   async findActive(trx: Transaction, reservationId: number): Promise<ConfirmSaga | null> {
-    const row: SagaRow | undefined = await trx('confirm_sagas').where({ reservation_id: reservationId }).whereIn('status', ['RUNNING', 'COMPENSATING']).first();
+    const row: SagaRow | undefined = await trx('confirm_sagas').where({ reservation_id: reservationId }).whereIn('status', IN_FLIGHT).first();
     return row ? fromRow(row) : null;
   }
 
-  async due(trx: Transaction, nowMs: number, limit: number): Promise<ConfirmSaga[]> {
-    const rows: SagaRow[] = await trx('confirm_sagas').whereIn('status', ['RUNNING', 'COMPENSATING']).andWhere('retry_at_ms', '<=', nowMs).orderBy('retry_at_ms').limit(limit);
-    return rows.map(fromRow);
+  /** In-flight sagas whose timer has come, soonest first (the (status, retry_at_ms) index). */
+  async due(trx: Transaction, nowMs: number, limit: number): Promise<StoredSaga[]> {
+    const rows: SagaRow[] = await trx('confirm_sagas').whereIn('status', IN_FLIGHT).andWhere('retry_at_ms', '<=', nowMs).orderBy('retry_at_ms').limit(limit);
+    return rows.map(stored);
+  }
+
+  async countByStatus(): Promise<Map<string, number>> {
+    const rows: Array<{ status: string; n: number }> = await this.db.knex('confirm_sagas').select('status').count({ n: '*' }).groupBy('status');
+    return new Map(rows.map((r) => [r.status, Number(r.n)]));
   }
 }

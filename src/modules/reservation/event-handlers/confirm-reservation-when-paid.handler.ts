@@ -4,10 +4,10 @@ import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Transaction } from '../../../platform/db/module-database';
 import type { Logger } from '../../../platform/logging/logger';
+import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { ReservationLifecycle } from '../application/reservation-lifecycle';
-import type { ReservationRepository } from '../infrastructure/reservation.repository';
-import { RESERVATION } from '../reservation.di-tokens';
+import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
+import { ReservationRepository } from '../infrastructure/reservation.repository';
 
 /**
  * Choreography (seed §3.2.1): a payment for a hold succeeded → confirm it and publish
@@ -16,12 +16,15 @@ import { RESERVATION } from '../reservation.di-tokens';
  * by the orchestrated saga (sagaId set) are the orchestrator's business, not this handler's.
  */
 @injectable()
-export class OnPaymentSucceeded implements EventHandler<'payment.success'> {
+export class ConfirmReservationWhenPaid implements EventHandler<'payment.success'> {
+  // One payment.success goes to one of the two: this (no saga) or AdvanceConfirmSagaWhenPaid.
+  static readonly subscription = on('payment.success', 'confirm-on-payment', { only: (p) => p.sagaId === null });
+
   constructor(
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
-    @inject(RESERVATION.Repository) private readonly repository: ReservationRepository,
-    @inject(RESERVATION.Lifecycle) private readonly lifecycle: ReservationLifecycle,
+    @inject(ReservationRepository) private readonly repository: ReservationRepository,
+    @inject(ReservationLifecycle) private readonly lifecycle: ReservationLifecycle,
   ) {}
 
   async handle(event: EventEnvelope<'payment.success'>, trx: Transaction): Promise<void> {

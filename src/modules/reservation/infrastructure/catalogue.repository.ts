@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { EventPayload } from '../../../contracts/events';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { SeatClaim } from '../infrastructure/seat-claims.repository';
+import type { SeatClaim } from '../domain/seat-claim';
 
 export interface CatalogueSeat {
   concertId: number;
@@ -14,7 +14,6 @@ export interface CatalogueSeat {
 
 const CHUNK = 500;
 
-/** The module's own copy of the catalogue (schedules, seats, prices), fed by concert events. */
 interface SeatForHoldRow {
   concertId: number;
   label: string;
@@ -25,6 +24,7 @@ interface SeatForHoldRow {
   liveHoldsOfUser: number;
 }
 
+/** The module's own copy of the catalogue (schedules, seats, prices), fed by concert events. */
 @injectable()
 export class CatalogueRepository {
   private readonly seatForHold;

@@ -1,0 +1,16 @@
+import { inject, injectable } from 'inversify';
+import { sagaView, type SagaView } from '../../domain/confirm-saga';
+import { ConfirmSagaRepository } from '../../infrastructure/confirm-saga.repository';
+import { ReservationErrors } from '../../reservation.errors';
+
+/** A confirm saga with its steps, for the user who started it only. */
+@injectable()
+export class GetSagaQuery {
+  constructor(@inject(ConfirmSagaRepository) private readonly sagas: ConfirmSagaRepository) {}
+
+  async get(userId: number, sagaId: string): Promise<SagaView> {
+    const saga = await this.sagas.find(sagaId.toLowerCase());
+    if (!saga || saga.userId !== userId) throw ReservationErrors.sagaNotFound(sagaId);
+    return sagaView(saga);
+  }
+}
