@@ -3,6 +3,8 @@ import { systemClock } from '../../platform/clock/clock';
 import { call } from './load';
 
 export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench-secret-000';
+/** Synthetic users' ids start here, far above the ids that signing up gives (the admin, the login scenario's users). */
+export const USER_ID_BASE = 1_000_000;
 
 /**
  * Login tokens for synthetic users, signed with the server's key. The measured scenarios never

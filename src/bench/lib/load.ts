@@ -99,6 +99,21 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+/** The run of median rate (the upper middle one of an even count). */
+export function medianOf(results: LoadResult[]): LoadResult {
+  return [...results].sort((x, y) => x.rps - y.rps)[Math.floor(results.length / 2)];
+}
+
+export function medianOfNumbers(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /**
  * Keep-alive connections shared by every per-user call. node:http costs the client about a third
  * of what `fetch` (undici) does per request, and the client shares the server's two cores.

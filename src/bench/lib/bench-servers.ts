@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { BENCH_JWT_SECRET } from './api';
+import { freePort, ServerProcess } from './server-process';
+
+export const ADMIN = { email: 'bench-admin@bench.local', password: 'bench-admin-password' };
+
+/** The compiled entry points, beside this file's own compiled copy in dist/src/bench/lib. */
+export const MAIN_SCRIPT = path.resolve(__dirname, '../../main.js');
+export const CEILING_SCRIPT = path.resolve(__dirname, '../ceiling-server.js');
+
+/** What every server of one run shares: the data root, the Node flags, and whether it is profiled. */
+export interface ServerSetup {
+  root: string;
+  nodeArgs: string[];
+  profile: boolean;
+}
+
+/**
+ * A server of the bench, not yet started, with its data in `root/dataDir`; under --profile it
+ * writes its CPU profile to `root/profileDir`.
+ */
+export async function benchServer(setup: ServerSetup, name: string, script: string, dataDir: string, profileDir: string): Promise<ServerProcess> {
+  return new ServerProcess(name, script, await freePort(), serverEnv(path.join(setup.root, dataDir)), [
+    ...setup.nodeArgs,
+    ...(setup.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(setup.root, profileDir)}`] : []),
+  ]);
+}
+
+function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    QUEUE_PASS_SECRET: `${BENCH_JWT_SECRET}-queue-pass`,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'info',
+    BCRYPT_ROUNDS: '10',
+    HOLD_TTL_SECONDS: '900',
+    QUEUE_MAX_ACTIVE: '1000000',
+    QUEUE_ADMIT_PER_SECOND: '100000',
+    QUEUE_ACTIVE_TTL_SECONDS: '3600',
+    QUEUE_WAITING_IDLE_SECONDS: '3600',
+    // The bench polls a few waiting tokens thousands of times a second to measure the poll path itself.
+    QUEUE_POLL_THROTTLE: 'false',
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+    ...extra,
+  };
+}
