@@ -1,7 +1,12 @@
 /**
  * Architecture rules (`npm run lint:arch`, part of `npm test`):
- * modules talk only through events; the kernel and the contracts know no module.
+ * modules talk only through events; the kernel and the contracts know no module; and inside a
+ * module, the layers of the skeleton (docs/module-guide.md) keep to their side.
  */
+const MODULE_LAYERS = '(infrastructure|commands|queries|event-handlers|jobs)';
+/** The parts of the kernel that do I/O or speak HTTP: what a domain layer must not know. */
+const KERNEL_IO = '^src/platform/(http|db|bus|idempotency|operations|openapi|metrics|logging|module)/|^src/platform/platform(\\.di-tokens)?\\.ts$';
+const IO_PACKAGES = '(^|node_modules/)(@types/)?(knex|express|better-sqlite3|inversify|pino)(/|$)';
 module.exports = {
   forbidden: [
     {
@@ -31,6 +36,40 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/modules/', '^src/composition-root\\.ts$'] },
       to: { path: '^src/modules/' },
+    },
+    {
+      name: 'domain-is-pure',
+      comment: "A module's domain/ holds its rules: no storage, no HTTP, no DI, no other layer of the module.",
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/domain/' },
+      to: { path: [`^src/modules/$1/${MODULE_LAYERS}/`, '^src/modules/[^/]+/[^/]+\\.module\\.ts$', KERNEL_IO, IO_PACKAGES] },
+    },
+    {
+      name: 'infrastructure-speaks-no-http',
+      comment: 'Repositories, gateways and clients know nothing of the HTTP layer (statuses, problems, routes).',
+      severity: 'error',
+      from: { path: '^src/modules/[^/]+/infrastructure/' },
+      to: { path: ['^src/platform/http/', '(^|node_modules/)(@types/)?express(/|$)'] },
+    },
+    {
+      name: 'only-controllers-speak-http-errors',
+      comment: 'Use cases and domain throw DomainErrors; only a route declaration maps them to HTTP.',
+      severity: 'error',
+      from: { path: '^src/modules/', pathNot: '\\.http\\.controller\\.ts$' },
+      to: { path: '^src/platform/http/app-error\\.ts$' },
+    },
+    {
+      name: 'commands-do-not-reach-into-queries',
+      comment: 'A command and a query share what they need through domain/ or infrastructure/, not through each other.',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/commands/' },
+      to: { path: '^src/modules/$1/queries/' },
+    },
+    {
+      name: 'queries-do-not-reach-into-commands',
+      severity: 'error',
+      from: { path: '^src/modules/([^/]+)/queries/' },
+      to: { path: '^src/modules/$1/commands/' },
     },
     {
       name: 'no-circular',

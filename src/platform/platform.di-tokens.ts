@@ -1,9 +1,7 @@
 /** Services the platform binds; module containers inherit them from the root container. */
 export const PLATFORM = {
-  Config: Symbol.for('platform.Config'),
   Clock: Symbol.for('platform.Clock'),
   Logger: Symbol.for('platform.Logger'),
-  EventBus: Symbol.for('platform.EventBus'),
   /** The one way to wait for an aggregate to change (see Changes). */
   Changes: Symbol.for('platform.Changes'),
   AccessTokens: Symbol.for('platform.AccessTokens'),

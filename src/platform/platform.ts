@@ -89,10 +89,8 @@ export class Platform {
     this.bus.listen(queuePasses.revocationListener());
 
     this.root = new Container({ defaultScope: 'Singleton' });
-    this.root.bind(PLATFORM.Config).toConstantValue(config);
     this.root.bind(PLATFORM.Clock).toConstantValue(this.clock);
     this.root.bind(PLATFORM.Logger).toConstantValue(this.logger);
-    this.root.bind(PLATFORM.EventBus).toConstantValue(this.bus);
     this.root.bind(PLATFORM.Changes).toConstantValue(this.bus.changes);
     this.root.bind(PLATFORM.AccessTokens).toConstantValue(accessTokens);
     this.root.bind(PLATFORM.QueuePasses).toConstantValue(queuePasses);
@@ -119,7 +117,6 @@ export class Platform {
         const handler = container.get<EventHandler<EventType>>(handlerClass as unknown as new () => EventHandler<EventType>);
         this.bus.subscribe(definition.name, subscribe(spec.event, spec.name, handler, { only: spec.only as never }));
       }
-      for (const subscription of definition.subscriptions?.(container) ?? []) this.bus.subscribe(definition.name, subscription);
       const routes = definition.routes?.(container) ?? [];
       const keyed = routes.some((r) => r.idempotent);
       const jobs: JobDefinition[] = [
@@ -129,7 +126,6 @@ export class Platform {
           const job = container.get<Job>(jobClass as unknown as new () => Job);
           return { name: jobClass.schedule.name, intervalMs: jobClass.schedule.everyMs, run: () => job.run() };
         }),
-        ...(definition.legacyJobs?.(container) ?? []),
       ];
       if (definition.metrics) container.get<ModuleMetrics>(definition.metrics as unknown as new () => ModuleMetrics).register(this.metrics);
       this.loaded.set(definition.name, { definition, container, db, jobs, incarnations: keyed ? incarnations : null });

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { inject, injectable } from 'inversify';
-import { subscribe, type EventHandler } from '../../src/platform/bus/subscription';
+import type { EventHandler } from '../../src/platform/bus/subscription';
 import { currentContext } from '../../src/platform/context/request-context';
 import type { Logger } from '../../src/platform/logging/logger';
-import { defineModule } from '../../src/platform/module/module-definition';
+import { defineModule, on } from '../../src/platform/module/module-definition';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
 import { createTestApp, eventually, type TestApp } from '../support/test-app';
 import { createAppWithProbe, type ProbeApp } from './ops-kit';
@@ -72,6 +72,7 @@ describe('structured logs', () => {
 
     @injectable()
     class RecordingHandler implements EventHandler<'auth.user.registered'> {
+      static readonly subscription = on('auth.user.registered', 'log-probe');
       constructor(@inject(PLATFORM.Logger) private readonly logger: Logger) {}
       async handle(event: Parameters<EventHandler<'auth.user.registered'>['handle']>[0]): Promise<void> {
         const ctx = currentContext();
@@ -83,16 +84,8 @@ describe('structured logs', () => {
         }
       }
     }
-    const HANDLER = Symbol('RecordingHandler');
-
     before(async () => {
-      const probeModule = defineModule({
-        name: 'data-platform',
-        bind(c) {
-          c.bind(HANDLER).to(RecordingHandler);
-        },
-        subscriptions: (c) => [subscribe('auth.user.registered', 'log-probe', c.get<RecordingHandler>(HANDLER))],
-      });
+      const probeModule = defineModule({ name: 'data-platform', handlers: [RecordingHandler] });
       app = await createAppWithProbe(probeModule, { captureLogs: true, env: { BUS_RETRY_BASE_MS: '5' } });
       await app.platform.bus.drain();
     });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { subscribe } from '../../src/platform/bus/subscription';
+import { injectable } from 'inversify';
 import { ManualClock } from '../../src/platform/clock/clock';
-import { defineModule } from '../../src/platform/module/module-definition';
+import { defineModule, on } from '../../src/platform/module/module-definition';
 import { createTestApp, eventually, loginAdmin, queuePassFor, signupAndLogin, type TestApp } from '../support/test-app';
 import { createAppWithProbe, parsePrometheus, sampleValue, scrape, type ProbeApp } from './ops-kit';
 
@@ -129,18 +129,15 @@ describe('GET /metrics', () => {
     const probe = { fail: true, handled: 0 };
     before(async () => {
       // A test-only subscriber in place of the data-platform module, failing on purpose.
-      const probeModule = defineModule({
-        name: 'data-platform',
-        bind() {},
-        subscriptions: () => [
-          subscribe('auth.user.registered', 'metrics-probe', {
-            async handle() {
-              if (probe.fail) throw new Error('probe refuses this event');
-              probe.handled += 1;
-            },
-          }),
-        ],
-      });
+      @injectable()
+      class FailingProbe {
+        static readonly subscription = on('auth.user.registered', 'metrics-probe');
+        async handle(): Promise<void> {
+          if (probe.fail) throw new Error('probe refuses this event');
+          probe.handled += 1;
+        }
+      }
+      const probeModule = defineModule({ name: 'data-platform', handlers: [FailingProbe] });
       app = await createAppWithProbe(probeModule, { env: { BUS_MAX_ATTEMPTS: '1' } });
     });
     after(() => app.stop());

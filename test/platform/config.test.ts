@@ -1,18 +1,30 @@
 import { expect } from 'chai';
+import { ALL_MODULES, loadConfiguration } from '../../src/composition-root';
 import { ConfigError, loadConfig } from '../../src/platform/config/config';
 
 describe('configuration', () => {
   it('has a sensible default for everything', () => {
     const config = loadConfig({});
     expect(config.port).to.equal(3000);
-    expect(config.holdTtlSeconds).to.equal(300);
     expect(config.modules).to.have.length(6);
-    expect(config.seedDemo).to.equal(true);
     expect(config.jwt.generated).to.equal(true);
     expect(config.jwt.secret).to.have.length.greaterThan(31);
     expect(config.queuePass.secret).to.not.equal(config.jwt.secret);
-    expect(config.admin).to.equal(undefined);
     expect(config.http).to.deep.include({ trustProxy: ['loopback'], corsOrigins: [] });
+  });
+
+  it('gives every module its own settings, with their defaults, and nothing of the platform', () => {
+    const settings = Object.fromEntries(ALL_MODULES.map((m) => [m.name, m.settings?.read({})]));
+    expect(settings.reservation).to.deep.include({ holdTtlSeconds: 300, maxHoldsPerUser: 4 });
+    expect(settings.concert).to.deep.equal({ seedDemo: true });
+    expect(settings.auth).to.deep.equal({ bcryptRounds: 10, admin: undefined });
+    expect(settings.queue).to.deep.equal({ maxActive: 1000, admitPerSecond: 100, activeTtlSeconds: 600, waitingIdleSeconds: 120, pollThrottle: true });
+    expect(settings.payment).to.deep.equal({ paymentGateway: undefined, holdWaitMs: 2000 });
+    expect(settings['data-platform']).to.deep.include({ sinkUrl: null });
+    // A module reads only the variables it declares: secrets and other modules' settings never reach it.
+    const withSecrets = ALL_MODULES.map((m) => JSON.stringify(m.settings?.read({ JWT_SECRET: 's'.repeat(40), QUEUE_PASS_SECRET: 'p'.repeat(40), HOLD_TTL_SECONDS: '4321' }) ?? {}));
+    for (const text of withSecrets) expect(text).to.not.match(/sss|ppp/);
+    expect(withSecrets.filter((t) => t.includes('4321'))).to.have.length(1);
   });
 
   it('never derives the queue-pass key from the login secret', () => {
@@ -65,8 +77,9 @@ describe('configuration', () => {
   ];
   for (const [env, variable] of bad) {
     it(`stops on a bad ${variable} and names it (${JSON.stringify(env)})`, () => {
-      expect(() => loadConfig(env)).to.throw(ConfigError).with.property('variable', variable);
-      expect(() => loadConfig(env)).to.throw(new RegExp(variable));
+      // The platform's variables and every module's own: the whole configuration, as the process reads it.
+      expect(() => loadConfiguration(env)).to.throw(ConfigError).with.property('variable', variable);
+      expect(() => loadConfiguration(env)).to.throw(new RegExp(variable));
     });
   }
 });

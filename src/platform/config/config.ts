@@ -13,7 +13,10 @@ const url = z.url({ protocol: /^https?$/ });
 /** How environment variables are read, for the platform and for every module's own settings. */
 export const envVar = { boolean, int, url };
 
-/** Every setting the product reads, with its default. Nothing else reads process.env. */
+/**
+ * The platform's own settings, with their defaults. Each module declares and reads its own
+ * (`<module>.settings.ts`); nothing else reads process.env.
+ */
 const schema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
@@ -22,22 +25,7 @@ const schema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_EXPIRES_IN_SECONDS: int(60, 7 * 24 * 3600).default(3600),
   QUEUE_PASS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  ADMIN_EMAIL: z.email().optional(),
-  ADMIN_PASSWORD: z.string().min(8).max(72).optional(),
-  SEED_DEMO: boolean.default(true),
-  HOLD_TTL_SECONDS: int(10, 24 * 3600).default(300),
-  MAX_HOLDS_PER_USER: int(1, 100).default(4),
-  QUEUE_MAX_ACTIVE: int(1, 1_000_000).default(1000),
-  QUEUE_ADMIT_PER_SECOND: int(1, 100_000).default(100),
-  QUEUE_ACTIVE_TTL_SECONDS: int(10, 24 * 3600).default(600),
-  QUEUE_WAITING_IDLE_SECONDS: int(10, 24 * 3600).default(120),
-  QUEUE_POLL_THROTTLE: boolean.default(true),
-  PAYMENT_GATEWAY_URL: url.optional(),
-  PAYMENT_GATEWAY_TIMEOUT_MS: int(50, 60_000).default(2000),
-  PAYMENT_HOLD_WAIT_MS: int(0, 30_000).default(2000),
-  DATA_PLATFORM_URL: url.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BCRYPT_ROUNDS: int(4, 15).default(10),
   AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
   BODY_LIMIT_BYTES: int(1024, 1024 * 1024).default(16 * 1024),
   REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
@@ -61,18 +49,7 @@ export interface AppConfig {
   modules: ModuleName[];
   jwt: { secret: string; expiresInSeconds: number; issuer: string; audience: string; generated: boolean };
   queuePass: { secret: string; issuer: string; audience: string; generated: boolean };
-  admin?: { email: string; password: string };
-  seedDemo: boolean;
-  holdTtlSeconds: number;
-  maxHoldsPerUser: number;
-  /** `pollThrottle`: answer 429 to a token polled much faster than its `pollAfterSeconds` (off only for load tests). */
-  queue: { maxActive: number; admitPerSecond: number; activeTtlSeconds: number; waitingIdleSeconds: number; pollThrottle: boolean };
-  paymentGateway?: { url: string; timeoutMs: number };
-  /** How long a payment waits for a hold it has not heard of yet (event lag is not the client's problem). */
-  paymentHoldWaitMs: number;
-  dataPlatformUrl?: string;
   logLevel: string;
-  bcryptRounds: number;
   authRateLimitPerMinute: number;
   bodyLimitBytes: number;
   http: {
@@ -109,9 +86,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!(MODULE_NAMES as readonly string[]).includes(m)) throw new ConfigError('MODULES', `names an unknown module "${m}" (known: ${MODULE_NAMES.join(', ')})`);
   }
   if (modules.length === 0) throw new ConfigError('MODULES', 'selects no module');
-  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
-    throw new ConfigError(e.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'must be set together with its partner (ADMIN_EMAIL and ADMIN_PASSWORD)');
-  }
   const jwtSecret = e.JWT_SECRET ?? randomBytes(48).toString('base64url');
   return {
     env: e.NODE_ENV,
@@ -122,16 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwt: { secret: jwtSecret, expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS, issuer: 'ticketing/auth', audience: 'ticketing/api', generated: e.JWT_SECRET === undefined },
     // The pass has a key of its own, never derived from the login secret: a leaked JWT_SECRET cannot mint passes.
     queuePass: { secret: e.QUEUE_PASS_SECRET ?? randomBytes(48).toString('base64url'), issuer: 'ticketing/queue', audience: 'ticketing/queue-pass', generated: e.QUEUE_PASS_SECRET === undefined },
-    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
-    seedDemo: e.SEED_DEMO,
-    holdTtlSeconds: e.HOLD_TTL_SECONDS,
-    maxHoldsPerUser: e.MAX_HOLDS_PER_USER,
-    queue: { maxActive: e.QUEUE_MAX_ACTIVE, admitPerSecond: e.QUEUE_ADMIT_PER_SECOND, activeTtlSeconds: e.QUEUE_ACTIVE_TTL_SECONDS, waitingIdleSeconds: e.QUEUE_WAITING_IDLE_SECONDS, pollThrottle: e.QUEUE_POLL_THROTTLE },
-    paymentGateway: e.PAYMENT_GATEWAY_URL ? { url: e.PAYMENT_GATEWAY_URL, timeoutMs: e.PAYMENT_GATEWAY_TIMEOUT_MS } : undefined,
-    paymentHoldWaitMs: e.PAYMENT_HOLD_WAIT_MS,
-    dataPlatformUrl: e.DATA_PLATFORM_URL,
     logLevel: e.LOG_LEVEL,
-    bcryptRounds: e.BCRYPT_ROUNDS,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     http: {

@@ -9,8 +9,10 @@ export class DomainError<C extends string = string> extends Error {
     readonly code: C,
     readonly title: string,
     readonly detail: string,
-    /** Extra members of the problem body (numbers the client can act on). `retryAfterSeconds` also becomes `Retry-After`. */
+    /** Extra members of the problem body (numbers the client can act on). A `retryAfterSeconds` member also becomes `Retry-After`. */
     readonly extra: Record<string, unknown> = {},
+    /** When the client should try again, for `Retry-After`, where the body does not say it itself. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'DomainError';

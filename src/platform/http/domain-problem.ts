@@ -13,7 +13,7 @@ export class UndeclaredDomainError extends Error {
 export function problemFor(error: DomainError, statuses: Readonly<Record<string, number>> | undefined, where: string): AppError {
   const status = statuses?.[error.code];
   if (status === undefined) throw new UndeclaredDomainError(error, where);
-  const retryAfter = error.extra.retryAfterSeconds;
+  const retryAfter = error.retryAfterSeconds ?? error.extra.retryAfterSeconds;
   const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(Math.max(1, Math.ceil(retryAfter))) } : undefined;
   return new AppError(status, error.code, error.title, error.detail, error.extra, headers);
 }

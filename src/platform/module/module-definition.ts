@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import type { EventPayload, EventType } from '../../contracts/events';
-import type { Subscription, EventHandler } from '../bus/subscription';
+import type { EventHandler } from '../bus/subscription';
 import type { ModuleName } from '../config/config';
 import type { ModuleSettings } from '../config/module-settings';
 import type { RouteDefinition } from '../http/route';
@@ -78,10 +78,6 @@ export interface ModuleDefinition<S = unknown> {
   metrics?: new (...args: never[]) => ModuleMetrics;
   /** Runs once after migrations, before the server listens (e.g. ensure the admin, seed the demo). */
   onStart?(container: Container): Promise<void>;
-  /** @deprecated Being replaced by `handlers`. */
-  subscriptions?(container: Container): Subscription[];
-  /** @deprecated Being replaced by `jobs`. */
-  legacyJobs?(container: Container): JobDefinition[];
 }
 
 export function defineModule<S>(definition: ModuleDefinition<S>): ModuleDefinition {
