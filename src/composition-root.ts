@@ -7,7 +7,7 @@ import { queueModule } from './modules/queue/queue.module';
 import { reservationModule } from './modules/reservation/reservation.module';
 import type { EventTransport } from './platform/bus/transport';
 import type { Clock } from './platform/clock/clock';
-import { loadConfig, type AppConfig } from './platform/config/config';
+import { type AppConfig, loadConfig } from './platform/config/config';
 import type { ModuleDefinition } from './platform/module/module-definition';
 import { Platform } from './platform/platform';
 
@@ -26,7 +26,13 @@ export function loadConfiguration(env: Record<string, string | undefined> = proc
 
 export function buildPlatform(
   config: AppConfig,
-  options: { clock?: Clock; transport?: EventTransport; logDestination?: DestinationStream; modules?: ModuleDefinition[]; allowPartialModuleSet?: boolean } = {},
+  options: {
+    clock?: Clock;
+    transport?: EventTransport;
+    logDestination?: DestinationStream;
+    modules?: ModuleDefinition[];
+    allowPartialModuleSet?: boolean;
+  } = {},
 ): Promise<Platform> {
   return Platform.create({ config, modules: ALL_MODULES, ...options });
 }

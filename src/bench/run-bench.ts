@@ -70,7 +70,16 @@ async function main(): Promise<void> {
     }
 
     const failed = run.invariants.filter((i) => !i.ok);
-    writeReport(options.reportPath, { options, results, invariants: run.invariants, profile, scenarioProfiles, notes, peakRssMb: Math.max(...results.map((r) => r.peakRssMb ?? 0)), runPeakRssMb: mb(server.runPeakRssBytes) });
+    writeReport(options.reportPath, {
+      options,
+      results,
+      invariants: run.invariants,
+      profile,
+      scenarioProfiles,
+      notes,
+      peakRssMb: Math.max(...results.map((r) => r.peakRssMb ?? 0)),
+      runPeakRssMb: mb(server.runPeakRssBytes),
+    });
     log(`report written to ${options.reportPath}`);
     if (failed.length) {
       console.error(`\nINVARIANT VIOLATED:\n${failed.map((f) => `${f.stage}: ${f.violations.join('; ')}`).join('\n')}`);

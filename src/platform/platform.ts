@@ -1,29 +1,29 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type express from 'express';
 import { Container } from 'inversify';
 import type { DestinationStream } from 'pino';
+import type { EventType } from '../contracts/events';
 import { AccessTokens } from './auth/access-token';
 import { QueuePasses } from './auth/queue-pass';
 import { EventBus } from './bus/event-bus';
-import { InProcessTransport, type EventTransport } from './bus/transport';
-import { systemClock, type Clock } from './clock/clock';
-import { ConfigError, MODULE_NAMES, type AppConfig, type ModuleName } from './config/config';
-import { runInContext, newCorrelationId } from './context/request-context';
-import { migrationsRoot, ModuleDatabase } from './db/module-database';
+import { type EventHandler, subscribe } from './bus/subscription';
+import { type EventTransport, InProcessTransport } from './bus/transport';
+import { type Clock, systemClock } from './clock/clock';
+import { type AppConfig, ConfigError, MODULE_NAMES, type ModuleName } from './config/config';
+import { newCorrelationId, runInContext } from './context/request-context';
+import { ModuleDatabase, migrationsRoot } from './db/module-database';
 import { createHttpApp, type MountedRoutes } from './http/create-http-app';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { HEARTBEAT_INTERVAL_MS, ProcessIncarnations } from './idempotency/process-incarnations';
 import { createLogger, type Logger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
 import type { Job, JobDefinition, ModuleDefinition, ModuleMetrics } from './module/module-definition';
-import { subscribe, type EventHandler } from './bus/subscription';
-import type { EventType } from '../contracts/events';
-import { PLATFORM } from './platform.di-tokens';
 import { operationsRoutes } from './operations/operations.routes';
+import { PLATFORM } from './platform.di-tokens';
 
 const HANDLED_RECORD_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
@@ -80,7 +80,10 @@ export class Platform {
   /** This process's id in every module database's incarnation record. */
   readonly incarnationId = randomUUID();
 
-  private constructor(readonly config: AppConfig, options: PlatformOptions) {
+  private constructor(
+    readonly config: AppConfig,
+    options: PlatformOptions,
+  ) {
     this.clock = options.clock ?? systemClock;
     this.logger = createLogger(config.logLevel, options.logDestination);
     this.bus = new EventBus(options.transport ?? new InProcessTransport(), this.clock, this.logger, config.bus, this.shutdown.signal);
@@ -134,7 +137,10 @@ export class Platform {
     this.registerBusMetrics();
     groups.unshift({ moduleName: 'platform', routes: operationsRoutes(this) });
     this.routeGroups.push(...groups);
-    this.app = createHttpApp({ config, clock: this.clock, logger: this.logger, metrics: this.metrics, accessTokens, queuePasses, isStopping: () => this.stopping }, groups);
+    this.app = createHttpApp(
+      { config, clock: this.clock, logger: this.logger, metrics: this.metrics, accessTokens, queuePasses, isStopping: () => this.stopping },
+      groups,
+    );
   }
 
   /** Builds the platform, migrates every module database and runs the modules' start-up hooks. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import type { ManualClock } from '../../src/platform/clock/clock';
-import { ADMIN, createTestApp, loginAdmin, signupAndLogin, tempDataDir, TEST_ENV, type TestApp } from '../support/test-app';
+import { ADMIN, createTestApp, loginAdmin, signupAndLogin, TEST_ENV, type TestApp, tempDataDir } from '../support/test-app';
 
 describe('auth over HTTP', () => {
   let app: TestApp;
@@ -41,7 +41,9 @@ describe('auth over HTTP', () => {
     expect(again.body.code).to.equal('EMAIL_TAKEN');
     expect(again.headers['content-type']).to.match(/application\/problem\+json/);
 
-    const racers = await Promise.all(Array.from({ length: 10 }, () => app.http.post('/auth/signup').send({ email: 'race@example.com', password: 'correct-horse', name: 'R' })));
+    const racers = await Promise.all(
+      Array.from({ length: 10 }, () => app.http.post('/auth/signup').send({ email: 'race@example.com', password: 'correct-horse', name: 'R' })),
+    );
     expect(racers.filter((r) => r.status === 201)).to.have.length(1);
     expect(racers.filter((r) => r.status === 409)).to.have.length(9);
   });

@@ -18,7 +18,8 @@ describe('passwords: every byte counts', () => {
   const email = () => `pw-${(n += 1)}@example.com`;
   const signup = (address: string, password: string) => app.http.post('/auth/signup').send({ email: address, password, name: 'P' });
   const login = (address: string, password: string) => app.http.post('/auth/login').send({ email: address, password });
-  const storedHash = async (address: string) => (await app.platform.database('auth').knex('users').where({ email: address }).first('password_hash')).password_hash as string;
+  const storedHash = async (address: string) =>
+    (await app.platform.database('auth').knex('users').where({ email: address }).first('password_hash')).password_hash as string;
 
   /** The first `count` characters of the password, then something else. */
   const impostorOf = (password: string, count: number, tail: string) => [...password].slice(0, count).join('') + tail;

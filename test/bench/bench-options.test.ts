@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseOptions, type BenchOptions } from '../../src/bench/lib/options';
+import { type BenchOptions, parseOptions } from '../../src/bench/lib/options';
 
 const parse = (...argv: string[]) => parseOptions(argv, '/repo/docs/performance.md') as BenchOptions;
 

@@ -19,7 +19,18 @@ function reservationTables(): string[] {
   const fromMigrations = fs.existsSync(dir)
     ? fs.readdirSync(dir).flatMap((f) => [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/createTable\(\s*['"`]([\w-]+)['"`]/g)].map((m) => m[1]))
     : [];
-  return [...new Set([...fromMigrations, 'reservations', 'reservation_events', 'reservation_read_model', 'reservation_seats', 'event_store', 'seat_holds', 'seat_inventory'])];
+  return [
+    ...new Set([
+      ...fromMigrations,
+      'reservations',
+      'reservation_events',
+      'reservation_read_model',
+      'reservation_seats',
+      'event_store',
+      'seat_holds',
+      'seat_inventory',
+    ]),
+  ];
 }
 
 /** Every way a concert source could reach into another module: imports of its folder, its database handle, its tables. */
@@ -32,7 +43,8 @@ function violations(source: string, tables: string[]): string[] {
     if (new RegExp(`database\\(\\s*['"]${m}['"]`).test(source)) found.push(`opens the ${m} database`);
   }
   for (const table of tables) {
-    if (new RegExp(`['"\`]${table}['"\`]`).test(source) || new RegExp(`\\b(from|join|into|update)\\s+\`?${table}\\b`, 'i').test(source)) found.push(`names the table ${table}`);
+    if (new RegExp(`['"\`]${table}['"\`]`).test(source) || new RegExp(`\\b(from|join|into|update)\\s+\`?${table}\\b`, 'i').test(source))
+      found.push(`names the table ${table}`);
   }
   return found;
 }
@@ -62,7 +74,9 @@ describe('concert module boundaries (static)', () => {
       for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/from\s+['"]([^'"]+)['"]/g)) {
         if (!spec.startsWith('.')) continue;
         const target = path.resolve(path.dirname(file), spec);
-        const allowed = [concertSrc, path.join(root, 'src/platform'), path.join(root, 'src/contracts')].some((dir) => target === dir || target.startsWith(dir + path.sep));
+        const allowed = [concertSrc, path.join(root, 'src/platform'), path.join(root, 'src/contracts')].some(
+          (dir) => target === dir || target.startsWith(dir + path.sep),
+        );
         if (!allowed) problems.push(`${path.relative(root, file)} imports ${spec}`);
       }
     }

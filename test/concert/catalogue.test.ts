@@ -16,11 +16,17 @@ describe('concert catalogue over HTTP', () => {
   afterEach(async () => app.stop());
 
   const outboxEvents = async () =>
-    (await app.platform.database('concert').knex('outbox').where({ type: 'concert.schedule.published' }).orderBy('seq')).map((r) => ({ aggregateId: r.aggregate_id, payload: JSON.parse(r.payload) }));
+    (await app.platform.database('concert').knex('outbox').where({ type: 'concert.schedule.published' }).orderBy('seq')).map((r) => ({
+      aggregateId: r.aggregate_id,
+      payload: JSON.parse(r.payload),
+    }));
 
   describe('POST /admin/concerts', () => {
     it('creates the concert with its schedules and seat ids, and publishes one event per schedule with every seat', async () => {
-      const res = await app.http.post('/admin/concerts').set(admin.auth).send(concertBody({ title: '  Spring Festival  ' }));
+      const res = await app.http
+        .post('/admin/concerts')
+        .set(admin.auth)
+        .send(concertBody({ title: '  Spring Festival  ' }));
       expect(res.status).to.equal(201);
       const concert = res.body;
       expect(concert).to.include({ title: 'Spring Festival', artist: 'The Testers', venue: 'Olympic Hall, Seoul' });
@@ -75,7 +81,11 @@ describe('concert catalogue over HTTP', () => {
         ['control character in venue', { venue: 'Hall\u0000' }, 'body.venue'],
         ['missing schedules', { schedules: undefined }, 'body.schedules'],
         ['no schedule', { schedules: [] }, 'body.schedules'],
-        ['too many schedules', { schedules: Array.from({ length: 51 }, (_, i) => schedule({ startsAt: new Date(Date.UTC(2030, 0, 1 + i)).toISOString() })) }, 'body.schedules'],
+        [
+          'too many schedules',
+          { schedules: Array.from({ length: 51 }, (_, i) => schedule({ startsAt: new Date(Date.UTC(2030, 0, 1 + i)).toISOString() })) },
+          'body.schedules',
+        ],
         ['missing startsAt', { schedules: [schedule({ startsAt: undefined })] }, 'body.schedules.0.startsAt'],
         ['date without time', { schedules: [schedule({ startsAt: '2030-05-01' })] }, 'body.schedules.0.startsAt'],
         ['date-time without zone', { schedules: [schedule({ startsAt: '2030-05-01T19:00:00' })] }, 'body.schedules.0.startsAt'],
@@ -85,8 +95,35 @@ describe('concert catalogue over HTTP', () => {
         ['two schedules at the same instant', { schedules: [schedule({}), schedule({ startsAt: '2030-05-01T10:00:00Z' })] }, 'body.schedules.1.startsAt'],
         ['no seat', { schedules: [schedule({ seats: [] })] }, 'body.schedules.0.seats'],
         ['too many seats', { schedules: [schedule({ seats: seats(5001) })] }, 'body.schedules.0.seats'],
-        ['duplicate label', { schedules: [schedule({ seats: [{ label: 'A-1', price: 1000 }, { label: 'A-2', price: 1000 }, { label: 'A-1', price: 2000 }] })] }, 'body.schedules.0.seats.2.label'],
-        ['duplicate label differing in case and spaces', { schedules: [schedule({ seats: [{ label: 'a-1', price: 1000 }, { label: ' A-1 ', price: 1000 }] })] }, 'body.schedules.0.seats.1.label'],
+        [
+          'duplicate label',
+          {
+            schedules: [
+              schedule({
+                seats: [
+                  { label: 'A-1', price: 1000 },
+                  { label: 'A-2', price: 1000 },
+                  { label: 'A-1', price: 2000 },
+                ],
+              }),
+            ],
+          },
+          'body.schedules.0.seats.2.label',
+        ],
+        [
+          'duplicate label differing in case and spaces',
+          {
+            schedules: [
+              schedule({
+                seats: [
+                  { label: 'a-1', price: 1000 },
+                  { label: ' A-1 ', price: 1000 },
+                ],
+              }),
+            ],
+          },
+          'body.schedules.0.seats.1.label',
+        ],
         ['empty label', { schedules: [schedule({ seats: [{ label: '', price: 1000 }] })] }, 'body.schedules.0.seats.0.label'],
         ['missing price', { schedules: [schedule({ seats: [{ label: 'A-1' }] })] }, 'body.schedules.0.seats.0.price'],
         ['fractional price', { schedules: [schedule({ seats: [{ label: 'A-1', price: 1000.5 }] })] }, 'body.schedules.0.seats.0.price'],
@@ -103,7 +140,10 @@ describe('concert catalogue over HTTP', () => {
         expect(res.status, name).to.equal(400);
         expect(res.headers['content-type'], name).to.match(/application\/problem\+json/);
         expect(res.body.code, name).to.equal('VALIDATION_FAILED');
-        expect(res.body.errors.map((e: { field: string }) => e.field), name).to.include(field);
+        expect(
+          res.body.errors.map((e: { field: string }) => e.field),
+          name,
+        ).to.include(field);
       }
       const malformed = await app.http.post('/admin/concerts').set(admin.auth).set('content-type', 'application/json').send('{"title":');
       expect(malformed.status).to.equal(400);
@@ -112,11 +152,18 @@ describe('concert catalogue over HTTP', () => {
     });
 
     it('accepts the limits themselves: 5 000 seats in a schedule, prices 1 and 10 000 000', async () => {
-      const big = concertBody({ schedules: [{ startsAt: '2030-06-01T19:00:00Z', seats: [{ label: 'CHEAP', price: 1 }, { label: 'DEAR', price: 10_000_000 }, ...seats(4998)] }] });
+      const big = concertBody({
+        schedules: [{ startsAt: '2030-06-01T19:00:00Z', seats: [{ label: 'CHEAP', price: 1 }, { label: 'DEAR', price: 10_000_000 }, ...seats(4998)] }],
+      });
       const concert = await createConcert(app, admin, big);
       expect(concert.schedules[0].totalSeats).to.equal(5000);
       expect(new Set(concert.schedules[0].seats.map((s) => s.id)).size).to.equal(5000);
-      const stored = await app.platform.database('concert').knex('seats').where({ schedule_id: concert.schedules[0].id }).select('id', 'label', 'price').orderBy('id');
+      const stored = await app.platform
+        .database('concert')
+        .knex('seats')
+        .where({ schedule_id: concert.schedules[0].id })
+        .select('id', 'label', 'price')
+        .orderBy('id');
       expect(stored.map((s) => ({ id: s.id, label: s.label, price: s.price }))).to.deep.equal(concert.schedules[0].seats);
       const [event] = await outboxEvents();
       expect(event.payload.seats).to.have.length(5000);
@@ -124,7 +171,14 @@ describe('concert catalogue over HTTP', () => {
     });
 
     it('keeps every concert whole under concurrent creates', async () => {
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => app.http.post('/admin/concerts').set(admin.auth).send(concertBody({ title: `Concert ${i}` }))));
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          app.http
+            .post('/admin/concerts')
+            .set(admin.auth)
+            .send(concertBody({ title: `Concert ${i}` })),
+        ),
+      );
       expect(results.map((r) => r.status)).to.deep.equal(Array(12).fill(201));
       const counts = await catalogueCounts(app);
       expect(counts).to.include({ concerts: 12, schedules: 24, seats: 12 * 12, outbox: 24 });
@@ -170,19 +224,26 @@ describe('concert catalogue over HTTP', () => {
         const res = await app.http.get(`/ticketing/search/concerts?${qs}`);
         expect(res.status, qs).to.equal(400);
         expect(res.body.code).to.equal('VALIDATION_FAILED');
-        expect(res.body.errors.map((e: { field: string }) => e.field), qs).to.include(field);
+        expect(
+          res.body.errors.map((e: { field: string }) => e.field),
+          qs,
+        ).to.include(field);
       }
     });
   });
 
   describe('schedules and seats (behind the waiting room)', () => {
     it('lists a concert’s schedules, earliest first, with total and available seats', async () => {
-      const concert = await createConcert(app, admin, concertBody({
-        schedules: [
-          { startsAt: '2030-05-03T19:00:00Z', seats: seats(2) },
-          { startsAt: '2030-05-01T19:00:00Z', seats: seats(3) },
-        ],
-      }));
+      const concert = await createConcert(
+        app,
+        admin,
+        concertBody({
+          schedules: [
+            { startsAt: '2030-05-03T19:00:00Z', seats: seats(2) },
+            { startsAt: '2030-05-01T19:00:00Z', seats: seats(3) },
+          ],
+        }),
+      );
       const res = await app.http.get(`/ticketing/search/concerts/${concert.id}/schedules`).set(user.auth).set(queuePassFor(app.platform, user.id));
       expect(res.status).to.equal(200);
       const [later, earlier] = concert.schedules;
@@ -234,7 +295,10 @@ describe('concert catalogue over HTTP', () => {
     it('answers unknown ids with a 404 problem and malformed ids with 400', async () => {
       const concert = await createConcert(app, admin);
       const pass = queuePassFor(app.platform, user.id);
-      const unknownConcert = await app.http.get(`/ticketing/search/concerts/${concert.id + 1000}/schedules`).set(user.auth).set(pass);
+      const unknownConcert = await app.http
+        .get(`/ticketing/search/concerts/${concert.id + 1000}/schedules`)
+        .set(user.auth)
+        .set(pass);
       expect(unknownConcert.status).to.equal(404);
       expect(unknownConcert.headers['content-type']).to.match(/application\/problem\+json/);
       expect(unknownConcert.body.code).to.equal('NOT_FOUND');

@@ -31,7 +31,14 @@ export interface CreatedConcert {
   title: string;
   artist: string;
   venue: string;
-  schedules: Array<{ id: number; concertId: number; startsAt: string; totalSeats: number; availableSeats: number; seats: Array<{ id: number; label: string; price: number }> }>;
+  schedules: Array<{
+    id: number;
+    concertId: number;
+    startsAt: string;
+    totalSeats: number;
+    availableSeats: number;
+    seats: Array<{ id: number; label: string; price: number }>;
+  }>;
 }
 
 export async function createConcert(app: TestApp, admin: TestUser, body: Record<string, unknown> = concertBody()): Promise<CreatedConcert> {
@@ -51,9 +58,15 @@ export async function catalogueCounts(app: TestApp): Promise<Record<string, numb
 }
 
 /** Publishes a reservation event the way the reservation module does: from its outbox, in its database's transaction. */
-export async function publishReservationEvent<T extends Extract<EventType, `reservation.${string}`>>(app: TestApp, type: T, payload: EventPayload<T>): Promise<string> {
+export async function publishReservationEvent<T extends Extract<EventType, `reservation.${string}`>>(
+  app: TestApp,
+  type: T,
+  payload: EventPayload<T>,
+): Promise<string> {
   const outbox = app.platform.container('reservation').get<Outbox>(PLATFORM.Outbox);
-  const envelope = await app.platform.database('reservation').transaction((trx) => outbox.publish(trx, type, (payload as { reservationId: number }).reservationId, payload));
+  const envelope = await app.platform
+    .database('reservation')
+    .transaction((trx) => outbox.publish(trx, type, (payload as { reservationId: number }).reservationId, payload));
   return envelope.id;
 }
 
@@ -74,6 +87,7 @@ export async function assertCountersMatchSeats(app: TestApp): Promise<void> {
     const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
     const actual = { total: s.total_seats, AVAILABLE: s.available_seats, HELD: s.held_seats, SOLD: s.sold_seats };
     const expected = { total: count('AVAILABLE') + count('HELD') + count('SOLD'), AVAILABLE: count('AVAILABLE'), HELD: count('HELD'), SOLD: count('SOLD') };
-    if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`schedule ${s.id}: counters ${JSON.stringify(actual)} but seats ${JSON.stringify(expected)}`);
+    if (JSON.stringify(actual) !== JSON.stringify(expected))
+      throw new Error(`schedule ${s.id}: counters ${JSON.stringify(actual)} but seats ${JSON.stringify(expected)}`);
   }
 }

@@ -20,7 +20,8 @@ describe('seat map with the real reservation module (through events only)', () =
       const res = await app.http.get(`/ticketing/search/schedules/${schedule.id}/seats`).set(user.auth).set(pass);
       return res.body.items.find((s: { id: number }) => s.id === seat.id).status;
     };
-    const available = async () => (await app.http.get(`/ticketing/search/concerts/${concert.id}/schedules`).set(user.auth).set(pass)).body.items[0].availableSeats;
+    const available = async () =>
+      (await app.http.get(`/ticketing/search/concerts/${concert.id}/schedules`).set(user.auth).set(pass)).body.items[0].availableSeats;
 
     const hold = await app.http.post('/ticketing/reservations/new').set(user.auth).set(pass).send({ scheduleId: schedule.id, seatId: seat.id });
     expect(hold.status, JSON.stringify(hold.body)).to.equal(201);

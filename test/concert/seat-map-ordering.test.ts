@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { nextClaimState, seatStatusAfterClaim, seatStatusFrom, type ClaimState, type ClaimTransition } from '../../src/modules/concert/domain/seat-map';
+import { type ClaimState, type ClaimTransition, nextClaimState, seatStatusAfterClaim, seatStatusFrom } from '../../src/modules/concert/domain/seat-map';
 import { SeatMapProjection } from '../../src/modules/concert/infrastructure/seat-map.projection';
 import { createTestApp, loginAdmin, type TestApp } from '../support/test-app';
-import { assertCountersMatchSeats, concertBody, createConcert, seats, type CreatedConcert } from './concert-fixtures';
+import { assertCountersMatchSeats, type CreatedConcert, concertBody, createConcert, seats } from './concert-fixtures';
 
 /**
  * What really happened to one seat: reservations one after another (the reservation module
@@ -46,12 +46,15 @@ const delivery = (events: Array<{ r: number; transition: ClaimTransition }>) =>
 describe('seat map ordering (claims converge whatever the delivery order)', () => {
   it('pure rules: every delivery order of a seat’s events ends in the true status', () => {
     fc.assert(
-      fc.property(seatStory.chain((story) => fc.tuple(fc.constant(story), delivery(eventsOf(story)))), ([story, order]) => {
-        const claims = new Map<number, ReturnType<typeof nextClaimState>>();
-        for (const { r, transition } of order) claims.set(r, nextClaimState(claims.get(r) ?? null, transition));
-        const live = [...claims].filter(([, s]) => s !== 'RELEASED').map(([r, state]) => ({ reservationId: r, state }));
-        expect(seatStatusFrom(live).status).to.equal(truth(story.last));
-      }),
+      fc.property(
+        seatStory.chain((story) => fc.tuple(fc.constant(story), delivery(eventsOf(story)))),
+        ([story, order]) => {
+          const claims = new Map<number, ReturnType<typeof nextClaimState>>();
+          for (const { r, transition } of order) claims.set(r, nextClaimState(claims.get(r) ?? null, transition));
+          const live = [...claims].filter(([, s]) => s !== 'RELEASED').map(([r, state]) => ({ reservationId: r, state }));
+          expect(seatStatusFrom(live).status).to.equal(truth(story.last));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -77,7 +80,10 @@ describe('seat map ordering (claims converge whatever the delivery order)', () =
   });
 
   it('pure rules: a claim taken or upgraded gives, from the seat alone, what reading every claim would', () => {
-    const claimSet = fc.uniqueArray(fc.record({ reservationId: fc.integer({ min: 1, max: 50 }), state: fc.constantFrom<ClaimState>('HELD', 'SOLD', 'RELEASED') }), { selector: (c) => c.reservationId, maxLength: 6 });
+    const claimSet = fc.uniqueArray(
+      fc.record({ reservationId: fc.integer({ min: 1, max: 50 }), state: fc.constantFrom<ClaimState>('HELD', 'SOLD', 'RELEASED') }),
+      { selector: (c) => c.reservationId, maxLength: 6 },
+    );
     fc.assert(
       fc.property(claimSet, fc.integer({ min: 1, max: 60 }), fc.constantFrom<'HELD' | 'SOLD'>('HELD', 'SOLD'), (claims, candidate, wanted) => {
         const mine = claims.find((c) => c.reservationId === candidate);
@@ -108,23 +114,28 @@ describe('seat map ordering (claims converge whatever the delivery order)', () =
       const db = app.platform.database('concert');
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(seatStory.chain((story) => fc.tuple(fc.constant(story), delivery(eventsOf(story)))), async ([story, order]) => {
-          const seat = schedule.seats[run % schedule.seats.length];
-          const reservationBase = 1_000_000 + run * 10;
-          run += 1;
-          // A seat is reused only once its previous story is over: start from a free seat.
-          await db.transaction(async (trx) => {
-            const current = await trx('seats').where({ id: seat.id }).first('status');
-            const live = await trx('seat_map_claims').where({ seat_id: seat.id }).whereIn('state', ['HELD', 'SOLD']).select('reservation_id');
-            for (const c of live) await projection.apply(trx, 'cancelled', { reservationId: c.reservation_id, scheduleId: schedule.id, seatId: seat.id });
-            expect((await trx('seats').where({ id: seat.id }).first('status')).status, `seat was ${current.status}`).to.equal('AVAILABLE');
-          });
-          for (const { r, transition } of order) {
-            await db.transaction((trx) => projection.apply(trx, transition, { reservationId: reservationBase + r, scheduleId: schedule.id, seatId: seat.id }));
-          }
-          const stored = await db.knex('seats').where({ id: seat.id }).first('status');
-          expect(stored.status).to.equal(truth(story.last));
-        }),
+        fc.asyncProperty(
+          seatStory.chain((story) => fc.tuple(fc.constant(story), delivery(eventsOf(story)))),
+          async ([story, order]) => {
+            const seat = schedule.seats[run % schedule.seats.length];
+            const reservationBase = 1_000_000 + run * 10;
+            run += 1;
+            // A seat is reused only once its previous story is over: start from a free seat.
+            await db.transaction(async (trx) => {
+              const current = await trx('seats').where({ id: seat.id }).first('status');
+              const live = await trx('seat_map_claims').where({ seat_id: seat.id }).whereIn('state', ['HELD', 'SOLD']).select('reservation_id');
+              for (const c of live) await projection.apply(trx, 'cancelled', { reservationId: c.reservation_id, scheduleId: schedule.id, seatId: seat.id });
+              expect((await trx('seats').where({ id: seat.id }).first('status')).status, `seat was ${current.status}`).to.equal('AVAILABLE');
+            });
+            for (const { r, transition } of order) {
+              await db.transaction((trx) =>
+                projection.apply(trx, transition, { reservationId: reservationBase + r, scheduleId: schedule.id, seatId: seat.id }),
+              );
+            }
+            const stored = await db.knex('seats').where({ id: seat.id }).first('status');
+            expect(stored.status).to.equal(truth(story.last));
+          },
+        ),
         { numRuns: 150 },
       );
       await assertCountersMatchSeats(app);

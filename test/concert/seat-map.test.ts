@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import type { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, eventually, loginAdmin, queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
-import { assertCountersMatchSeats, catalogueCounts, concertBody, createConcert, handledByConcert, publishReservationEvent, seats, type CreatedConcert } from './concert-fixtures';
+import {
+  assertCountersMatchSeats,
+  type CreatedConcert,
+  catalogueCounts,
+  concertBody,
+  createConcert,
+  handledByConcert,
+  publishReservationEvent,
+  seats,
+} from './concert-fixtures';
 
 describe('seat map projection (fed by reservation events only)', () => {
   let app: TestApp;
@@ -13,7 +22,16 @@ describe('seat map projection (fed by reservation events only)', () => {
     app = await createTestApp();
     admin = await loginAdmin(app.http);
     user = await signupAndLogin(app.http);
-    concert = await createConcert(app, admin, concertBody({ schedules: [{ startsAt: '2030-05-01T19:00:00Z', seats: seats(10) }, { startsAt: '2030-05-02T19:00:00Z', seats: seats(10) }] }));
+    concert = await createConcert(
+      app,
+      admin,
+      concertBody({
+        schedules: [
+          { startsAt: '2030-05-01T19:00:00Z', seats: seats(10) },
+          { startsAt: '2030-05-02T19:00:00Z', seats: seats(10) },
+        ],
+      }),
+    );
     schedule = concert.schedules[0];
   });
   afterEach(async () => {
@@ -33,7 +51,14 @@ describe('seat map projection (fed by reservation events only)', () => {
   const cancelled = (r: ReturnType<typeof reservation>, previousStatus: 'HELD' | 'CONFIRMED') =>
     publishReservationEvent(app, 'reservation.cancelled', { ...r, previousStatus, paymentId: previousStatus === 'CONFIRMED' ? 77 : null });
   const success = (r: ReturnType<typeof reservation>) =>
-    publishReservationEvent(app, 'reservation.success', { ...r, concertId: concert.id, seatLabel: 'A-1', price: 88_000, paymentId: 77, confirmedAt: new Date(app.clock.now()).toISOString() });
+    publishReservationEvent(app, 'reservation.success', {
+      ...r,
+      concertId: concert.id,
+      seatLabel: 'A-1',
+      price: 88_000,
+      paymentId: 77,
+      confirmedAt: new Date(app.clock.now()).toISOString(),
+    });
 
   const seatMap = async (scheduleId = schedule.id): Promise<Array<{ id: number; status: string }>> => {
     const res = await app.http.get(`/ticketing/search/schedules/${scheduleId}/seats`).set(user.auth).set(queuePassFor(app.platform, user.id));
@@ -134,7 +159,10 @@ describe('seat map projection (fed by reservation events only)', () => {
     // The same event (same id) handed over again by the relay: the inbox skips it.
     const reservationDb = app.platform.database('reservation').knex;
     await reservationDb('outbox').where({ event_id: expiryId }).update({ dispatched_at_ms: null });
-    await eventually(async () => (await reservationDb('outbox').where({ event_id: expiryId }).first('dispatched_at_ms')).dispatched_at_ms !== null, app.platform);
+    await eventually(
+      async () => (await reservationDb('outbox').where({ event_id: expiryId }).first('dispatched_at_ms')).dispatched_at_ms !== null,
+      app.platform,
+    );
     // The same facts again under new event ids (a publisher that retried): the claim makes them no-ops.
     await handledByConcert(app, await expired(a));
     await handledByConcert(app, await held(b));

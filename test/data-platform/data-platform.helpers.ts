@@ -2,10 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type TestAgent from 'supertest/lib/agent';
 import type { EventEnvelope, EventPayload } from '../../src/contracts/events';
+import type { ReservationFeedItem } from '../../src/modules/data-platform/queries/list-reservations/list-reservations.query';
 import type { Outbox } from '../../src/platform/bus/outbox';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
-import type { ReservationFeedItem } from '../../src/modules/data-platform/queries/list-reservations/list-reservations.query';
 
 /** The modules these tests need: the publishers of the events, auth for the admin, and the data platform. */
 export const DATA_PLATFORM_TEST_MODULES = 'auth,concert,reservation,data-platform';
@@ -49,7 +49,11 @@ export async function publishConfirmed(platform: Platform, ...inputs: ConfirmedI
   });
 }
 
-export async function publishCancelled(platform: Platform, reservationId: number, previousStatus: 'HELD' | 'CONFIRMED'): Promise<EventEnvelope<'reservation.cancelled'>> {
+export async function publishCancelled(
+  platform: Platform,
+  reservationId: number,
+  previousStatus: 'HELD' | 'CONFIRMED',
+): Promise<EventEnvelope<'reservation.cancelled'>> {
   const outbox = platform.container('reservation').get<Outbox>(PLATFORM.Outbox);
   return platform.database('reservation').transaction((trx) =>
     outbox.publish(trx, 'reservation.cancelled', reservationId, {

@@ -41,7 +41,10 @@ describe('data platform: delivery of a record (domain)', () => {
   });
 
   it('only PENDING and FAILED records await delivery', () => {
-    expect(['PENDING', 'DELIVERED', 'FAILED', 'DISABLED'].filter((s) => awaitsDelivery(s as ReservationRecord['delivery']))).to.deep.equal(['PENDING', 'FAILED']);
+    expect(['PENDING', 'DELIVERED', 'FAILED', 'DISABLED'].filter((s) => awaitsDelivery(s as ReservationRecord['delivery']))).to.deep.equal([
+      'PENDING',
+      'FAILED',
+    ]);
   });
 
   it('is DELIVERED once the sink took it', () => {
@@ -49,11 +52,21 @@ describe('data platform: delivery of a record (domain)', () => {
   });
 
   it('stays PENDING after a failure, with the backoff of its attempt count', () => {
-    expect(afterPost(record({ deliveryAttempts: 1 }), failure, NOW, policy)).to.deep.equal({ reservationId: 1, outcome: 'PENDING', error: failure.error, nextAttemptAtMs: NOW + 2000 });
+    expect(afterPost(record({ deliveryAttempts: 1 }), failure, NOW, policy)).to.deep.equal({
+      reservationId: 1,
+      outcome: 'PENDING',
+      error: failure.error,
+      nextAttemptAtMs: NOW + 2000,
+    });
   });
 
   it('is FAILED after the last fast retry, then retried slowly with jitter', () => {
-    expect(afterPost(record({ deliveryAttempts: 2 }), failure, NOW, policy)).to.deep.equal({ reservationId: 1, outcome: 'FAILED', error: failure.error, nextAttemptAtMs: NOW + 600_000 });
+    expect(afterPost(record({ deliveryAttempts: 2 }), failure, NOW, policy)).to.deep.equal({
+      reservationId: 1,
+      outcome: 'FAILED',
+      error: failure.error,
+      nextAttemptAtMs: NOW + 600_000,
+    });
     const early = afterPost(record({ deliveryAttempts: 2 }), failure, NOW, { ...policy, random: () => 0 });
     const late = afterPost(record({ deliveryAttempts: 2 }), failure, NOW, { ...policy, random: () => 1 });
     expect(early).to.include({ nextAttemptAtMs: NOW + 450_000 });
@@ -62,6 +75,9 @@ describe('data platform: delivery of a record (domain)', () => {
 
   it('is FAILED at once when the sink refuses it, and stays FAILED on a failed slow retry', () => {
     expect(afterPost(record(), refusal, NOW, policy)).to.include({ outcome: 'FAILED' });
-    expect(afterPost(record({ delivery: 'FAILED', deliveryAttempts: 12 }), failure, NOW, policy)).to.include({ outcome: 'FAILED', nextAttemptAtMs: NOW + 600_000 });
+    expect(afterPost(record({ delivery: 'FAILED', deliveryAttempts: 12 }), failure, NOW, policy)).to.include({
+      outcome: 'FAILED',
+      nextAttemptAtMs: NOW + 600_000,
+    });
   });
 });

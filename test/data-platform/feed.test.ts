@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import type { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, eventually, loginAdmin, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
-import { allRecords, confirmedPayload, DATA_PLATFORM_TEST_MODULES, feed, publishCancelled, publishConfirmed, publishSchedule, type ConfirmedInput } from './data-platform.helpers';
+import {
+  allRecords,
+  type ConfirmedInput,
+  confirmedPayload,
+  DATA_PLATFORM_TEST_MODULES,
+  feed,
+  publishCancelled,
+  publishConfirmed,
+  publishSchedule,
+} from './data-platform.helpers';
 
 describe('data platform: the confirmed-reservation feed', () => {
   let app: TestApp;
@@ -20,7 +29,17 @@ describe('data platform: the confirmed-reservation feed', () => {
     await publishSchedule(app.platform, { concertId: 3, scheduleId: 30, title: 'Spring Gala', startsAt: '2030-05-01T19:00:00.000Z' });
     await eventually(async () => (await app.platform.database('data-platform').knex('dp_schedules').where({ schedule_id: 30 })).length === 1, app.platform);
     const receivedAt = app.clock.now();
-    await publishConfirmed(app.platform, { reservationId: 41, userId: 9, concertId: 3, scheduleId: 30, seatId: 301, seatLabel: 'B-7', price: 77_000, paymentId: 88, confirmedAt: '2030-03-02T12:00:00.000Z' });
+    await publishConfirmed(app.platform, {
+      reservationId: 41,
+      userId: 9,
+      concertId: 3,
+      scheduleId: 30,
+      seatId: 301,
+      seatLabel: 'B-7',
+      price: 77_000,
+      paymentId: 88,
+      confirmedAt: '2030-03-02T12:00:00.000Z',
+    });
     await eventually(async () => (await count()) === 1, app.platform);
 
     const page = await feed(app.http, admin.auth);
@@ -68,7 +87,10 @@ describe('data platform: the confirmed-reservation feed', () => {
     const after = await allRecords(app.http, admin.auth);
     expect([...after.keys()]).to.deep.equal([1]);
     expect(after.get(1)).to.deep.equal(before.get(1));
-    const inboxRows = await app.platform.database('data-platform').knex('inbox').where({ event_id: event.id, subscriber: 'data-platform.store-confirmed-reservation' });
+    const inboxRows = await app.platform
+      .database('data-platform')
+      .knex('inbox')
+      .where({ event_id: event.id, subscriber: 'data-platform.store-confirmed-reservation' });
     expect(inboxRows).to.have.length(1);
     expect(inboxRows[0].status).to.equal('DONE');
   });
@@ -87,7 +109,11 @@ describe('data platform: the confirmed-reservation feed', () => {
     ]);
     expect(page.summary).to.deep.equal({ count: 2, revenue: 40_000 });
     // The second confirmation was handled (as a no-op), not left failing and retrying.
-    const inbox = await app.platform.database('data-platform').knex('inbox').where({ subscriber: 'data-platform.store-confirmed-reservation' }).select('status', 'attempts');
+    const inbox = await app.platform
+      .database('data-platform')
+      .knex('inbox')
+      .where({ subscriber: 'data-platform.store-confirmed-reservation' })
+      .select('status', 'attempts');
     expect(inbox).to.deep.equal([
       { status: 'DONE', attempts: 1 },
       { status: 'DONE', attempts: 1 },
@@ -203,7 +229,10 @@ describe('data platform: the confirmed-reservation feed', () => {
         expect(res.status, query).to.equal(400);
         expect(res.body.code, query).to.equal('VALIDATION_FAILED');
         expect(res.headers['content-type'], query).to.match(/application\/problem\+json/);
-        expect(res.body.errors.map((e: { field: string }) => e.field), query).to.include(field);
+        expect(
+          res.body.errors.map((e: { field: string }) => e.field),
+          query,
+        ).to.include(field);
       }
     });
   });

@@ -1,8 +1,18 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import type { ManualClock } from '../../src/platform/clock/clock';
-import { createTestApp, eventually, loginAdmin, tempDataDir, type TestApp, type TestUser } from '../support/test-app';
-import { allRecords, DATA_PLATFORM_TEST_MODULES, feed, publishCancelled, publishConfirmed, publishSchedule, refusedUrl, TestSink, type FeedItem } from './data-platform.helpers';
+import { createTestApp, eventually, loginAdmin, type TestApp, type TestUser, tempDataDir } from '../support/test-app';
+import {
+  allRecords,
+  DATA_PLATFORM_TEST_MODULES,
+  type FeedItem,
+  feed,
+  publishCancelled,
+  publishConfirmed,
+  publishSchedule,
+  refusedUrl,
+  TestSink,
+} from './data-platform.helpers';
 
 const JOB = 'deliver-records';
 

@@ -92,7 +92,10 @@ describe('crash recovery (kill -9 during a rush)', function () {
       await new Promise((r) => setTimeout(r, killAfterMs));
       await server.kill9();
       await rush;
-      if (process.env.CRASH_DEBUG) console.log(`killed after ${killAfterMs} ms: ${buyers.filter((b) => b.heldId).length} holds and ${buyers.filter((b) => b.paid).length} payments acknowledged`);
+      if (process.env.CRASH_DEBUG)
+        console.log(
+          `killed after ${killAfterMs} ms: ${buyers.filter((b) => b.heldId).length} holds and ${buyers.filter((b) => b.paid).length} payments acknowledged`,
+        );
 
       await server.start();
       // Every buyer cut off mid-payment repeats it at once with the same key, as a careful client
@@ -102,7 +105,12 @@ describe('crash recovery (kill -9 during a rush)', function () {
         buyers
           .filter((b) => b.payCutOff)
           .map(async (b) => {
-            const pay = await server.call('POST', '/payments/process', { ...b.auth, 'x-queue-pass': b.pass, 'idempotency-key': `pay-${b.id}` }, { reservationId: b.heldId });
+            const pay = await server.call(
+              'POST',
+              '/payments/process',
+              { ...b.auth, 'x-queue-pass': b.pass, 'idempotency-key': `pay-${b.id}` },
+              { reservationId: b.heldId },
+            );
             if (pay.status === 200) b.paid = true;
             return pay;
           }),
@@ -112,7 +120,11 @@ describe('crash recovery (kill -9 during a rush)', function () {
       // Wait until every outbox is drained and nothing waits for a retry.
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const bus = (await server.call('GET', '/admin/events', admin)).body.items as Array<{ outboxBacklog: number; deliveriesRetrying: number; deliveriesQueued: number }>;
+        const bus = (await server.call('GET', '/admin/events', admin)).body.items as Array<{
+          outboxBacklog: number;
+          deliveriesRetrying: number;
+          deliveriesQueued: number;
+        }>;
         if (bus.every((m) => m.outboxBacklog === 0 && m.deliveriesRetrying === 0 && m.deliveriesQueued === 0)) break;
         if (Date.now() > deadline) throw new Error(`bus did not drain: ${JSON.stringify(bus)}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -123,8 +135,17 @@ describe('crash recovery (kill -9 during a rush)', function () {
       const confirmedBySeat = new Map<number, number>();
       let confirmedCount = 0;
       for (const b of buyers) {
-        const mine = (await server.call('GET', '/ticketing/reservations', b.auth)).body.items as Array<{ id: number; status: string; seatId: number; price: number }>;
-        if (b.heldId) expect(mine.map((r) => r.id), `hold ${b.heldId} of user ${b.id} was acknowledged`).to.include(b.heldId);
+        const mine = (await server.call('GET', '/ticketing/reservations', b.auth)).body.items as Array<{
+          id: number;
+          status: string;
+          seatId: number;
+          price: number;
+        }>;
+        if (b.heldId)
+          expect(
+            mine.map((r) => r.id),
+            `hold ${b.heldId} of user ${b.id} was acknowledged`,
+          ).to.include(b.heldId);
         if (b.paid) expect(mine.find((r) => r.id === b.heldId)?.status, `paid reservation ${b.heldId}`).to.equal('CONFIRMED');
         const confirmed = mine.filter((r) => r.status === 'CONFIRMED');
         for (const r of confirmed) confirmedBySeat.set(r.seatId, (confirmedBySeat.get(r.seatId) ?? 0) + 1);
@@ -143,7 +164,8 @@ describe('crash recovery (kill -9 during a rush)', function () {
       // with a live visit: the buyers' passes stopped browsing when their purchases completed them).
       const viewer = (await server.call('POST', '/queue/token', admin)).body;
       expect(viewer.status).to.equal('ACTIVE');
-      const seatMap = (await server.call('GET', `/ticketing/search/schedules/${scheduleId}/seats`, { ...admin, 'x-queue-pass': viewer.pass.token })).body.items as Array<{ id: number; status: string }>;
+      const seatMap = (await server.call('GET', `/ticketing/search/schedules/${scheduleId}/seats`, { ...admin, 'x-queue-pass': viewer.pass.token })).body
+        .items as Array<{ id: number; status: string }>;
       for (const seat of confirmedBySeat.keys()) expect(seatMap.find((s) => s.id === seat)?.status).to.equal('SOLD');
       const feed = (await server.call('GET', `/data-platform/reservations?scheduleId=${scheduleId}&pageSize=500`, admin)).body;
       expect(feed.summary.count).to.equal(confirmedCount);

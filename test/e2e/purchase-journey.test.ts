@@ -24,7 +24,11 @@ describe('purchase journey', () => {
       });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     await app.platform.bus.drain();
-    return { concertId: res.body.id as number, scheduleId: res.body.schedules[0].id as number, seatIds: res.body.schedules[0].seats.map((s: { id: number }) => s.id) as number[] };
+    return {
+      concertId: res.body.id as number,
+      scheduleId: res.body.schedules[0].id as number,
+      seatIds: res.body.schedules[0].seats.map((s: { id: number }) => s.id) as number[],
+    };
   }
 
   async function admitted(user: TestUser): Promise<{ queueToken: string; pass: string }> {
@@ -72,7 +76,10 @@ describe('purchase journey', () => {
     expect(reservation).to.include({ status: 'CONFIRMED', paymentId: pay.body.paymentId });
     expect(reservation.confirmedAt).to.be.a('string');
 
-    await eventually(async () => (await app.http.get('/queue/status').set(user.auth).set('X-Queue-Token', queueToken)).body.status === 'COMPLETED', app.platform);
+    await eventually(
+      async () => (await app.http.get('/queue/status').set(user.auth).set('X-Queue-Token', queueToken)).body.status === 'COMPLETED',
+      app.platform,
+    );
     // The visit is over: its pass no longer browses (the slot went to the next in line).
     await eventually(async () => (await app.http.get(`/ticketing/search/schedules/${scheduleId}/seats`).set(withPass)).status === 403, app.platform);
 
@@ -110,13 +117,25 @@ describe('purchase journey', () => {
     const buyers = await Promise.all([signupAndLogin(app.http, 'racer'), signupAndLogin(app.http, 'racer')]);
     const passes = await Promise.all(buyers.map(admitted));
     await Promise.all(buyers.map((b) => app.http.post('/payments/charge').set(b.auth).send({ amount: 100_000 })));
-    const holds = await Promise.all(buyers.map((b, i) => app.http.post('/ticketing/reservations/new').set({ ...b.auth, 'X-Queue-Pass': passes[i].pass }).send({ scheduleId, seatId: seatIds[0] })));
+    const holds = await Promise.all(
+      buyers.map((b, i) =>
+        app.http
+          .post('/ticketing/reservations/new')
+          .set({ ...b.auth, 'X-Queue-Pass': passes[i].pass })
+          .send({ scheduleId, seatId: seatIds[0] }),
+      ),
+    );
     expect(holds.map((h) => h.status).sort()).to.deep.equal([201, 409]);
     const winner = holds.findIndex((h) => h.status === 201);
     const loser = 1 - winner;
     expect(holds[loser].body.code).to.equal('SEAT_UNAVAILABLE');
     const pays = await Promise.all(
-      buyers.map((b, i) => app.http.post('/payments/process').set({ ...b.auth, 'X-Queue-Pass': passes[i].pass }).send({ reservationId: holds[winner].body.id })),
+      buyers.map((b, i) =>
+        app.http
+          .post('/payments/process')
+          .set({ ...b.auth, 'X-Queue-Pass': passes[i].pass })
+          .send({ reservationId: holds[winner].body.id }),
+      ),
     );
     // Only the owner can pay for the hold, and only once.
     expect(pays[winner].status).to.equal(200);

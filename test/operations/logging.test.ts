@@ -35,7 +35,10 @@ describe('structured logs', () => {
 
     it('a failed request is logged with its status, and an unusable correlation id is replaced', async () => {
       const unsafe = 'evil\u0007id with spaces';
-      const res = await app.http.get('/ticketing/nope/123').set('x-correlation-id', encodeURIComponent(unsafe) + '%').expect(404);
+      const res = await app.http
+        .get('/ticketing/nope/123')
+        .set('x-correlation-id', encodeURIComponent(unsafe) + '%')
+        .expect(404);
       const generated = res.headers['x-correlation-id'];
       expect(generated).to.match(/^[0-9a-f-]{36}$/);
       await eventually(() => app.logs.some((l) => l.msg === 'request' && l.correlationId === generated));
@@ -48,8 +51,14 @@ describe('structured logs', () => {
       await app.http.post('/auth/signup').send({ email, password, name: 'Secretive' }).expect(201);
       const login = await app.http.post('/auth/login').send({ email, password }).expect(200);
       const token: string = login.body.accessToken;
-      await app.http.post('/auth/login').send({ email, password: `${password}-wrong` }).expect(401);
-      await app.http.post('/auth/signup').send({ email: 'not-an-email', password: `${password}!`, name: 'x' }).expect(400);
+      await app.http
+        .post('/auth/login')
+        .send({ email, password: `${password}-wrong` })
+        .expect(401);
+      await app.http
+        .post('/auth/signup')
+        .send({ email: 'not-an-email', password: `${password}!`, name: 'x' })
+        .expect(400);
       await app.http.get('/auth/me').set('Authorization', `Bearer ${token}`).expect(200);
       await app.http.get('/auth/me').set('Authorization', `Bearer ${token}x`).expect(401);
       await app.platform.bus.drain();
@@ -92,7 +101,11 @@ describe('structured logs', () => {
     after(() => app.stop());
 
     it('the handlers a request triggers log with the request’s correlation id', async () => {
-      const res = await app.http.post('/auth/signup').set('x-correlation-id', 'test-corr-1').send({ email: 'chain@test.local', password: 'password-123', name: 'Chain' }).expect(201);
+      const res = await app.http
+        .post('/auth/signup')
+        .set('x-correlation-id', 'test-corr-1')
+        .send({ email: 'chain@test.local', password: 'password-123', name: 'Chain' })
+        .expect(201);
       const isHandled = (l: Line) => l.msg === 'event handled' && l.correlationId === 'test-corr-1';
       await eventually(() => app.logs.some(isHandled), app.platform);
 
@@ -101,7 +114,11 @@ describe('structured logs', () => {
       expect(handled[0]).to.include({ level: 'info', event: 'auth.user.registered', subscriber: 'data-platform.log-probe', outcome: 'handled' });
       const eventId = handled[0].eventId as string;
       expect(eventId).to.be.a('string');
-      expect(app.logs.find((l) => l.msg === 'event handling' && l.eventId === eventId)).to.include({ correlationId: 'test-corr-1', attempt: 1, subscriber: 'data-platform.log-probe' });
+      expect(app.logs.find((l) => l.msg === 'event handling' && l.eventId === eventId)).to.include({
+        correlationId: 'test-corr-1',
+        attempt: 1,
+        subscriber: 'data-platform.log-probe',
+      });
       // What the handler itself logs carries the id too, without passing it around.
       expect(app.logs.find((l) => l.msg === 'probe handling' && l.userId === res.body.id)).to.include({ correlationId: 'test-corr-1' });
       expect(seen.find((s) => s.eventId === eventId)).to.deep.equal({ correlationId: 'test-corr-1', causationId: eventId, eventId });
@@ -110,17 +127,28 @@ describe('structured logs', () => {
 
     it('a failed attempt and its retry are logged with the attempt, outcome and the same correlation id', async () => {
       failuresLeft = 1;
-      await app.http.post('/auth/signup').set('x-correlation-id', 'test-corr-2').send({ email: 'retry@test.local', password: 'password-123', name: 'Retry' }).expect(201);
+      await app.http
+        .post('/auth/signup')
+        .set('x-correlation-id', 'test-corr-2')
+        .send({ email: 'retry@test.local', password: 'password-123', name: 'Retry' })
+        .expect(201);
       await eventually(() => app.logs.some((l) => l.msg === 'event handled' && l.correlationId === 'test-corr-2'), app.platform);
 
       const mine = app.logs.filter((l) => l.correlationId === 'test-corr-2' && l.subscriber === 'data-platform.log-probe');
-      expect(mine.find((l) => l.msg === 'event handler failed, will retry')).to.include({ level: 'warn', event: 'auth.user.registered', attempt: 1, outcome: 'retry' });
+      expect(mine.find((l) => l.msg === 'event handler failed, will retry')).to.include({
+        level: 'warn',
+        event: 'auth.user.registered',
+        attempt: 1,
+        outcome: 'retry',
+      });
       expect(mine.filter((l) => l.msg === 'event handling').map((l) => l.attempt)).to.deep.equal([1, 2]);
       expect(mine.filter((l) => l.msg === 'event handled')).to.have.length(1);
       // The error itself through pino's serializer: its type, message and stack, not a flattened string.
       const failed = mine.find((l) => l.msg === 'event handler failed, will retry')!;
       expect(failed.err).to.deep.include({ type: 'Error' });
-      expect((failed.err as { message: string }).message).to.be.a('string').and.not.equal('');
+      expect((failed.err as { message: string }).message)
+        .to.be.a('string')
+        .and.not.equal('');
       expect((failed.err as { stack: string }).stack).to.match(/\n\s+at /);
     });
   });

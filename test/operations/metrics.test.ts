@@ -3,7 +3,7 @@ import { injectable } from 'inversify';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { defineModule, on } from '../../src/platform/module/module-definition';
 import { createTestApp, eventually, loginAdmin, queuePassFor, signupAndLogin, type TestApp } from '../support/test-app';
-import { createAppWithProbe, parsePrometheus, sampleValue, scrape, type ProbeApp } from './ops-kit';
+import { createAppWithProbe, type ProbeApp, parsePrometheus, sampleValue, scrape } from './ops-kit';
 
 const BUS_SERIES = ['outbox_backlog_events', 'outbox_oldest_undelivered_age_seconds', 'bus_deliveries_retrying', 'bus_dead_letters'];
 
@@ -41,7 +41,10 @@ describe('GET /metrics', () => {
       await eventually(async () => (await count(ok)) === okBefore + 3 && (await count(denied)) === deniedBefore + 1);
 
       // A route with a parameter is labelled by its template, never by the raw path.
-      await app.http.post('/admin/events/dead/auth:987654/retry').set((await loginAdmin(app.http)).auth).expect(404);
+      await app.http
+        .post('/admin/events/dead/auth:987654/retry')
+        .set((await loginAdmin(app.http)).auth)
+        .expect(404);
       await eventually(async () => (await count({ method: 'POST', route: '/admin/events/dead/:id/retry', status: '404' })) >= 1);
       // Unknown paths share one label, so scanners cannot blow up the series count.
       await app.http.get('/no/such/path/12345').expect(404);
@@ -72,7 +75,20 @@ describe('GET /metrics', () => {
       const concert = await app.http
         .post('/admin/concerts')
         .set(admin.auth)
-        .send({ title: 'Gauge Night', artist: 'The Meters', venue: 'Hall', schedules: [{ startsAt: '2030-06-01T19:00:00+09:00', seats: [{ label: 'A-1', price: 1000 }, { label: 'A-2', price: 1000 }] }] })
+        .send({
+          title: 'Gauge Night',
+          artist: 'The Meters',
+          venue: 'Hall',
+          schedules: [
+            {
+              startsAt: '2030-06-01T19:00:00+09:00',
+              seats: [
+                { label: 'A-1', price: 1000 },
+                { label: 'A-2', price: 1000 },
+              ],
+            },
+          ],
+        })
         .expect(201);
       const schedule = concert.body.schedules[0];
       const user = await signupAndLogin(app.http);
@@ -86,7 +102,11 @@ describe('GET /metrics', () => {
       // The reservation module learns the schedule through an event: wait for it, not for a time.
       let hold: { status: number } = { status: 0 };
       await eventually(async () => {
-        hold = await app.http.post('/ticketing/reservations/new').set(user.auth).set(queuePassFor(app.platform, user.id)).send({ scheduleId: schedule.id, seatId: schedule.seats[0].id });
+        hold = await app.http
+          .post('/ticketing/reservations/new')
+          .set(user.auth)
+          .set(queuePassFor(app.platform, user.id))
+          .send({ scheduleId: schedule.id, seatId: schedule.seats[0].id });
         return hold.status !== 404;
       }, app.platform);
       expect(hold.status).to.equal(201);
@@ -154,7 +174,10 @@ describe('GET /metrics', () => {
       // The operator's path (docs/operations.md): list, fix the cause, replay.
       const admin = await loginAdmin(app.http);
       const list = await app.http.get('/admin/events/dead').set(admin.auth).expect(200);
-      const letter = list.body.items.find((d: { subscriber: string; event: { payload: { userId: number } } }) => d.subscriber === 'data-platform.metrics-probe' && d.event.payload.userId === signup.body.id);
+      const letter = list.body.items.find(
+        (d: { subscriber: string; event: { payload: { userId: number } } }) =>
+          d.subscriber === 'data-platform.metrics-probe' && d.event.payload.userId === signup.body.id,
+      );
       expect(letter.error).to.include('probe refuses this event');
       probe.fail = false;
       await app.http.post(`/admin/events/dead/${letter.id}/retry`).set(admin.auth).expect(202);

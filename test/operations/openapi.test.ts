@@ -76,10 +76,25 @@ describe('API documentation (OpenAPI 3.1 and Swagger UI)', () => {
     const mounted = mountedRoutes(app);
     const documented = documentedRoutes(doc);
     expect(mounted.length).to.be.greaterThan(10);
-    expect(mounted.filter((r) => !documented.includes(r)), 'mounted but not documented').to.deep.equal([]);
-    expect(documented.filter((r) => !mounted.includes(r)), 'documented but not mounted').to.deep.equal([]);
+    expect(
+      mounted.filter((r) => !documented.includes(r)),
+      'mounted but not documented',
+    ).to.deep.equal([]);
+    expect(
+      documented.filter((r) => !mounted.includes(r)),
+      'documented but not mounted',
+    ).to.deep.equal([]);
     // The platform's own endpoints are declared as routes like any module's, documentation included.
-    for (const r of ['GET /openapi.json', 'GET /docs', 'GET /docs/:asset', 'GET /metrics', 'GET /health/live', 'GET /health/ready', 'GET /admin/events/dead', 'POST /admin/events/dead/:id/retry']) {
+    for (const r of [
+      'GET /openapi.json',
+      'GET /docs',
+      'GET /docs/:asset',
+      'GET /metrics',
+      'GET /health/live',
+      'GET /health/ready',
+      'GET /admin/events/dead',
+      'POST /admin/events/dead/:id/retry',
+    ]) {
       expect(mounted, r).to.include(r);
     }
   });
@@ -120,7 +135,11 @@ describe('API documentation (OpenAPI 3.1 and Swagger UI)', () => {
             expect(templated, `${where}: path parameter ${p.name} not in the template`).to.include(p.name);
           }
         }
-        for (const name of templated) expect(params.some((p) => p.in === 'path' && p.name === name), `${where}: {${name}} is not declared`).to.equal(true);
+        for (const name of templated)
+          expect(
+            params.some((p) => p.in === 'path' && p.name === name),
+            `${where}: {${name}} is not declared`,
+          ).to.equal(true);
 
         expect(Object.keys(op.responses).length, where).to.be.greaterThan(0);
         for (const [status, response] of Object.entries<Json>(op.responses)) {
@@ -196,10 +215,14 @@ describe('API documentation (OpenAPI 3.1 and Swagger UI)', () => {
     expect(signup.content['application/json'].schema.required).to.include.members(['email', 'password', 'name']);
     expect(signup.content['application/json'].schema.additionalProperties).to.equal(false);
     const minLength = signup.content['application/json'].schema.properties.password.minLength;
-    const tooShort = await app.http.post('/auth/signup').send({ ...signup.content['application/json'].example, email: 'short@test.local', password: 'x'.repeat(minLength - 1) });
+    const tooShort = await app.http
+      .post('/auth/signup')
+      .send({ ...signup.content['application/json'].example, email: 'short@test.local', password: 'x'.repeat(minLength - 1) });
     expect(tooShort.status).to.equal(400);
     expect(tooShort.body.errors.map((e: Json) => e.field)).to.deep.equal(['body.password']);
-    const accepted = await app.http.post('/auth/signup').send({ ...signup.content['application/json'].example, email: 'exact@test.local', password: 'x'.repeat(minLength) });
+    const accepted = await app.http
+      .post('/auth/signup')
+      .send({ ...signup.content['application/json'].example, email: 'exact@test.local', password: 'x'.repeat(minLength) });
     expect(accepted.status).to.equal(201);
   });
 

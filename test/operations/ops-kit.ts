@@ -12,7 +12,10 @@ import { createTestApp, type TestApp } from '../support/test-app';
  */
 export type ProbeApp = TestApp;
 
-export async function createAppWithProbe(probe: ModuleDefinition, options: { env?: Record<string, string>; captureLogs?: boolean; clock?: Clock } = {}): Promise<ProbeApp> {
+export async function createAppWithProbe(
+  probe: ModuleDefinition,
+  options: { env?: Record<string, string>; captureLogs?: boolean; clock?: Clock } = {},
+): Promise<ProbeApp> {
   const modules = [...ALL_MODULES.filter((m) => m.name !== probe.name), probe];
   return createTestApp({ ...options, clock: options.clock ?? systemClock, modules });
 }
@@ -31,7 +34,8 @@ export function parsePrometheus(text: string): Sample[] {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match) throw new Error(`Not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: match[1], labels, value: Number(match[3]) });
   }
   return samples;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
+import { freePort, ServerProcess } from '../e2e/server-process';
 import { FakeGateway, paymentApp } from '../payment/payment-kit';
 import { signupAndLogin, tempDataDir } from '../support/test-app';
-import { freePort, ServerProcess } from '../e2e/server-process';
 
 /**
  * SIGTERM: readiness turns 503 at once while in-flight work drains, then the process exits; a
@@ -22,7 +22,11 @@ describe('shutdown', function () {
     const { port } = await app.platform.listen(0, '127.0.0.1');
     const user = await signupAndLogin(app.http);
     const arrived = gateway.nextArrival();
-    const inFlight = fetch(`http://127.0.0.1:${port}/payments/charge`, { method: 'POST', headers: { ...user.auth, 'content-type': 'application/json' }, body: JSON.stringify({ amount: 1_000 }) });
+    const inFlight = fetch(`http://127.0.0.1:${port}/payments/charge`, {
+      method: 'POST',
+      headers: { ...user.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 1_000 }),
+    });
     await arrived;
     const stopped = app.stop();
     const ready = await app.http.get('/health/ready');
@@ -41,7 +45,16 @@ describe('shutdown', function () {
     afterEach(async () => server?.kill9());
 
     const start = async (extra: Record<string, string> = {}) => {
-      server = new ServerProcess({ DATA_DIR: tempDataDir(), JWT_SECRET: 'shutdown-secret-shutdown-secret-000', PAYMENT_GATEWAY_URL: gateway.url, PAYMENT_GATEWAY_TIMEOUT_MS: '10000', ...extra }, await freePort());
+      server = new ServerProcess(
+        {
+          DATA_DIR: tempDataDir(),
+          JWT_SECRET: 'shutdown-secret-shutdown-secret-000',
+          PAYMENT_GATEWAY_URL: gateway.url,
+          PAYMENT_GATEWAY_TIMEOUT_MS: '10000',
+          ...extra,
+        },
+        await freePort(),
+      );
       await server.start();
       const email = `s-${Date.now()}@test.local`;
       await server.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'S' });

@@ -153,7 +153,10 @@ describe('a keyed charge whose first outcome is unknown', () => {
     expect(res.body.detail).to.match(/\/payments\/history/);
     // One the gateway never recorded: voided by the job, nothing credited.
     const neverCharged = randomUUID();
-    await app.platform.database('payment').knex('charge_attempts').insert({ id: neverCharged, user_id: user.id, amount: 9_999, status: 'PENDING', created_at_ms: app.clock.now() });
+    await app.platform
+      .database('payment')
+      .knex('charge_attempts')
+      .insert({ id: neverCharged, user_id: user.id, amount: 9_999, status: 'PENDING', created_at_ms: app.clock.now() });
     await settleLater();
     await settleLater();
     const rows = await app.platform.database('payment').knex('charge_attempts').where({ user_id: user.id });

@@ -17,7 +17,8 @@ describe('payment compensation (choreography)', () => {
     return { reservationId, paymentId: res.body.paymentId };
   }
 
-  const cancelledFor = async (reservationId: number) => (await publishedByPayment(app.platform, 'payment.cancelled')).filter((e) => e.reservationId === reservationId);
+  const cancelledFor = async (reservationId: number) =>
+    (await publishedByPayment(app.platform, 'payment.cancelled')).filter((e) => e.reservationId === reservationId);
   const paymentRow = (id: number) => app.platform.database('payment').knex('payments').where({ id }).first();
 
   it('refunds on reservation.failed: REFUND entry, payment REFUNDED, payment.cancelled, balance whole', async () => {
@@ -48,7 +49,14 @@ describe('payment compensation (choreography)', () => {
     // The same event again, as a relay that died before marking it dispatched would send it.
     await app.platform.database('auth').knex('outbox').where({ event_id: failed.id }).update({ dispatched_at_ms: null });
     await publishAs(app.platform, 'reservation.failed', reservationId, { reservationId, userId: user.id, paymentId, reason: 'HOLD_EXPIRED' });
-    await publishAs(app.platform, 'reservation.cancelled', reservationId, { reservationId, userId: user.id, scheduleId: 1, seatId: reservationId, previousStatus: 'CONFIRMED', paymentId });
+    await publishAs(app.platform, 'reservation.cancelled', reservationId, {
+      reservationId,
+      userId: user.id,
+      scheduleId: 1,
+      seatId: reservationId,
+      previousStatus: 'CONFIRMED',
+      paymentId,
+    });
     await app.platform.bus.drain();
 
     const { balance, entries } = await expectLedgerConsistent(app.platform, user.id);
@@ -74,9 +82,23 @@ describe('payment compensation (choreography)', () => {
       confirmedAt: new Date(app.clock.now()).toISOString(),
     });
     await app.platform.bus.drain();
-    await publishAs(app.platform, 'reservation.cancelled', reservationId, { reservationId, userId: user.id, scheduleId: 1, seatId: reservationId, previousStatus: 'CONFIRMED', paymentId });
+    await publishAs(app.platform, 'reservation.cancelled', reservationId, {
+      reservationId,
+      userId: user.id,
+      scheduleId: 1,
+      seatId: reservationId,
+      previousStatus: 'CONFIRMED',
+      paymentId,
+    });
     const hold = await holdFor(app, user.id, 5_000);
-    await publishAs(app.platform, 'reservation.cancelled', hold, { reservationId: hold, userId: user.id, scheduleId: 1, seatId: hold, previousStatus: 'HELD', paymentId: null });
+    await publishAs(app.platform, 'reservation.cancelled', hold, {
+      reservationId: hold,
+      userId: user.id,
+      scheduleId: 1,
+      seatId: hold,
+      previousStatus: 'HELD',
+      paymentId: null,
+    });
     await app.platform.bus.drain();
 
     expect((await app.http.get('/balance').set(user.auth)).body.balance).to.equal(100_000);

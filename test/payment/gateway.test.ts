@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { ManualClock } from '../../src/platform/clock/clock';
-import { eventually, queuePassFor, signupAndLogin, tempDataDir, type TestApp, type TestUser } from '../support/test-app';
+import { eventually, queuePassFor, signupAndLogin, type TestApp, type TestUser, tempDataDir } from '../support/test-app';
 import { entriesOf, expectLedgerConsistent, FakeGateway, holdFor, paymentApp } from './payment-kit';
 
 /** A timeout no answer from 127.0.0.1 misses, even on a busy machine (tests not about timeouts). */
@@ -90,7 +90,10 @@ describe('charging through an external payment gateway', () => {
 
   it('counts charges still PENDING against the balance limit', async () => {
     // A charge whose outcome is not known yet: 1 000 000 may still be credited.
-    await f.app.platform.database('payment').knex('charge_attempts').insert({ id: randomUUID(), user_id: f.user.id, amount: 1_000_000, status: 'PENDING', created_at_ms: f.app.clock.now() });
+    await f.app.platform
+      .database('payment')
+      .knex('charge_attempts')
+      .insert({ id: randomUUID(), user_id: f.user.id, amount: 1_000_000, status: 'PENDING', created_at_ms: f.app.clock.now() });
     for (let batch = 0; batch < 9; batch += 1) {
       const res = await Promise.all(Array.from({ length: 11 }, () => f.charge(1_000_000)));
       expect(res.map((r) => r.status)).to.deep.equal(Array(11).fill(200));
@@ -205,10 +208,13 @@ describe('a charge interrupted between the gateway’s approval and the ledger w
       const approved = randomUUID();
       const unseen = randomUUID();
       const createdAt = before.clock.now();
-      await before.platform.database('payment').knex('charge_attempts').insert([
-        { id: approved, user_id: user.id, amount: 25_000, status: 'PENDING', created_at_ms: createdAt },
-        { id: unseen, user_id: user.id, amount: 40_000, status: 'PENDING', created_at_ms: createdAt },
-      ]);
+      await before.platform
+        .database('payment')
+        .knex('charge_attempts')
+        .insert([
+          { id: approved, user_id: user.id, amount: 25_000, status: 'PENDING', created_at_ms: createdAt },
+          { id: unseen, user_id: user.id, amount: 40_000, status: 'PENDING', created_at_ms: createdAt },
+        ]);
       gateway.approve(approved, user.id, 25_000);
       await before.stop();
 
@@ -218,7 +224,10 @@ describe('a charge interrupted between the gateway’s approval and the ledger w
         await after.platform.runJob('payment', 'settle-charge-attempts');
         await after.platform.runJob('payment', 'settle-charge-attempts');
         const rows = await after.platform.database('payment').knex('charge_attempts').whereIn('id', [approved, unseen]);
-        expect(Object.fromEntries(rows.map((r: { id: string; status: string }) => [r.id, r.status]))).to.deep.equal({ [approved]: 'SETTLED', [unseen]: 'VOIDED' });
+        expect(Object.fromEntries(rows.map((r: { id: string; status: string }) => [r.id, r.status]))).to.deep.equal({
+          [approved]: 'SETTLED',
+          [unseen]: 'VOIDED',
+        });
         const { balance, entries } = await expectLedgerConsistent(after.platform, user.id);
         expect(balance).to.equal(26_000);
         expect(entries.map((e) => e.amount)).to.deep.equal([1_000, 25_000]);

@@ -40,7 +40,9 @@ describe('Idempotency-Key on payments', () => {
 
   it('charges once for 10 concurrent repeats of one key', async () => {
     const user = await signupAndLogin(app.http);
-    const responses = await Promise.all(Array.from({ length: 10 }, () => app.http.post('/payments/charge').set(user.auth).set('Idempotency-Key', 'burst').send({ amount: 3_000 })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => app.http.post('/payments/charge').set(user.auth).set('Idempotency-Key', 'burst').send({ amount: 3_000 })),
+    );
     for (const r of responses) expect([200, 409], JSON.stringify(r.body)).to.include(r.status);
     for (const r of responses.filter((x) => x.status === 409)) expect(r.body.code).to.equal('IDEMPOTENCY_IN_FLIGHT');
     const ok = responses.filter((r) => r.status === 200);
@@ -54,7 +56,8 @@ describe('Idempotency-Key on payments', () => {
     const user = await signupAndLogin(app.http);
     await chargeOk(app, user, 10_000);
     const reservationId = await holdFor(app, user.id, 8_000);
-    const send = (key: string, id: number) => app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', key).send({ reservationId: id });
+    const send = (key: string, id: number) =>
+      app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', key).send({ reservationId: id });
     const first = await send('pay-1', reservationId);
     expect(first.status).to.equal(200);
     const repeat = await send('pay-1', reservationId);
@@ -91,7 +94,12 @@ describe('Idempotency-Key while the first charge is still at the gateway', () =>
     const user = await signupAndLogin(app.http);
     gateway.hold();
     const arrived = gateway.nextArrival();
-    const first = app.http.post('/payments/charge').set(user.auth).set('Idempotency-Key', 'slow-1').send({ amount: 7_000 }).then((r) => r);
+    const first = app.http
+      .post('/payments/charge')
+      .set(user.auth)
+      .set('Idempotency-Key', 'slow-1')
+      .send({ amount: 7_000 })
+      .then((r) => r);
     await arrived;
     const during = await app.http.post('/payments/charge').set(user.auth).set('Idempotency-Key', 'slow-1').send({ amount: 7_000 });
     expect(during.status).to.equal(409);

@@ -3,8 +3,6 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { Newable } from 'inversify';
 import type { EventEnvelope, EventPayload, EventType } from '../../src/contracts/events';
-import type { EventHandler } from '../../src/platform/bus/subscription';
-import { DomainError } from '../../src/platform/domain/domain-error';
 import { ChargeService } from '../../src/modules/payment/commands/charge/charge.service';
 import { ProcessPaymentService } from '../../src/modules/payment/commands/process-payment/process-payment.service';
 import { CopyReservationWhenHeld } from '../../src/modules/payment/event-handlers/copy-reservation-when-held.handler';
@@ -14,6 +12,8 @@ import { PayWhenPaymentRequested } from '../../src/modules/payment/event-handler
 import { RefundWhenConfirmedReservationCancelled } from '../../src/modules/payment/event-handlers/refund-when-confirmed-reservation-cancelled.handler';
 import { RefundWhenRefundRequested } from '../../src/modules/payment/event-handlers/refund-when-refund-requested.handler';
 import { RefundWhenReservationFailed } from '../../src/modules/payment/event-handlers/refund-when-reservation-failed.handler';
+import type { EventHandler } from '../../src/platform/bus/subscription';
+import { DomainError } from '../../src/platform/domain/domain-error';
 import type { TestApp } from '../support/test-app';
 import { expectLedgerConsistent, newReservationId, paymentApp } from './payment-kit';
 
@@ -39,9 +39,23 @@ interface ModelReservation {
 const user = fc.integer({ min: 0, max: 1 });
 const index = fc.nat({ max: 7 });
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('charge' as const), user, amount: fc.oneof(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 1_000_000 })) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('charge' as const),
+      user,
+      amount: fc.oneof(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 1, max: 1_000_000 })),
+    }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ kind: fc.constant('hold' as const), user, price: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300_000 })) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('pay' as const), asOwner: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }), r: index }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('pay' as const),
+      asOwner: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 }),
+      r: index,
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ kind: fc.constant('sagaPay' as const), r: index }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('refund' as const), r: index }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('fail' as const), r: index }), weight: 1 },
@@ -64,7 +78,16 @@ describe('payment ledger invariants (property-based)', () => {
   after(async () => app.stop());
 
   function envelope<T extends EventType>(type: T, aggregateId: number, payload: EventPayload<T>): EventEnvelope<T> {
-    return { id: randomUUID(), type, version: 1, occurredAt: new Date(app.clock.now()).toISOString(), aggregateId: String(aggregateId), correlationId: randomUUID(), causationId: null, payload };
+    return {
+      id: randomUUID(),
+      type,
+      version: 1,
+      occurredAt: new Date(app.clock.now()).toISOString(),
+      aggregateId: String(aggregateId),
+      correlationId: randomUUID(),
+      causationId: null,
+      payload,
+    };
   }
 
   /** Runs a subscriber's handler as the inbox would: in the module's transaction. */
@@ -123,7 +146,11 @@ describe('payment ledger invariants (property-based)', () => {
               if (!r) break;
               const payer = o.kind === 'pay' && !o.asOwner ? 1 - r.user : r.user;
               const expected =
-                payer !== r.user || r.status !== 'HELD' || r.paymentId !== null ? 'RESERVATION_NOT_PAYABLE' : balances[payer] < r.price ? 'INSUFFICIENT_BALANCE' : null;
+                payer !== r.user || r.status !== 'HELD' || r.paymentId !== null
+                  ? 'RESERVATION_NOT_PAYABLE'
+                  : balances[payer] < r.price
+                    ? 'INSUFFICIENT_BALANCE'
+                    : null;
               let outcome: string | null;
               if (o.kind === 'pay') {
                 outcome = await refusal(() => payments.process(users[payer], r.id));
@@ -151,9 +178,20 @@ describe('payment ledger invariants (property-based)', () => {
               const r = pick(o.r);
               if (!r || r.paymentId === null) break;
               if (o.kind === 'refund') {
-                await deliver(RefundWhenRefundRequested, 'payment.refund-requested', r.id, { sagaId: randomUUID(), paymentId: r.paymentId, reservationId: r.id, userId: users[r.user], reason: 'TEST' });
+                await deliver(RefundWhenRefundRequested, 'payment.refund-requested', r.id, {
+                  sagaId: randomUUID(),
+                  paymentId: r.paymentId,
+                  reservationId: r.id,
+                  userId: users[r.user],
+                  reason: 'TEST',
+                });
               } else {
-                await deliver(RefundWhenReservationFailed, 'reservation.failed', r.id, { reservationId: r.id, userId: users[r.user], paymentId: r.paymentId, reason: 'TEST' });
+                await deliver(RefundWhenReservationFailed, 'reservation.failed', r.id, {
+                  reservationId: r.id,
+                  userId: users[r.user],
+                  paymentId: r.paymentId,
+                  reason: 'TEST',
+                });
               }
               if (!r.refunded) balances[r.user] += r.price;
               r.refunded = true;
@@ -162,7 +200,14 @@ describe('payment ledger invariants (property-based)', () => {
             case 'cancel': {
               const r = pick(o.r);
               if (!r || r.status !== 'HELD') break;
-              const payload = { reservationId: r.id, userId: users[r.user], scheduleId: 1, seatId: r.id, previousStatus: r.paymentId ? ('CONFIRMED' as const) : ('HELD' as const), paymentId: r.paymentId };
+              const payload = {
+                reservationId: r.id,
+                userId: users[r.user],
+                scheduleId: 1,
+                seatId: r.id,
+                previousStatus: r.paymentId ? ('CONFIRMED' as const) : ('HELD' as const),
+                paymentId: r.paymentId,
+              };
               await deliver(MarkCopyCancelledWhenReservationCancelled, 'reservation.cancelled', r.id, payload);
               await deliver(RefundWhenConfirmedReservationCancelled, 'reservation.cancelled', r.id, payload);
               if (r.paymentId !== null && !r.refunded) {
@@ -175,7 +220,12 @@ describe('payment ledger invariants (property-based)', () => {
             case 'expire': {
               const r = pick(o.r);
               if (!r || r.status !== 'HELD') break;
-              await deliver(MarkCopyExpiredWhenReservationExpired, 'reservation.expired', r.id, { reservationId: r.id, userId: users[r.user], scheduleId: 1, seatId: r.id });
+              await deliver(MarkCopyExpiredWhenReservationExpired, 'reservation.expired', r.id, {
+                reservationId: r.id,
+                userId: users[r.user],
+                scheduleId: 1,
+                seatId: r.id,
+              });
               r.status = 'EXPIRED';
               break;
             }
@@ -187,7 +237,12 @@ describe('payment ledger invariants (property-based)', () => {
           expect(balance).to.equal(balances[i]);
         }
         const ids = reservations.map((r) => r.id);
-        const refundsPerPayment: Array<{ payment_id: number; n: number }> = await knex('ledger_entries').where({ type: 'REFUND' }).whereIn('reservation_id', ids).select('payment_id').count({ n: '*' }).groupBy('payment_id');
+        const refundsPerPayment: Array<{ payment_id: number; n: number }> = await knex('ledger_entries')
+          .where({ type: 'REFUND' })
+          .whereIn('reservation_id', ids)
+          .select('payment_id')
+          .count({ n: '*' })
+          .groupBy('payment_id');
         for (const row of refundsPerPayment) expect(Number(row.n), `refunds of payment ${row.payment_id}`).to.equal(1);
         const rows: Array<{ reservation_id: number; status: string }> = await knex('payments').whereIn('reservation_id', ids);
         for (const r of reservations) {

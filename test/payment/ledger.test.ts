@@ -40,9 +40,22 @@ describe('payment ledger: charge, balance, history', () => {
 
   it('refuses bad amounts with 400 VALIDATION_FAILED and changes nothing', async () => {
     const user = await signupAndLogin(app.http);
-    const bad: unknown[] = [{ amount: 0 }, { amount: -5 }, { amount: 1.5 }, { amount: 1_000_001 }, { amount: '100' }, { amount: null }, {}, { amount: 10, extra: true }, [100]];
+    const bad: unknown[] = [
+      { amount: 0 },
+      { amount: -5 },
+      { amount: 1.5 },
+      { amount: 1_000_001 },
+      { amount: '100' },
+      { amount: null },
+      {},
+      { amount: 10, extra: true },
+      [100],
+    ];
     for (const body of bad) {
-      const res = await app.http.post('/payments/charge').set(user.auth).send(body as object);
+      const res = await app.http
+        .post('/payments/charge')
+        .set(user.auth)
+        .send(body as object);
       expect(res.status, JSON.stringify(body)).to.equal(400);
       expect(res.body.code).to.equal('VALIDATION_FAILED');
       expect(res.headers['content-type']).to.match(/application\/problem\+json/);

@@ -21,7 +21,12 @@ export function paymentApp(options: TestAppOptions = {}): Promise<TestApp> {
  * taken in by the payment module's inbox. The auth module's outbox carries it, because the
  * publishing module (reservation) is not loaded in these tests.
  */
-export async function publishAs<T extends EventType>(platform: Platform, type: T, aggregateId: number | string, payload: EventPayload<T>): Promise<EventEnvelope<T>> {
+export async function publishAs<T extends EventType>(
+  platform: Platform,
+  type: T,
+  aggregateId: number | string,
+  payload: EventPayload<T>,
+): Promise<EventEnvelope<T>> {
   const outbox = platform.container('auth').get<Outbox>(PLATFORM.Outbox);
   return platform.database('auth').transaction((trx) => outbox.publish(trx, type, aggregateId, payload));
 }
@@ -190,7 +195,12 @@ export class FakeGateway {
     }
     if (req.method !== 'POST' || req.url !== '/charges') return send(404, { error: 'no route' });
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    this.chargeRequests.push({ attemptId: body.attemptId, userId: body.userId, amount: body.amount, idempotencyKey: req.headers['idempotency-key'] as string | undefined });
+    this.chargeRequests.push({
+      attemptId: body.attemptId,
+      userId: body.userId,
+      amount: body.amount,
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+    });
     for (const arrived of this.arrivals.splice(0)) arrived();
     if (this.failNext > 0) {
       this.failNext -= 1;

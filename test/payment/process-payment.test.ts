@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
 import type { ManualClock } from '../../src/platform/clock/clock';
+import { queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
 import { chargeOk, entriesOf, expectLedgerConsistent, holdFor, newReservationId, paymentApp, publishAs, publishedByPayment } from './payment-kit';
 
 const HOLD_WAIT_MS = 300;
@@ -118,7 +118,14 @@ describe('POST /payments/process (paying for a hold)', () => {
     const expired = await holdFor(app, user.id, 10_000);
     await publishAs(app.platform, 'reservation.expired', expired, { reservationId: expired, userId: user.id, scheduleId: 1, seatId: expired });
     const cancelled = await holdFor(app, user.id, 10_000);
-    await publishAs(app.platform, 'reservation.cancelled', cancelled, { reservationId: cancelled, userId: user.id, scheduleId: 1, seatId: cancelled, previousStatus: 'HELD', paymentId: null });
+    await publishAs(app.platform, 'reservation.cancelled', cancelled, {
+      reservationId: cancelled,
+      userId: user.id,
+      scheduleId: 1,
+      seatId: cancelled,
+      previousStatus: 'HELD',
+      paymentId: null,
+    });
     // Confirmed by the other saga (paid there): our copy learns it from reservation.success.
     const confirmed = await holdFor(app, user.id, 10_000);
     await publishAs(app.platform, 'reservation.success', confirmed, {
@@ -200,7 +207,12 @@ describe('POST /payments/process right after the hold (event lag)', () => {
     await chargeOk(app, user, 100_000);
     const reservationId = await holdFor(app, user.id, 30_000, { wait: false });
     const waiting = () => app.platform.bus.changes.waitingOn('payment', reservationId);
-    const pending = app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).send({ reservationId }).then((r) => r);
+    const pending = app.http
+      .post('/payments/process')
+      .set(user.auth)
+      .set(queuePassFor(app.platform, user.id))
+      .send({ reservationId })
+      .then((r) => r);
     // The request is now waiting for the hold event; let the bus deliver it.
     for (let i = 0; i < 200 && waiting() === 0; i += 1) await new Promise((r) => setTimeout(r, 5));
     expect(waiting()).to.equal(1);

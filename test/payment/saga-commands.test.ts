@@ -63,13 +63,22 @@ describe('payment commands of the orchestrated saga', () => {
     await requestPayment(expiredSaga, newReservationId(), user.id, 1_000, new Date(app.clock.now() - 1).toISOString());
 
     const cancelled = await holdFor(app, user.id, 1_000);
-    await publishAs(app.platform, 'reservation.cancelled', cancelled, { reservationId: cancelled, userId: user.id, scheduleId: 1, seatId: cancelled, previousStatus: 'HELD', paymentId: null });
+    await publishAs(app.platform, 'reservation.cancelled', cancelled, {
+      reservationId: cancelled,
+      userId: user.id,
+      scheduleId: 1,
+      seatId: cancelled,
+      previousStatus: 'HELD',
+      paymentId: null,
+    });
     await app.platform.bus.drain();
     const cancelledSaga = randomUUID();
     await requestPayment(cancelledSaga, cancelled, user.id, 1_000);
 
     const paid = await holdFor(app, user.id, 1_000);
-    expect((await app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).send({ reservationId: paid })).status).to.equal(200);
+    expect((await app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).send({ reservationId: paid })).status).to.equal(
+      200,
+    );
     const paidSaga = randomUUID();
     await requestPayment(paidSaga, paid, user.id, 1_000);
 

@@ -3,11 +3,11 @@ import { expect } from 'chai';
 import type { EventEnvelope, EventType } from '../../src/contracts/events';
 import { EventBus } from '../../src/platform/bus/event-bus';
 import { envelopeFromRow, type Outbox } from '../../src/platform/bus/outbox';
-import { subscribe, type EventHandler } from '../../src/platform/bus/subscription';
+import { type EventHandler, subscribe } from '../../src/platform/bus/subscription';
 import { InProcessTransport } from '../../src/platform/bus/transport';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { runInContext } from '../../src/platform/context/request-context';
-import { migrationsRoot, ModuleDatabase, type Transaction } from '../../src/platform/db/module-database';
+import { ModuleDatabase, migrationsRoot, type Transaction } from '../../src/platform/db/module-database';
 import { createLogger } from '../../src/platform/logging/logger';
 import { tempDataDir } from '../support/test-app';
 
@@ -105,7 +105,10 @@ describe('outbox event bus', () => {
     rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
     rig.bus.start();
     // Woken by the subscriber's inbox as soon as it has handled the event: no poll within the wait.
-    const handled = rig.bus.changes.waitUntil('concert', 7, async () => ((await rig.effects('concert')).length > 0 ? true : null), { timeoutMs: 2000, pollMs: 60_000 });
+    const handled = rig.bus.changes.waitUntil('concert', 7, async () => ((await rig.effects('concert')).length > 0 ? true : null), {
+      timeoutMs: 2000,
+      pollMs: 60_000,
+    });
     await rig.hold(7);
     expect(await handled).to.equal(true);
     expect(await rig.effects('concert')).to.have.length(1);
@@ -278,7 +281,14 @@ describe('outbox event bus', () => {
     rig.bus.start();
     const publish = (reservationId: number, price: number) =>
       rig.dbs.reservation.transaction((trx) =>
-        rig.outbox.publish(trx, 'reservation.held', reservationId, { reservationId, userId: 1, scheduleId: 1, seatId: 1, price, expiresAt: new Date(0).toISOString() }),
+        rig.outbox.publish(trx, 'reservation.held', reservationId, {
+          reservationId,
+          userId: 1,
+          scheduleId: 1,
+          seatId: 1,
+          price,
+          expiresAt: new Date(0).toISOString(),
+        }),
       );
     await publish(1, 1);
     await publish(1, 2);
@@ -319,9 +329,7 @@ describe('outbox event bus', () => {
     rig = await new BusRig().migrate();
     rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', recorder('seat-map')));
     rig.bus.start();
-    await rig.dbs.reservation.transaction((trx) =>
-      rig.outbox.publish(trx, 'reservation.held', 1, { reservationId: -1 } as never),
-    );
+    await rig.dbs.reservation.transaction((trx) => rig.outbox.publish(trx, 'reservation.held', 1, { reservationId: -1 } as never));
     await rig.bus.drain();
     const dead = await rig.bus.deadLetters();
     expect(dead).to.have.length(1);

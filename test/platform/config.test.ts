@@ -22,7 +22,9 @@ describe('configuration', () => {
     expect(settings.payment).to.deep.equal({ paymentGateway: undefined, holdWaitMs: 2000 });
     expect(settings['data-platform']).to.deep.include({ sinkUrl: null });
     // A module reads only the variables it declares: secrets and other modules' settings never reach it.
-    const withSecrets = ALL_MODULES.map((m) => JSON.stringify(m.settings?.read({ JWT_SECRET: 's'.repeat(40), QUEUE_PASS_SECRET: 'p'.repeat(40), HOLD_TTL_SECONDS: '4321' }) ?? {}));
+    const withSecrets = ALL_MODULES.map((m) =>
+      JSON.stringify(m.settings?.read({ JWT_SECRET: 's'.repeat(40), QUEUE_PASS_SECRET: 'p'.repeat(40), HOLD_TTL_SECONDS: '4321' }) ?? {}),
+    );
     for (const text of withSecrets) expect(text).to.not.match(/sss|ppp/);
     expect(withSecrets.filter((t) => t.includes('4321'))).to.have.length(1);
   });
@@ -46,7 +48,10 @@ describe('configuration', () => {
   });
 
   it('reads CORS_ORIGINS as a list of origins', () => {
-    expect(loadConfig({ CORS_ORIGINS: 'https://tickets.example.com, http://localhost:5173/' }).http.corsOrigins).to.deep.equal(['https://tickets.example.com', 'http://localhost:5173']);
+    expect(loadConfig({ CORS_ORIGINS: 'https://tickets.example.com, http://localhost:5173/' }).http.corsOrigins).to.deep.equal([
+      'https://tickets.example.com',
+      'http://localhost:5173',
+    ]);
   });
 
   const bad: Array<[Record<string, string>, string]> = [
@@ -78,7 +83,9 @@ describe('configuration', () => {
   for (const [env, variable] of bad) {
     it(`stops on a bad ${variable} and names it (${JSON.stringify(env)})`, () => {
       // The platform's variables and every module's own: the whole configuration, as the process reads it.
-      expect(() => loadConfiguration(env)).to.throw(ConfigError).with.property('variable', variable);
+      expect(() => loadConfiguration(env))
+        .to.throw(ConfigError)
+        .with.property('variable', variable);
       expect(() => loadConfiguration(env)).to.throw(new RegExp(variable));
     });
   }

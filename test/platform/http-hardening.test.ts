@@ -63,7 +63,8 @@ function* padBody(totalBytes: number): Generator<string> {
   yield '{}]}';
 }
 
-const postHead = (path: string, length: number, extra = '') => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;
+const postHead = (path: string, length: number, extra = '') =>
+  `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extra}\r\n`;
 
 describe('HTTP hardening: bodies, timeouts and who may send what', function () {
   this.timeout(60_000);
@@ -117,10 +118,17 @@ describe('HTTP hardening: bodies, timeouts and who may send what', function () {
 
   it('refuses a body nested too deep, and a small route a body over its own small limit', async () => {
     const user = await signupAndLogin(app.http);
-    const deep = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json').send(`${'['.repeat(5000)}${']'.repeat(5000)}`);
+    const deep = await app.http
+      .post('/payments/charge')
+      .set(user.auth)
+      .set('content-type', 'application/json')
+      .send(`${'['.repeat(5000)}${']'.repeat(5000)}`);
     expect(deep.status).to.equal(400);
     expect(deep.body.errors[0].message).to.match(/nested deeper/);
-    const big = await app.http.post('/payments/charge').set(user.auth).send({ amount: 1, pad: 'x'.repeat(40_000) });
+    const big = await app.http
+      .post('/payments/charge')
+      .set(user.auth)
+      .send({ amount: 1, pad: 'x'.repeat(40_000) });
     expect(big.status).to.equal(413);
     expect(big.body.code).to.equal('PAYLOAD_TOO_LARGE');
     expect((await app.http.get('/balance').set(user.auth)).body.balance).to.equal(0);
@@ -133,7 +141,12 @@ describe('HTTP hardening: bodies, timeouts and who may send what', function () {
     expect(asText.body.code).to.equal('UNSUPPORTED_MEDIA_TYPE');
     const latin1 = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json; charset=iso-8859-1').send('{"amount":1}');
     expect(latin1.status).to.equal(415);
-    const gzipped = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json').set('content-encoding', 'gzip').send('{"amount":1}');
+    const gzipped = await app.http
+      .post('/payments/charge')
+      .set(user.auth)
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'gzip')
+      .send('{"amount":1}');
     expect(gzipped.status).to.equal(415);
     const ok = await app.http.post('/payments/charge').set(user.auth).set('content-type', 'application/json; charset=UTF-8').send('{"amount":1}');
     expect(ok.status).to.equal(200);
@@ -239,7 +252,9 @@ describe('HTTP details: bearer scheme, ids, methods, caching, names', () => {
 
   it('refuses names with control characters, NUL or bidi overrides, and stores nothing', async () => {
     for (const name of ['Kim\u0000', 'Kim\u0007', 'Kim\u202Emlah', 'Ki\u200Bm', 'Kim\nLee']) {
-      const res = await app.http.post('/auth/signup').send({ email: `n-${encodeURIComponent(name).length}-${Math.random()}@example.com`, password: 'password-123', name });
+      const res = await app.http
+        .post('/auth/signup')
+        .send({ email: `n-${encodeURIComponent(name).length}-${Math.random()}@example.com`, password: 'password-123', name });
       expect(res.status, JSON.stringify(name)).to.equal(400);
       expect(res.body.errors[0].field).to.equal('body.name');
     }

@@ -44,7 +44,13 @@ describe('Idempotency-Key: keys left in flight', () => {
   it('lets a repeat proceed at once when the key was left by a process that is gone', async () => {
     // A process that never registered here, or one replaced by a newer incarnation of its slot (a restart).
     const replaced = randomUUID();
-    await incarnations().insert({ id: replaced, slot: 'auth,payment', started_at_ms: app.clock.now() - 1000, heartbeat_at_ms: app.clock.now(), stopped_at_ms: app.clock.now() });
+    await incarnations().insert({
+      id: replaced,
+      slot: 'auth,payment',
+      started_at_ms: app.clock.now() - 1000,
+      heartbeat_at_ms: app.clock.now(),
+      stopped_at_ms: app.clock.now(),
+    });
     for (const [key, owner] of [
       ['left-by-unknown', randomUUID()],
       ['left-by-replaced', replaced],
@@ -58,7 +64,13 @@ describe('Idempotency-Key: keys left in flight', () => {
 
   it('answers 409 while another live process holds the key, and lets the repeat proceed once its lease has run out', async () => {
     const other = randomUUID();
-    await incarnations().insert({ id: other, slot: 'payment-replica-2', started_at_ms: app.clock.now(), heartbeat_at_ms: app.clock.now(), stopped_at_ms: null });
+    await incarnations().insert({
+      id: other,
+      slot: 'payment-replica-2',
+      started_at_ms: app.clock.now(),
+      heartbeat_at_ms: app.clock.now(),
+      stopped_at_ms: null,
+    });
     await leftInFlight('held-by-live', 2_000, other);
     const blocked = await charge('held-by-live', 2_000);
     expect(blocked.status).to.equal(409);
@@ -134,7 +146,8 @@ describe('Idempotency-Key: the answer commits with the effect', () => {
     const user = await signupAndLogin(app.http);
     await chargeOk(app, user, 50_000);
     const reservationId = await holdFor(app, user.id, 20_000);
-    const send = () => app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', 'p-1').send({ reservationId });
+    const send = () =>
+      app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', 'p-1').send({ reservationId });
     const failed = await refusing('payment', "NEW.state = 'DONE'", send);
     expect(failed.status).to.equal(500);
     expect(await app.platform.database('payment').knex('payments').where({ reservation_id: reservationId })).to.have.length(0);
@@ -147,7 +160,8 @@ describe('Idempotency-Key: the answer commits with the effect', () => {
   it('pay: a refusal is stored in the same transaction that decided it', async () => {
     const user = await signupAndLogin(app.http);
     const reservationId = await holdFor(app, user.id, 20_000);
-    const send = () => app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', 'p-2').send({ reservationId });
+    const send = () =>
+      app.http.post('/payments/process').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', 'p-2').send({ reservationId });
     expect((await send()).status).to.equal(402);
     await chargeOk(app, user, 50_000);
     const replayed = await send();
@@ -161,7 +175,13 @@ describe('Idempotency-Key: the answer commits with the effect', () => {
     const schedule = await publishSchedule(app, 2, 30_000);
     const held = await hold(app, user, { scheduleId: schedule.scheduleId, seatId: schedule.seats[0].seatId });
     expect(held.status).to.equal(201);
-    const send = () => app.http.post('/ticketing/reservations/confirm').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', 'cf-1').send({ reservationId: held.body.id });
+    const send = () =>
+      app.http
+        .post('/ticketing/reservations/confirm')
+        .set(user.auth)
+        .set(queuePassFor(app.platform, user.id))
+        .set('Idempotency-Key', 'cf-1')
+        .send({ reservationId: held.body.id });
     const failed = await refusing('reservation', 'NEW.resume_ref IS NOT NULL', send);
     expect(failed.status).to.equal(500);
     expect(await app.platform.database('reservation').knex('confirm_sagas').where({ reservation_id: held.body.id })).to.have.length(0);
@@ -176,7 +196,13 @@ describe('Idempotency-Key: the answer commits with the effect', () => {
     await chargeOk(app, user, 100_000);
     const schedule = await publishSchedule(app, 2, 30_000);
     const held = await hold(app, user, { scheduleId: schedule.scheduleId, seatId: schedule.seats[1].seatId });
-    const send = () => app.http.post('/ticketing/reservations/confirm').set(user.auth).set(queuePassFor(app.platform, user.id)).set('Idempotency-Key', 'cf-2').send({ reservationId: held.body.id });
+    const send = () =>
+      app.http
+        .post('/ticketing/reservations/confirm')
+        .set(user.auth)
+        .set(queuePassFor(app.platform, user.id))
+        .set('Idempotency-Key', 'cf-2')
+        .send({ reservationId: held.body.id });
     // The first request's answer could not be stored after the saga completed (as if its process died then).
     const first = await refusing('reservation', "NEW.state = 'DONE'", send);
     expect(first.status).to.equal(500);

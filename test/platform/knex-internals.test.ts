@@ -29,11 +29,23 @@ function findOnChain(proto: Record<string, unknown> | null, name: string): unkno
 describe('knex internals the SQLite client relies on', () => {
   it(`is knex ${PINNED_MINOR}.x, the release the client was written against`, () => {
     const version = JSON.parse(fs.readFileSync(path.join(knexRoot, 'package.json'), 'utf8')).version as string;
-    expect(version.startsWith(`${PINNED_MINOR}.`), `knex ${version} is installed; re-check better-sqlite3-client.ts and single-connection-pool.ts against it, then update this pin`).to.equal(true);
+    expect(
+      version.startsWith(`${PINNED_MINOR}.`),
+      `knex ${version} is installed; re-check better-sqlite3-client.ts and single-connection-pool.ts against it, then update this pin`,
+    ).to.equal(true);
   });
 
   it('still has the dialect and query-compiler methods the client overrides or calls', () => {
-    expect(prototypeHas('knex/lib/dialects/better-sqlite3', ['_query', '_formatBindings', '_optSafeIntegers', 'queryCompiler', 'acquireConnection', 'releaseConnection'])).to.deep.equal([]);
+    expect(
+      prototypeHas('knex/lib/dialects/better-sqlite3', [
+        '_query',
+        '_formatBindings',
+        '_optSafeIntegers',
+        'queryCompiler',
+        'acquireConnection',
+        'releaseConnection',
+      ]),
+    ).to.deep.equal([]);
     expect(prototypeHas('knex/lib/dialects/sqlite3/query/sqlite-querycompiler', ['_getValueOrParameterFromAttribute', 'limit', 'offset'])).to.deep.equal([]);
   });
 

@@ -42,7 +42,9 @@ describe('module database transactions', () => {
         db.transaction(async (trx) => {
           const { n } = await trx('counter').where({ id: 1 }).first();
           await new Promise((r) => setImmediate(r));
-          await trx('counter').where({ id: 1 }).update({ n: n + 1 });
+          await trx('counter')
+            .where({ id: 1 })
+            .update({ n: n + 1 });
         }),
       ),
     );
@@ -54,10 +56,13 @@ describe('module database transactions', () => {
     await db.transaction(async (trx) => {
       kept = trx;
     });
-    await kept!('counter').where({ id: 1 }).update({ n: 7 }).then(
-      () => expect.fail('should have thrown'),
-      (err: Error) => expect(err.message).to.match(/outside its transaction/),
-    );
+    await kept!('counter')
+      .where({ id: 1 })
+      .update({ n: 7 })
+      .then(
+        () => expect.fail('should have thrown'),
+        (err: Error) => expect(err.message).to.match(/outside its transaction/),
+      );
     expect(await read()).to.equal(0);
   });
 
@@ -107,9 +112,7 @@ describe('module database transactions', () => {
       const observer = new Database(path.join(dir, 'payment.db'), { readonly: true });
       try {
         const seenAtResolve = await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            insert(i + 1).then((id) => Boolean(observer.prepare('select 1 from entries where id = ?').get(id))),
-          ),
+          Array.from({ length: 10 }, (_, i) => insert(i + 1).then((id) => Boolean(observer.prepare('select 1 from entries where id = ?').get(id)))),
         );
         expect(seenAtResolve).to.deep.equal(Array(10).fill(true));
       } finally {
@@ -162,9 +165,17 @@ describe('module database statements', () => {
   // A bound LIMIT makes SQLite re-prepare the statement on every run (see better-sqlite3-client.ts).
   it('writes LIMIT and OFFSET as integer literals, so a cached statement is not prepared again on each run', () => {
     expect(db.knex('items').where({ id: 3 }).first().toSQL().toNative()).to.deep.equal({ sql: 'select * from `items` where `id` = ? limit 1', bindings: [3] });
-    expect(db.knex('items').orderBy('id').limit(2).offset(4).toSQL().toNative()).to.deep.equal({ sql: 'select * from `items` order by `id` asc limit 2 offset 4', bindings: [] });
+    expect(db.knex('items').orderBy('id').limit(2).offset(4).toSQL().toNative()).to.deep.equal({
+      sql: 'select * from `items` order by `id` asc limit 2 offset 4',
+      bindings: [],
+    });
     // knex makes the values integers first: what reaches the SQL is never the caller's text.
-    expect(db.knex('items').limit('3; drop table items' as unknown as number).toSQL().sql).to.equal('select * from `items` limit 3');
+    expect(
+      db
+        .knex('items')
+        .limit('3; drop table items' as unknown as number)
+        .toSQL().sql,
+    ).to.equal('select * from `items` limit 3');
   });
 
   it('answers first(), pages and offset-only queries as before', async () => {
@@ -191,9 +202,17 @@ describe('prepared statements (compiled once by knex, run with new values)', () 
   afterEach(async () => db.close());
 
   it('keeps constants in place and takes the parameters in any order', async () => {
-    const byNameAndStatus = db.prepare<[string], { id: number }>((k, p) => k('items').where({ name: p(0), status: 'LIVE' }).first('id'));
+    const byNameAndStatus = db.prepare<[string], { id: number }>((k, p) =>
+      k('items')
+        .where({ name: p(0), status: 'LIVE' })
+        .first('id'),
+    );
     expect(byNameAndStatus.sql).to.equal('select `id` from `items` where `name` = ? and `status` = ? limit 1');
-    const insert = db.prepare<[string, string]>((k, p) => k('items').insert({ status: p(1), name: p(0) }).returning('id'));
+    const insert = db.prepare<[string, string]>((k, p) =>
+      k('items')
+        .insert({ status: p(1), name: p(0) })
+        .returning('id'),
+    );
     await db.transaction(async (trx) => {
       expect(await insert.all(trx, 'a', 'LIVE')).to.deep.equal([{ id: 1 }]);
       expect(await insert.all(trx, 'b', 'GONE')).to.deep.equal([{ id: 2 }]);
@@ -207,8 +226,15 @@ describe('prepared statements (compiled once by knex, run with new values)', () 
   });
 
   it('runs inside the transaction: a rollback undoes it, and run() counts the rows changed', async () => {
-    await db.knex('items').insert([{ name: 'a', status: 'LIVE' }, { name: 'b', status: 'LIVE' }]);
-    const retire = db.prepare<[string]>((k, p) => k('items').where({ status: p(0) }).update({ status: 'GONE' }));
+    await db.knex('items').insert([
+      { name: 'a', status: 'LIVE' },
+      { name: 'b', status: 'LIVE' },
+    ]);
+    const retire = db.prepare<[string]>((k, p) =>
+      k('items')
+        .where({ status: p(0) })
+        .update({ status: 'GONE' }),
+    );
     await db
       .transaction(async (trx) => {
         expect(await retire.run(trx, 'LIVE')).to.equal(2);
@@ -225,10 +251,13 @@ describe('prepared statements (compiled once by knex, run with new values)', () 
     await db.transaction(async (trx) => {
       expect(await byStatus.for('LIVE').run(trx, 'a')).to.equal(1);
       expect(await byStatus.for('GONE').run(trx, 'b')).to.equal(1);
-      await byStatus.for('LIVE').all(trx, 'c').then(
-        () => expect.fail('should have thrown'),
-        (err: Error) => expect(err.message).to.match(/returns no rows \(use run\(\)\)/),
-      );
+      await byStatus
+        .for('LIVE')
+        .all(trx, 'c')
+        .then(
+          () => expect.fail('should have thrown'),
+          (err: Error) => expect(err.message).to.match(/returns no rows \(use run\(\)\)/),
+        );
     });
     expect(await db.knex('items').orderBy('id').select('name', 'status')).to.deep.equal([
       { name: 'a', status: 'LIVE' },

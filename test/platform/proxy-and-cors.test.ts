@@ -61,7 +61,8 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).to.equal(ORIGIN);
     expect(res.headers.vary).to.match(/Origin/);
     const allowed = res.headers['access-control-allow-headers'].toLowerCase().split(',');
-    for (const h of ['authorization', 'content-type', 'idempotency-key', 'x-queue-token', 'x-queue-pass', 'if-none-match', 'prefer', 'x-correlation-id']) expect(allowed, h).to.include(h);
+    for (const h of ['authorization', 'content-type', 'idempotency-key', 'x-queue-token', 'x-queue-pass', 'if-none-match', 'prefer', 'x-correlation-id'])
+      expect(allowed, h).to.include(h);
     expect(res.headers['access-control-allow-methods']).to.include('POST');
   });
 

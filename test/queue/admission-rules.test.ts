@@ -73,13 +73,19 @@ describe('queue rules: the cap on concurrent shoppers', () => {
 
   it('never admits past the cap, the allowance or the queue, whatever the numbers', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 1200 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 1000 }), (maxActive, active, allowance, waiting) => {
-        const n = Math.max(0, admissionsDue(maxActive, active, allowance, waiting));
-        expect(active + n <= Math.max(active, maxActive)).to.equal(true);
-        expect(n).to.be.at.most(allowance).and.at.most(waiting);
-        // And as many as all three allow: FIFO admission never leaves a slot idle while someone waits.
-        expect(n).to.equal(Math.max(0, Math.min(maxActive - active, allowance, waiting)));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 1200 }),
+        fc.integer({ min: 0, max: 1000 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (maxActive, active, allowance, waiting) => {
+          const n = Math.max(0, admissionsDue(maxActive, active, allowance, waiting));
+          expect(active + n <= Math.max(active, maxActive)).to.equal(true);
+          expect(n).to.be.at.most(allowance).and.at.most(waiting);
+          // And as many as all three allow: FIFO admission never leaves a slot idle while someone waits.
+          expect(n).to.equal(Math.max(0, Math.min(maxActive - active, allowance, waiting)));
+        },
+      ),
     );
   });
 });
@@ -119,7 +125,12 @@ describe('queue rules: the per-second rate (sliding window)', () => {
     .when('asking a full second later', (m) => m.allowance(T0 + 1000, 5))
     .then('the whole rate is available again', (n) => expect(n).to.equal(5));
 
-  given('3 admitted at 0 ms and 2 at 600 ms, rate 5', () => meterWith(5, [[0, 3], [600, 2]]))
+  given('3 admitted at 0 ms and 2 at 600 ms, rate 5', () =>
+    meterWith(5, [
+      [0, 3],
+      [600, 2],
+    ]),
+  )
     .when('asking at 1 000 ms', (m) => m.allowance(T0 + 1000, 5))
     .then('the window has slid past the first 3 only (not a calendar second)', (n) => expect(n).to.equal(3));
 
@@ -267,13 +278,24 @@ describe('queue rules: poll advice', () => {
     .then('it is still at least 1 s', (s) => expect(s).to.equal(1));
 
   given('an active pass with 5.2 s, 600 s and none left', () => T0)
-    .when('the poll interval is advised', (now) => [activePollAfterSeconds(now + 5_200, now), activePollAfterSeconds(now + 600_000, now), activePollAfterSeconds(now - 1, now)])
+    .when('the poll interval is advised', (now) => [
+      activePollAfterSeconds(now + 5_200, now),
+      activePollAfterSeconds(now + 600_000, now),
+      activePollAfterSeconds(now - 1, now),
+    ])
     .then('it is the seconds left (6), at most 20, at least 1', (s) => expect(s).to.deep.equal([6, 20, 1]));
 
   given('an active token whose pass expires in 90 s', () => ({ expiresAtMs: T0 + 90_000 }))
     .when('its view is built', (c) => activeView('T', 'PASS', c.expiresAtMs, T0))
     .then('it carries the pass and its expiry, position 0, and advises polling in 20 s', (v) =>
-      expect(v).to.deep.equal({ token: 'T', status: 'ACTIVE', position: 0, estimatedWaitSeconds: 0, pollAfterSeconds: 20, pass: { token: 'PASS', expiresAt: '2030-01-01T00:01:30.000Z' } }),
+      expect(v).to.deep.equal({
+        token: 'T',
+        status: 'ACTIVE',
+        position: 0,
+        estimatedWaitSeconds: 0,
+        pollAfterSeconds: 20,
+        pass: { token: 'PASS', expiresAt: '2030-01-01T00:01:30.000Z' },
+      }),
     );
 
   given('an ended token', () => 'T')

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { eventually, loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { join, leave, overview, poll, publishReservationSuccess, queueApp, T0, tick, type QueueTestApp, type Ticket } from './queue-test-kit';
+import { join, leave, overview, poll, publishReservationSuccess, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
 
 const ENV = { QUEUE_MAX_ACTIVE: '2', QUEUE_ADMIT_PER_SECOND: '100', QUEUE_ACTIVE_TTL_SECONDS: '100', QUEUE_WAITING_IDLE_SECONDS: '60' };
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestApp, loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { join, overview, poll, queueApp, tick, type QueueTestApp, type Ticket } from './queue-test-kit';
+import { join, overview, poll, type QueueTestApp, queueApp, type Ticket, tick } from './queue-test-kit';
 
 describe('queue: bad input and polling discipline', () => {
   let app: QueueTestApp;

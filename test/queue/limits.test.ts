@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { overview, queueApp, T0, tick, type QueueTestApp, type Ticket } from './queue-test-kit';
+import { overview, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
 
 interface Row {
   seq: number;

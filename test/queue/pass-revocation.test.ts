@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import type { EventEnvelope } from '../../src/contracts/events';
 import { QueuePasses } from '../../src/platform/auth/queue-pass';
 import { ManualClock } from '../../src/platform/clock/clock';
-import { eventually, loginAdmin, signupAndLogin, tempDataDir, TEST_ENV, type TestUser } from '../support/test-app';
-import { join, leave, poll, queueApp, T0, tick, type QueueTestApp } from './queue-test-kit';
+import { eventually, loginAdmin, signupAndLogin, TEST_ENV, type TestUser, tempDataDir } from '../support/test-app';
+import { join, leave, poll, type QueueTestApp, queueApp, T0, tick } from './queue-test-kit';
 
 /**
  * QUEUE_MAX_ACTIVE must mean what it says: a pass whose slot was given back stops working within
@@ -20,7 +20,12 @@ describe('queue: a pass whose slot was given back stops working', () => {
     const concert = await app.http
       .post('/admin/concerts')
       .set(admin.auth)
-      .send({ title: 'Cap', artist: 'A', venue: 'V', schedules: [{ startsAt: '2031-01-01T19:00:00Z', seats: Array.from({ length: 8 }, (_, i) => ({ label: `S${i + 1}`, price: 10_000 })) }] });
+      .send({
+        title: 'Cap',
+        artist: 'A',
+        venue: 'V',
+        schedules: [{ startsAt: '2031-01-01T19:00:00Z', seats: Array.from({ length: 8 }, (_, i) => ({ label: `S${i + 1}`, price: 10_000 })) }],
+      });
     expect(concert.status).to.equal(201);
     scheduleId = concert.body.schedules[0].id;
     seatIds = concert.body.schedules[0].seats.map((s: { id: number }) => s.id);
@@ -28,7 +33,8 @@ describe('queue: a pass whose slot was given back stops working', () => {
   });
   afterEach(() => app.stop());
 
-  const holdWith = (user: TestUser, pass: string, seatId: number) => app.http.post('/ticketing/reservations/new').set(user.auth).set('X-Queue-Pass', pass).send({ scheduleId, seatId });
+  const holdWith = (user: TestUser, pass: string, seatId: number) =>
+    app.http.post('/ticketing/reservations/new').set(user.auth).set('X-Queue-Pass', pass).send({ scheduleId, seatId });
 
   async function admitted(user: TestUser): Promise<{ token: string; pass: string }> {
     const ticket = await join(app.http, user);
@@ -114,7 +120,16 @@ describe('queue: revoked passes across a restart', () => {
 describe('queue: the pass checker of any process', () => {
   const settings = { secret: TEST_ENV.QUEUE_PASS_SECRET, issuer: 'ticketing/queue', audience: 'ticketing/queue-pass' };
   const notice = (payload: unknown): EventEnvelope =>
-    ({ id: randomUUID(), type: 'queue.pass.revoked', version: 1, occurredAt: new Date(T0).toISOString(), aggregateId: 'x', correlationId: 'c', causationId: null, payload }) as EventEnvelope;
+    ({
+      id: randomUUID(),
+      type: 'queue.pass.revoked',
+      version: 1,
+      occurredAt: new Date(T0).toISOString(),
+      aggregateId: 'x',
+      correlationId: 'c',
+      causationId: null,
+      payload,
+    }) as EventEnvelope;
 
   it('applies a revocation notice from the bus until the pass would have expired, and ignores a malformed one', async () => {
     const clock = new ManualClock(T0);

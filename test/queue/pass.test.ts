@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { signupAndLogin, type TestUser } from '../support/test-app';
-import { join, poll, protectedSite, queueApp, T0, type QueueTestApp } from './queue-test-kit';
+import { join, poll, protectedSite, type QueueTestApp, queueApp, T0 } from './queue-test-kit';
 
 describe('queue: the queue pass on a route behind the waiting room', () => {
   let app: QueueTestApp;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { QueueState, type LiveTicket, type QueueStateOptions } from '../../src/modules/queue/domain/queue-state';
+import { type LiveTicket, QueueState, type QueueStateOptions } from '../../src/modules/queue/domain/queue-state';
 
 const TTL_MS = 1_000;
 const IDLE_MS = 600;
@@ -139,7 +139,8 @@ function rebuild(model: Model, nowMs: number, options: QueueStateOptions, active
   const state = new QueueState(options);
   const waiting = model.waitingBySeq();
   const active = model.activationOrder.map((seq) => model.find(seq) as ModelTicket);
-  const add = (t: ModelTicket) => state.add({ seq: t.seq, token: t.token, userId: t.userId, status: t.status, createdAtMs: t.createdAtMs, seenAtMs: nowMs, expiresAtMs: t.expiresAtMs });
+  const add = (t: ModelTicket) =>
+    state.add({ seq: t.seq, token: t.token, userId: t.userId, status: t.status, createdAtMs: t.createdAtMs, seenAtMs: nowMs, expiresAtMs: t.expiresAtMs });
   if (activeFirst) {
     active.forEach(add);
     waiting.forEach(add);
@@ -155,7 +156,15 @@ describe('queue: QueueState (the compact live-token index)', () => {
   it('answers positions, heads, expiry and idle orders exactly like plain lists, through growth, compaction, emptying and rebuilds', () => {
     const pick = fc.nat();
     const op = fc.oneof(
-      { weight: 5, arbitrary: fc.record({ kind: fc.constant('join' as const), user: fc.integer({ min: 0, max: 24 }), gap: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 300 })), dt: fc.integer({ min: 0, max: 50 }) }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant('join' as const),
+          user: fc.integer({ min: 0, max: 24 }),
+          gap: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 300 })),
+          dt: fc.integer({ min: 0, max: 50 }),
+        }),
+      },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('admit' as const), n: fc.integer({ min: 1, max: 6 }), dt: fc.integer({ min: 0, max: 50 }) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('end' as const), pick }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('touch' as const), pick, dt: fc.integer({ min: 0, max: 200 }) }) },
@@ -190,13 +199,26 @@ describe('queue: QueueState (the compact live-token index)', () => {
               advisedPollMs: 0,
               expiresAtMs: admitNow ? now + TTL_MS : null,
             };
-            const added = state.add({ seq: t.seq, token: t.token, userId: t.userId, status: t.status, createdAtMs: now, seenAtMs: now, expiresAtMs: t.expiresAtMs });
+            const added = state.add({
+              seq: t.seq,
+              token: t.token,
+              userId: t.userId,
+              status: t.status,
+              createdAtMs: now,
+              seenAtMs: now,
+              expiresAtMs: t.expiresAtMs,
+            });
             expect(added.seq).to.equal(t.seq);
             model.add(t);
           } else if (o.kind === 'admit') {
             now += o.dt;
             const head = state.headWaiting(o.n);
-            expect(head).to.deep.equal(model.waitingBySeq().slice(0, o.n).map((t) => t.seq));
+            expect(head).to.deep.equal(
+              model
+                .waitingBySeq()
+                .slice(0, o.n)
+                .map((t) => t.seq),
+            );
             for (const seq of head) {
               state.activate(seq, now + TTL_MS);
               model.activate(seq, now + TTL_MS);

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type TestAgent from 'supertest/lib/agent';
 import request from 'supertest';
-import type { Outbox } from '../../src/platform/bus/outbox';
+import type TestAgent from 'supertest/lib/agent';
 import type { AccessTokens } from '../../src/platform/auth/access-token';
 import type { QueuePasses } from '../../src/platform/auth/queue-pass';
+import type { Outbox } from '../../src/platform/bus/outbox';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { createHttpApp } from '../../src/platform/http/create-http-app';
 import { defineRoute } from '../../src/platform/http/route';

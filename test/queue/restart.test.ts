@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
-import { login, loginAdmin, signupAndLogin, tempDataDir, type TestUser } from '../support/test-app';
-import { join, overview, poll, protectedSite, queueApp, T0, tick, type QueueTestApp, type Ticket } from './queue-test-kit';
+import { login, loginAdmin, signupAndLogin, type TestUser, tempDataDir } from '../support/test-app';
+import { join, overview, poll, protectedSite, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
 
 const ENV = { QUEUE_MAX_ACTIVE: '2', QUEUE_ADMIT_PER_SECOND: '100', QUEUE_ACTIVE_TTL_SECONDS: '120', QUEUE_WAITING_IDLE_SECONDS: '60' };
 
@@ -48,7 +48,9 @@ describe('queue: restart on the same data', () => {
     expect(after).to.deep.equal(['ACTIVE', 'ACTIVE', 'EXPIRED', 1, 2, 3]);
     // The active pass keeps its expiry, and the pass issued before the restart still opens the site.
     expect(polled[0].pass?.expiresAt).to.equal(passBefore.expiresAt);
-    expect((await protectedSite(second.platform).get('/behind-the-waiting-room').set(users[0].auth).set('X-Queue-Pass', passBefore.token)).status).to.equal(200);
+    expect((await protectedSite(second.platform).get('/behind-the-waiting-room').set(users[0].auth).set('X-Queue-Pass', passBefore.token)).status).to.equal(
+      200,
+    );
     // Asking again returns the stored token; a newcomer joins behind everyone.
     expect((await join(second.http, users[4], 200)).token).to.equal(tickets[4].token);
     const newcomer = await signupAndLogin(second.http, 'newcomer');

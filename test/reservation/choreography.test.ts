@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, eventually, queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
-import { hold, newPaymentId, paymentSucceeded, publishSchedule, published, type TestSchedule } from './reservation-kit';
+import { hold, newPaymentId, paymentSucceeded, published, publishSchedule, type TestSchedule } from './reservation-kit';
 
 const TTL_MS = 60_000;
 
@@ -22,7 +22,8 @@ describe('reservation: choreography with payments', () => {
   let held: Held;
 
   const get = async (id: number, user = alice) => (await app.http.get(`/ticketing/reservations/${id}`).set(user.auth)).body;
-  const historyTypes = async (id: number) => (await app.http.get(`/ticketing/reservations/${id}/history`).set(alice.auth)).body.items.map((e: { type: string }) => e.type);
+  const historyTypes = async (id: number) =>
+    (await app.http.get(`/ticketing/reservations/${id}/history`).set(alice.auth)).body.items.map((e: { type: string }) => e.type);
 
   beforeEach(async () => {
     clock = new ManualClock();
@@ -86,7 +87,9 @@ describe('reservation: choreography with payments', () => {
     clock.advance(TTL_MS);
     const { paymentId } = await paymentSucceeded(app, held);
     await eventually(async () => (await published(app, 'reservation.failed', held.id)).length === 1, app.platform);
-    expect(await published(app, 'reservation.failed', held.id)).to.deep.equal([{ reservationId: held.id, userId: alice.id, paymentId, reason: 'HOLD_EXPIRED' }]);
+    expect(await published(app, 'reservation.failed', held.id)).to.deep.equal([
+      { reservationId: held.id, userId: alice.id, paymentId, reason: 'HOLD_EXPIRED' },
+    ]);
     expect(await published(app, 'reservation.expired', held.id)).to.have.length(1);
     expect(await published(app, 'reservation.success', held.id)).to.have.length(0);
     const row = await app.platform.database('reservation').knex('reservations').where({ id: held.id }).first();
@@ -112,7 +115,12 @@ describe('reservation: choreography with payments', () => {
     expect((await app.http.post(`/ticketing/reservations/${held.id}/cancel`).set(alice.auth)).status).to.equal(200);
     const { paymentId } = await paymentSucceeded(app, held);
     await eventually(async () => (await published(app, 'reservation.failed', held.id)).length === 1, app.platform);
-    expect((await published(app, 'reservation.failed', held.id))[0]).to.deep.equal({ reservationId: held.id, userId: alice.id, paymentId, reason: 'RESERVATION_CANCELLED' });
+    expect((await published(app, 'reservation.failed', held.id))[0]).to.deep.equal({
+      reservationId: held.id,
+      userId: alice.id,
+      paymentId,
+      reason: 'RESERVATION_CANCELLED',
+    });
     expect((await get(held.id)).status).to.equal('CANCELLED');
   });
 
@@ -124,7 +132,9 @@ describe('reservation: choreography with payments', () => {
     await paymentSucceeded(app, held, secondId);
     await eventually(async () => (await published(app, 'reservation.failed', held.id)).length >= 1, app.platform);
     await app.platform.bus.drain();
-    expect(await published(app, 'reservation.failed', held.id)).to.deep.equal([{ reservationId: held.id, userId: alice.id, paymentId: secondId, reason: 'ALREADY_CONFIRMED' }]);
+    expect(await published(app, 'reservation.failed', held.id)).to.deep.equal([
+      { reservationId: held.id, userId: alice.id, paymentId: secondId, reason: 'ALREADY_CONFIRMED' },
+    ]);
     expect(await get(held.id)).to.include({ status: 'CONFIRMED', paymentId: first.paymentId });
     expect(await published(app, 'reservation.success', held.id)).to.have.length(1);
   });

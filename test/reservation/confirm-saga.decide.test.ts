@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { EventPayload } from '../../src/contracts/events';
-import { decide, evolve, type ConfirmSaga, type ConfirmSagaEvent, type SagaMessage } from '../../src/modules/reservation/domain/confirm-saga';
+import { type ConfirmSaga, type ConfirmSagaEvent, decide, evolve, type SagaMessage } from '../../src/modules/reservation/domain/confirm-saga';
 
 /**
  * The confirm saga as a decider, without a database: given the events that made its state,
@@ -18,7 +18,16 @@ const USER = 7;
 const AMOUNT = 50_000;
 const PAYMENT = 9001;
 
-const started: ConfirmSagaEvent = { type: 'SagaStarted', at: T0, sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, deadlineAtMs: at(30), retryAtMs: at(5) };
+const started: ConfirmSagaEvent = {
+  type: 'SagaStarted',
+  at: T0,
+  sagaId: SAGA,
+  reservationId: RESERVATION,
+  userId: USER,
+  amount: AMOUNT,
+  deadlineAtMs: at(30),
+  retryAtMs: at(5),
+};
 const paid = (paymentId = PAYMENT, seconds = 2): ConfirmSagaEvent => ({ type: 'PayDone', at: at(seconds), paymentId, late: false });
 const timedOut: ConfirmSagaEvent = { type: 'PayTimedOut', at: at(30) };
 const confirmFailed: ConfirmSagaEvent[] = [
@@ -72,7 +81,11 @@ describe('confirm saga: decide / evolve', () => {
       const r = when(null, { type: 'ConfirmRequested', sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, holdExpiresAtMs: at(300) }, T0);
       expect(r.events).to.deep.equal([started]);
       expect(r.send).to.deep.equal([
-        { type: 'payment.requested', aggregateId: RESERVATION, payload: { sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, expiresAt: iso(at(30)) } },
+        {
+          type: 'payment.requested',
+          aggregateId: RESERVATION,
+          payload: { sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, expiresAt: iso(at(30)) },
+        },
       ]);
       expect(r.confirm).to.equal(undefined);
       expect(r.next).to.deep.equal({
@@ -101,7 +114,11 @@ describe('confirm saga: decide / evolve', () => {
     });
 
     it('does not start a saga that exists', () => {
-      const r = when(given(started), { type: 'ConfirmRequested', sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, holdExpiresAtMs: at(300) }, at(1));
+      const r = when(
+        given(started),
+        { type: 'ConfirmRequested', sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, holdExpiresAtMs: at(300) },
+        at(1),
+      );
       expect(r).to.deep.include({ events: [], send: [] });
     });
   });
@@ -148,7 +165,15 @@ describe('confirm saga: decide / evolve', () => {
       ]);
       expect(r.send).to.deep.equal([refundRequest(PAYMENT, 'PAYMENT_AFTER_SAGA_ENDED')]);
       expect(r.confirm).to.equal(undefined);
-      expect(r.next).to.include({ status: 'COMPENSATING', step: 'REFUND', paymentId: PAYMENT, attempts: 1, retryAtMs: at(36), deadlineAtMs: at(36), failureCode: 'TIMEOUT' });
+      expect(r.next).to.include({
+        status: 'COMPENSATING',
+        step: 'REFUND',
+        paymentId: PAYMENT,
+        attempts: 1,
+        retryAtMs: at(36),
+        deadlineAtMs: at(36),
+        failureCode: 'TIMEOUT',
+      });
       expect(steps(r.next)).to.deep.equal([
         'PAY:STARTED',
         'PAY:TIMED_OUT:No reply from the payment module before the deadline.',
@@ -188,7 +213,15 @@ describe('confirm saga: decide / evolve', () => {
       const r = when(given(started, paid()), { type: 'ReservationNotConfirmed', reason: 'HOLD_EXPIRED' }, at(2));
       expect(r.events).to.deep.equal(confirmFailed);
       expect(r.send).to.deep.equal([refundRequest(PAYMENT, 'HOLD_EXPIRED')]);
-      expect(r.next).to.include({ status: 'COMPENSATING', step: 'REFUND', failureCode: 'CONFIRMATION_FAILED', failureDetail: 'HOLD_EXPIRED', attempts: 1, retryAtMs: at(7), deadlineAtMs: at(7) });
+      expect(r.next).to.include({
+        status: 'COMPENSATING',
+        step: 'REFUND',
+        failureCode: 'CONFIRMATION_FAILED',
+        failureDetail: 'HOLD_EXPIRED',
+        attempts: 1,
+        retryAtMs: at(7),
+        deadlineAtMs: at(7),
+      });
       expect(steps(r.next)).to.deep.equal(['PAY:STARTED', `PAY:DONE:payment ${PAYMENT}`, 'CONFIRM:FAILED:HOLD_EXPIRED', 'REFUND:STARTED:HOLD_EXPIRED']);
     });
 
@@ -205,7 +238,14 @@ describe('confirm saga: decide / evolve', () => {
       const r = when(given(started), { type: 'PaymentFailed', reason: 'INSUFFICIENT_BALANCE', detail: 'Not enough points.' }, at(1));
       expect(r.events).to.deep.equal([{ type: 'PayFailed', at: at(1), reason: 'INSUFFICIENT_BALANCE', detail: 'Not enough points.' }]);
       expect(r.send).to.deep.equal([]);
-      expect(r.next).to.include({ status: 'FAILED', step: null, failureCode: 'INSUFFICIENT_BALANCE', failureDetail: 'Not enough points.', deadlineAtMs: null, retryAtMs: null });
+      expect(r.next).to.include({
+        status: 'FAILED',
+        step: null,
+        failureCode: 'INSUFFICIENT_BALANCE',
+        failureDetail: 'Not enough points.',
+        deadlineAtMs: null,
+        retryAtMs: null,
+      });
       expect(steps(r.next)).to.deep.equal(['PAY:STARTED', 'PAY:FAILED:Not enough points.']);
     });
 
@@ -227,7 +267,10 @@ describe('confirm saga: decide / evolve', () => {
     });
 
     it('the refund of another payment (a duplicate), or when nothing is being compensated: nothing', () => {
-      expect(when(given(started, paid(), ...confirmFailed), { type: 'PaymentCancelled', paymentId: PAYMENT + 1 }, at(4))).to.deep.include({ events: [], send: [] });
+      expect(when(given(started, paid(), ...confirmFailed), { type: 'PaymentCancelled', paymentId: PAYMENT + 1 }, at(4))).to.deep.include({
+        events: [],
+        send: [],
+      });
       for (const state of [null, given(started), given(started, ...completed)]) {
         expect(when(state, { type: 'PaymentCancelled', paymentId: PAYMENT }, at(4))).to.deep.include({ events: [], send: [] });
       }
@@ -241,7 +284,11 @@ describe('confirm saga: decide / evolve', () => {
       const r = when(given(started), { type: 'TimerDue' }, at(5));
       expect(r.events).to.deep.equal([{ type: 'PaymentResent', at: at(5), retryAtMs: at(10) }]);
       expect(r.send).to.deep.equal([
-        { type: 'payment.requested', aggregateId: RESERVATION, payload: { sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, expiresAt: iso(at(30)) } },
+        {
+          type: 'payment.requested',
+          aggregateId: RESERVATION,
+          payload: { sagaId: SAGA, reservationId: RESERVATION, userId: USER, amount: AMOUNT, expiresAt: iso(at(30)) },
+        },
       ]);
       expect(r.next).to.include({ status: 'RUNNING', step: 'PAY', attempts: 2, retryAtMs: at(10), deadlineAtMs: at(30), updatedAtMs: at(5) });
       expect(steps(r.next)).to.deep.equal(['PAY:STARTED']);

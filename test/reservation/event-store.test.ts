@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/platform/clock/clock';
 import { ModuleDatabase } from '../../src/platform/db/module-database';
 import { DomainError } from '../../src/platform/domain/domain-error';
 import { problemFor } from '../../src/platform/http/domain-problem';
-import { createTestApp, signupAndLogin, tempDataDir, type TestApp } from '../support/test-app';
+import { createTestApp, signupAndLogin, type TestApp, tempDataDir } from '../support/test-app';
 import { hold, publishSchedule, tableCount } from './reservation-kit';
 
 describe('reservation: event store and optimistic concurrency', () => {
@@ -103,7 +103,11 @@ describe('reservation: event store and optimistic concurrency', () => {
       expect(attempts).to.equal(2);
       // The retry decided on the latest state: the hold was cancelled, so this payment cannot confirm it.
       expect(outcome).to.deep.equal({ kind: 'failed', reason: 'RESERVATION_CANCELLED', expiredNow: false });
-      expect((await repo.history(reservationId)).map((e) => `${e.version}:${e.type}`)).to.deep.equal(['1:HoldPlaced', '2:HoldCancelled', '3:ConfirmationFailed']);
+      expect((await repo.history(reservationId)).map((e) => `${e.version}:${e.type}`)).to.deep.equal([
+        '1:HoldPlaced',
+        '2:HoldCancelled',
+        '3:ConfirmationFailed',
+      ]);
       expect(await repo.findRow(reservationId)).to.include({ status: 'CANCELLED', version: 3 });
 
       // A conflict on every attempt is reported, never swallowed.
@@ -118,7 +122,8 @@ describe('reservation: event store and optimistic concurrency', () => {
       // Every route that retries a load–decide–append answers it as a 409.
       const writes = app.platform.routeGroups.find((g) => g.moduleName === 'reservation')!.routes.filter((r) => r.method === 'post');
       expect(writes).to.have.length(3);
-      for (const route of writes) expect(problemFor(reported, route.errors, route.path), route.path).to.include({ status: 409, code: 'CONCURRENT_MODIFICATION' });
+      for (const route of writes)
+        expect(problemFor(reported, route.errors, route.path), route.path).to.include({ status: 409, code: 'CONCURRENT_MODIFICATION' });
     } finally {
       await other.close();
     }
@@ -129,6 +134,12 @@ describe('reservation: event store and optimistic concurrency', () => {
     expect(events.map((e) => e.version)).to.deep.equal([1]);
     const rebuilt = await db().transaction((trx) => repo.load(trx, reservationId));
     const row = await repo.findRow(reservationId);
-    expect(rebuilt!.state).to.include({ userId: row!.user_id, seatId: row!.seat_id, price: row!.price, status: row!.status, expiresAtMs: Number(row!.expires_at_ms) });
+    expect(rebuilt!.state).to.include({
+      userId: row!.user_id,
+      seatId: row!.seat_id,
+      price: row!.price,
+      status: row!.status,
+      expiresAtMs: Number(row!.expires_at_ms),
+    });
   });
 });

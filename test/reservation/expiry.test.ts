@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { EXPIRE_BATCH } from '../../src/modules/reservation/jobs/expire-holds.job';
 import { ManualClock } from '../../src/platform/clock/clock';
-import { createTestApp, signupAndLogin, tempDataDir, type TestApp, type TestUser } from '../support/test-app';
-import { hold, publishSchedule, published, type TestSchedule } from './reservation-kit';
+import { createTestApp, signupAndLogin, type TestApp, type TestUser, tempDataDir } from '../support/test-app';
+import { hold, published, publishSchedule, type TestSchedule } from './reservation-kit';
 
 const TTL_MS = 60_000;
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, eventually, queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
-import { hold, publishAs, publishSchedule, published, tableCount, type TestSchedule } from './reservation-kit';
+import { hold, publishAs, published, publishSchedule, type TestSchedule, tableCount } from './reservation-kit';
 
 describe('reservation: seat holds', () => {
   let app: TestApp;
@@ -66,7 +66,14 @@ describe('reservation: seat holds', () => {
     expect(cancelled.status).to.equal(200);
     expect(cancelled.body).to.include({ id: first.body.id, status: 'CANCELLED' });
     expect(await published(app, 'reservation.cancelled', first.body.id)).to.deep.equal([
-      { reservationId: first.body.id, userId: alice.id, scheduleId: schedule.scheduleId, seatId: schedule.seats[0].seatId, previousStatus: 'HELD', paymentId: null },
+      {
+        reservationId: first.body.id,
+        userId: alice.id,
+        scheduleId: schedule.scheduleId,
+        seatId: schedule.seats[0].seatId,
+        previousStatus: 'HELD',
+        paymentId: null,
+      },
     ]);
 
     const bob = await signupAndLogin(app.http, 'bob');
@@ -143,7 +150,12 @@ describe('reservation: seat holds', () => {
     const other = await publishSchedule(app, 1);
     const wrongSchedule = await hold(app, alice, { scheduleId: schedule.scheduleId, seatId: other.seats[0].seatId });
     expect(wrongSchedule.status).to.equal(404);
-    const malformed = await app.http.post('/ticketing/reservations/new').set(alice.auth).set(queuePassFor(app.platform, alice.id)).set('Content-Type', 'application/json').send('{"scheduleId": 1,');
+    const malformed = await app.http
+      .post('/ticketing/reservations/new')
+      .set(alice.auth)
+      .set(queuePassFor(app.platform, alice.id))
+      .set('Content-Type', 'application/json')
+      .send('{"scheduleId": 1,');
     expect(malformed.status).to.equal(400);
 
     for (const path of ['/ticketing/reservations/abc', '/ticketing/reservations/-1', '/ticketing/reservations/0/history', '/ticketing/reservations/1.5']) {
@@ -164,7 +176,11 @@ describe('reservation: seat holds', () => {
     expect(noPass.status).to.equal(403);
     expect(noPass.body.code).to.equal('QUEUE_PASS_REQUIRED');
     const bob = await signupAndLogin(app.http, 'bob');
-    const othersPass = await app.http.post('/ticketing/reservations/new').set(alice.auth).set(queuePassFor(app.platform, bob.id)).send({ scheduleId: schedule.scheduleId, seatId: schedule.seats[0].seatId });
+    const othersPass = await app.http
+      .post('/ticketing/reservations/new')
+      .set(alice.auth)
+      .set(queuePassFor(app.platform, bob.id))
+      .send({ scheduleId: schedule.scheduleId, seatId: schedule.seats[0].seatId });
     expect(othersPass.status).to.equal(403);
     expect(othersPass.body.code).to.equal('QUEUE_PASS_INVALID');
     // Reading one's reservations is not behind the waiting room.
@@ -189,7 +205,12 @@ describe('reservation: seat holds', () => {
       });
     }
     const db = app.platform.database('reservation').knex;
-    await eventually(async () => (await db('catalogue_schedules').where({ schedule_id: schedule.scheduleId }).first())?.title === 'Renamed' && (await db('catalogue_seats').where({ schedule_id: schedule.scheduleId })).length === 1, app.platform);
+    await eventually(
+      async () =>
+        (await db('catalogue_schedules').where({ schedule_id: schedule.scheduleId }).first())?.title === 'Renamed' &&
+        (await db('catalogue_seats').where({ schedule_id: schedule.scheduleId })).length === 1,
+      app.platform,
+    );
     await app.platform.bus.drain();
     expect(await db('catalogue_schedules').count({ n: '*' }).first()).to.deep.equal({ n: 1 });
     const held = await hold(app, alice, { scheduleId: schedule.scheduleId, seatId: first.seatId });

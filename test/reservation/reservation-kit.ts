@@ -6,7 +6,13 @@ import { PLATFORM } from '../../src/platform/platform.di-tokens';
 import { eventually, queuePassFor, type TestApp, type TestUser } from '../support/test-app';
 
 /** Publishes an event as if `module` had (through that module's own outbox, in its own transaction). */
-export async function publishAs<T extends EventType>(platform: Platform, module: ModuleName, type: T, aggregateId: string | number, payload: EventPayload<T>): Promise<EventEnvelope<T>> {
+export async function publishAs<T extends EventType>(
+  platform: Platform,
+  module: ModuleName,
+  type: T,
+  aggregateId: string | number,
+  payload: EventPayload<T>,
+): Promise<EventEnvelope<T>> {
   const outbox = platform.container(module).get<Outbox>(PLATFORM.Outbox);
   return platform.database(module).transaction((trx) => outbox.publish(trx, type, aggregateId, payload));
 }
@@ -37,12 +43,19 @@ export async function publishSchedule(app: TestApp, seatCount = 5, price = 50_00
     startsAt: '2031-05-01T19:00:00.000Z',
     seats,
   });
-  await eventually(async () => Boolean(await app.platform.database('reservation').knex('catalogue_schedules').where({ schedule_id: scheduleId }).first()), app.platform);
+  await eventually(
+    async () => Boolean(await app.platform.database('reservation').knex('catalogue_schedules').where({ schedule_id: scheduleId }).first()),
+    app.platform,
+  );
   return { concertId, scheduleId, seats };
 }
 
 export function hold(app: TestApp, user: TestUser, body: unknown) {
-  return app.http.post('/ticketing/reservations/new').set(user.auth).set(queuePassFor(app.platform, user.id)).send(body as object);
+  return app.http
+    .post('/ticketing/reservations/new')
+    .set(user.auth)
+    .set(queuePassFor(app.platform, user.id))
+    .send(body as object);
 }
 
 /** Integration events the reservation module published, in outbox order, optionally for one reservation. */
@@ -62,7 +75,12 @@ let paymentIds = 90_000;
 export const newPaymentId = () => (paymentIds += 1);
 
 /** A `payment.success` as the payment module publishes it (choreography: no saga). */
-export async function paymentSucceeded(app: TestApp, reservation: { id: number; userId: number; price: number }, paymentId = newPaymentId(), sagaId: string | null = null) {
+export async function paymentSucceeded(
+  app: TestApp,
+  reservation: { id: number; userId: number; price: number },
+  paymentId = newPaymentId(),
+  sagaId: string | null = null,
+) {
   const publisher: ModuleName = app.platform.moduleNames.includes('payment') ? 'payment' : 'reservation';
   const envelope = await publishAs(app.platform, publisher, 'payment.success', reservation.id, {
     paymentId,

@@ -24,7 +24,10 @@ const placed: DomainEvent = {
   type: 'HoldPlaced',
   data: { userId: OWNER, concertId: 1, scheduleId: 2, seatId: 3, seatLabel: 'B7', price: PRICE, expiresAt: iso(EXPIRES) },
 };
-const confirmedBy = (paymentId = PAYMENT, seconds = 10): DomainEvent => ({ type: 'ReservationConfirmed', data: { paymentId, confirmedAt: iso(at(seconds)), sagaId: null } });
+const confirmedBy = (paymentId = PAYMENT, seconds = 10): DomainEvent => ({
+  type: 'ReservationConfirmed',
+  data: { paymentId, confirmedAt: iso(at(seconds)), sagaId: null },
+});
 const expired: DomainEvent = { type: 'HoldExpired', data: { expiredAt: iso(EXPIRES) } };
 const holdCancelled: DomainEvent = { type: 'HoldCancelled', data: { cancelledAt: iso(at(20)) } };
 
@@ -104,7 +107,9 @@ describe('reservation aggregate: given / when / then', () => {
     it('a live hold, paid by its owner for its price: ReservationConfirmed', () => {
       const r = given(placed);
       expect(r.confirm(payment({ sagaId: 'saga-1' }), at(10))).to.deep.equal({ kind: 'confirmed' });
-      expect(pending(r)).to.deep.equal([{ type: 'ReservationConfirmed', version: 2, data: { paymentId: PAYMENT, confirmedAt: iso(at(10)), sagaId: 'saga-1' } }]);
+      expect(pending(r)).to.deep.equal([
+        { type: 'ReservationConfirmed', version: 2, data: { paymentId: PAYMENT, confirmedAt: iso(at(10)), sagaId: 'saga-1' } },
+      ]);
       expect(r.state).to.include({ status: 'CONFIRMED', paymentId: PAYMENT, confirmedAtMs: at(10) });
     });
 
@@ -223,7 +228,12 @@ describe('reservation aggregate: given / when / then', () => {
       ];
       for (const [r, now, status] of cases) {
         const e = refusal(() => r.checkPayable(now));
-        expect(e, status).to.deep.include({ code: 'RESERVATION_NOT_PAYABLE', title: 'Reservation not payable', detail: `Reservation ${ID} is ${status}.`, extra: { reservationStatus: status } });
+        expect(e, status).to.deep.include({
+          code: 'RESERVATION_NOT_PAYABLE',
+          title: 'Reservation not payable',
+          detail: `Reservation ${ID} is ${status}.`,
+          extra: { reservationStatus: status },
+        });
       }
     });
   });
@@ -299,7 +309,14 @@ describe('reservation aggregate: given / when / then', () => {
 
 describe('holding a seat: the seat and the user’s limit', () => {
   const NOW = at(0);
-  const claim = (overrides: Partial<SeatClaim>): SeatClaim => ({ scheduleId: 2, seatId: 3, reservationId: 99, status: 'HELD', expiresAtMs: NOW + 1, ...overrides });
+  const claim = (overrides: Partial<SeatClaim>): SeatClaim => ({
+    scheduleId: 2,
+    seatId: 3,
+    reservationId: 99,
+    status: 'HELD',
+    expiresAtMs: NOW + 1,
+    ...overrides,
+  });
 
   it('a free seat, under the limit: may be held', () => {
     expect(checkSeatCanBeHeld(null, 3, 4, NOW)).to.deep.equal({ staleHoldId: null });
@@ -307,7 +324,12 @@ describe('holding a seat: the seat and the user’s limit', () => {
 
   it('SEAT_UNAVAILABLE: a live hold or a sale on the seat', () => {
     for (const c of [claim({}), claim({ status: 'CONFIRMED', expiresAtMs: null })]) {
-      expect(refusal(() => checkSeatCanBeHeld(c, 0, 4, NOW))).to.deep.include({ code: 'SEAT_UNAVAILABLE', title: 'Seat unavailable', detail: 'This seat is held or sold.', extra: {} });
+      expect(refusal(() => checkSeatCanBeHeld(c, 0, 4, NOW))).to.deep.include({
+        code: 'SEAT_UNAVAILABLE',
+        title: 'Seat unavailable',
+        detail: 'This seat is held or sold.',
+        extra: {},
+      });
     }
   });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
-import { createTestApp, eventually, queuePassFor, signupAndLogin, tempDataDir, type TestApp, type TestUser } from '../support/test-app';
-import { hold, newPaymentId, publishAs, publishSchedule, published, type TestSchedule } from './reservation-kit';
+import { createTestApp, eventually, queuePassFor, signupAndLogin, type TestApp, type TestUser, tempDataDir } from '../support/test-app';
+import { hold, newPaymentId, publishAs, published, publishSchedule, type TestSchedule } from './reservation-kit';
 
 interface Held {
   id: number;
@@ -11,7 +11,12 @@ interface Held {
 }
 
 function confirm(app: TestApp, user: TestUser, body: unknown, headers: Record<string, string> = {}) {
-  return app.http.post('/ticketing/reservations/confirm').set(user.auth).set(queuePassFor(app.platform, user.id)).set(headers).send(body as object);
+  return app.http
+    .post('/ticketing/reservations/confirm')
+    .set(user.auth)
+    .set(queuePassFor(app.platform, user.id))
+    .set(headers)
+    .send(body as object);
 }
 
 async function sagaRows(app: TestApp, reservationId: number) {
@@ -58,7 +63,12 @@ describe('reservation: orchestrated confirm saga, with the payment module', () =
 
     const saga = await app.http.get(`/ticketing/sagas/${res.body.saga.id}`).set(alice.auth);
     expect(saga.status).to.equal(200);
-    expect(saga.body.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).to.deep.equal(['PAY:STARTED', 'PAY:DONE', 'CONFIRM:DONE', 'NOTIFY:DONE']);
+    expect(saga.body.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).to.deep.equal([
+      'PAY:STARTED',
+      'PAY:DONE',
+      'CONFIRM:DONE',
+      'NOTIFY:DONE',
+    ]);
     const bob = await signupAndLogin(app.http, 'bob');
     expect((await app.http.get(`/ticketing/sagas/${res.body.saga.id}`).set(bob.auth)).status).to.equal(404);
     expect((await app.http.get('/ticketing/sagas/not-a-uuid').set(alice.auth)).status).to.equal(400);
@@ -105,7 +115,11 @@ describe('reservation: orchestrated confirm saga, with the payment module', () =
 
     const second = await hold(app, alice, { scheduleId: schedule.scheduleId, seatId: schedule.seats[1].seatId });
     expect((await app.http.post(`/ticketing/reservations/${second.body.id}/cancel`).set(alice.auth)).status).to.equal(200);
-    expect((await confirm(app, alice, { reservationId: second.body.id })).body).to.include({ status: 409, code: 'RESERVATION_NOT_PAYABLE', reservationStatus: 'CANCELLED' });
+    expect((await confirm(app, alice, { reservationId: second.body.id })).body).to.include({
+      status: 409,
+      code: 'RESERVATION_NOT_PAYABLE',
+      reservationStatus: 'CANCELLED',
+    });
 
     clock.advance(300_000);
     const expired = await confirm(app, alice, { reservationId: held.id });
@@ -121,7 +135,10 @@ describe('reservation: orchestrated confirm saga, with the payment module', () =
       app.http.post('/payments/process').set(alice.auth).set(pass).send({ reservationId: held.id }),
       confirm(app, alice, { reservationId: held.id }),
     ]);
-    expect([process.status, orchestrated.status].filter((s) => s === 200), `${process.status} ${orchestrated.status}`).to.have.length(1);
+    expect(
+      [process.status, orchestrated.status].filter((s) => s === 200),
+      `${process.status} ${orchestrated.status}`,
+    ).to.have.length(1);
     await eventually(async () => (await app.http.get(`/ticketing/reservations/${held.id}`).set(alice.auth)).body.status === 'CONFIRMED', app.platform);
     await app.platform.bus.drain();
     expect(await balance()).to.equal(held.price);
@@ -193,7 +210,9 @@ describe('reservation: orchestrated confirm saga, replies driven by the test', (
     const paymentId = newPaymentId();
     await reply('payment.success', { paymentId, reservationId: held.id, userId: alice.id, amount: held.price, sagaId });
     await eventually(async () => (await saga(sagaId)).status === 'COMPENSATING', app.platform);
-    expect(await published(app, 'payment.refund-requested', held.id)).to.deep.equal([{ sagaId, paymentId, reservationId: held.id, userId: alice.id, reason: 'HOLD_EXPIRED' }]);
+    expect(await published(app, 'payment.refund-requested', held.id)).to.deep.equal([
+      { sagaId, paymentId, reservationId: held.id, userId: alice.id, reason: 'HOLD_EXPIRED' },
+    ]);
     expect((await app.http.get(`/ticketing/reservations/${held.id}`).set(alice.auth)).body.status).to.equal('EXPIRED');
     const history = (await app.http.get(`/ticketing/reservations/${held.id}/history`).set(alice.auth)).body.items;
     expect(history.map((e: { type: string }) => e.type)).to.deep.equal(['HoldPlaced', 'HoldExpired', 'ConfirmationFailed']);
@@ -210,7 +229,13 @@ describe('reservation: orchestrated confirm saga, replies driven by the test', (
     await eventually(async () => (await saga(sagaId)).status === 'COMPENSATED', app.platform);
     const done = await saga(sagaId);
     expect(done.completedSteps).to.deep.equal(['PAY', 'REFUND']);
-    expect(done.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).to.deep.equal(['PAY:STARTED', 'PAY:DONE', 'CONFIRM:FAILED', 'REFUND:STARTED', 'REFUND:DONE']);
+    expect(done.steps.map((s: { name: string; status: string }) => `${s.name}:${s.status}`)).to.deep.equal([
+      'PAY:STARTED',
+      'PAY:DONE',
+      'CONFIRM:FAILED',
+      'REFUND:STARTED',
+      'REFUND:DONE',
+    ]);
     expect(done.failure).to.deep.equal({ code: 'CONFIRMATION_FAILED', detail: 'HOLD_EXPIRED' });
     clock.advance(600_000);
     await app.platform.runJob('reservation', 'saga-deadlines');
@@ -235,7 +260,9 @@ describe('reservation: orchestrated confirm saga, replies driven by the test', (
     const paymentId = newPaymentId();
     await reply('payment.success', { paymentId, reservationId: held.id, userId: alice.id, amount: held.price, sagaId });
     await eventually(async () => (await saga(sagaId)).status === 'COMPENSATING', app.platform);
-    expect(await published(app, 'payment.refund-requested', held.id)).to.deep.equal([{ sagaId, paymentId, reservationId: held.id, userId: alice.id, reason: 'PAYMENT_AFTER_SAGA_ENDED' }]);
+    expect(await published(app, 'payment.refund-requested', held.id)).to.deep.equal([
+      { sagaId, paymentId, reservationId: held.id, userId: alice.id, reason: 'PAYMENT_AFTER_SAGA_ENDED' },
+    ]);
     expect((await app.http.get(`/ticketing/reservations/${held.id}`).set(alice.auth)).body.status).to.equal('HELD');
     await reply('payment.cancelled', { paymentId, reservationId: held.id, userId: alice.id, amount: held.price, reason: 'x', sagaId });
     await eventually(async () => (await saga(sagaId)).status === 'COMPENSATED', app.platform);

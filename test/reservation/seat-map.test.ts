@@ -17,13 +17,21 @@ describe('reservation → seat map, through events only', () => {
     const created = await app.http
       .post('/admin/concerts')
       .set(admin.auth)
-      .send({ title: 'Map test', artist: 'Band', venue: 'Hall', schedules: [{ startsAt: '2031-06-01T19:00:00Z', seats: [1, 2, 3].map((n) => ({ label: `R${n}`, price: 30_000 })) }] });
+      .send({
+        title: 'Map test',
+        artist: 'Band',
+        venue: 'Hall',
+        schedules: [{ startsAt: '2031-06-01T19:00:00Z', seats: [1, 2, 3].map((n) => ({ label: `R${n}`, price: 30_000 })) }],
+      });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     scheduleId = created.body.schedules[0].id;
     seatIds = created.body.schedules[0].seats.map((s: { id: number }) => s.id);
     user = await signupAndLogin(app.http);
     // The reservation module knows the schedule from the concert module's event, not from its tables.
-    await eventually(async () => Boolean(await app.platform.database('reservation').knex('catalogue_seats').where({ schedule_id: scheduleId }).first()), app.platform);
+    await eventually(
+      async () => Boolean(await app.platform.database('reservation').knex('catalogue_seats').where({ schedule_id: scheduleId }).first()),
+      app.platform,
+    );
   });
   afterEach(() => app.stop());
 

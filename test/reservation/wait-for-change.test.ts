@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/platform/clock/clock';
 import { GetReservationQuery } from '../../src/modules/reservation/queries/get-reservation/get-reservation.query';
+import { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
 import { hold, paymentSucceeded, publishSchedule, type TestSchedule } from './reservation-kit';
 

@@ -5,10 +5,10 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { buildPlatform } from '../../src/composition-root';
-import { ManualClock, type Clock } from '../../src/platform/clock/clock';
+import type { QueuePasses } from '../../src/platform/auth/queue-pass';
+import { type Clock, ManualClock } from '../../src/platform/clock/clock';
 import { loadConfig } from '../../src/platform/config/config';
 import type { ModuleDefinition } from '../../src/platform/module/module-definition';
-import type { QueuePasses } from '../../src/platform/auth/queue-pass';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
 
@@ -61,7 +61,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       })
     : undefined;
   // Tests of one module alone inject the other modules' events themselves.
-  const platform = await buildPlatform(config, { clock, logDestination, allowPartialModuleSet: true, ...(options.modules ? { modules: options.modules } : {}) });
+  const platform = await buildPlatform(config, {
+    clock,
+    logDestination,
+    allowPartialModuleSet: true,
+    ...(options.modules ? { modules: options.modules } : {}),
+  });
   if (options.start !== false) platform.start();
   let stopped = false;
   return {

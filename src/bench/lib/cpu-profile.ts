@@ -36,7 +36,11 @@ export interface HotSpot {
 }
 
 /** Self time by function (and by package) from a V8 .cpuprofile written by `node --cpu-prof`. */
-export function topCosts(dir: string, limit = 12, window?: TimeWindow): { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }>; ours: HotSpot[] } {
+export function topCosts(
+  dir: string,
+  limit = 12,
+  window?: TimeWindow,
+): { functions: HotSpot[]; packages: Array<{ name: string; selfPercent: number }>; ours: HotSpot[] } {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
@@ -92,7 +96,10 @@ export function topCosts(dir: string, limit = 12, window?: TimeWindow): { functi
       });
   return {
     functions: hottest(byFunction),
-    packages: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, w]) => ({ name, selfPercent: pct(w) })),
+    packages: [...byPackage.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, w]) => ({ name, selfPercent: pct(w) })),
     ours: hottest(inclusive),
   };
 }

@@ -15,7 +15,13 @@ export interface InvariantReport {
  * The money and seat invariants, read through the API and straight from the module databases
  * (read-only; WAL lets readers in while the server runs). Any violation fails the bench.
  */
-export async function checkInvariants(stage: string, api: Api, admin: Record<string, string>, root: string, buyers: Array<{ id: number; token: string }> = []): Promise<InvariantReport> {
+export async function checkInvariants(
+  stage: string,
+  api: Api,
+  admin: Record<string, string>,
+  root: string,
+  buyers: Array<{ id: number; token: string }> = [],
+): Promise<InvariantReport> {
   const violations: string[] = [];
   const checked: string[] = [];
   const dataDir = path.join(root, 'data');
@@ -23,7 +29,8 @@ export async function checkInvariants(stage: string, api: Api, admin: Record<str
   // Bus: nothing parked.
   const dead = await api.ok('GET', '/admin/events/dead', admin);
   checked.push(`dead letters: ${dead.items.length}`);
-  if (dead.items.length > 0) violations.push(`${dead.items.length} dead letters (first: ${dead.items[0].subscriber} ${dead.items[0].type}: ${dead.items[0].error})`);
+  if (dead.items.length > 0)
+    violations.push(`${dead.items.length} dead letters (first: ${dead.items[0].subscriber} ${dead.items[0].type}: ${dead.items[0].error})`);
 
   // Seats: at most one live hold or sale per seat, in the reservation module's own records.
   const reservation = open(dataDir, 'reservation');
@@ -37,7 +44,8 @@ export async function checkInvariants(stage: string, api: Api, admin: Record<str
       .all(Date.now()) as Array<{ schedule_id: number; seat_id: number; n: number }>;
     const total = (reservation.prepare(`select count(*) as n from reservations`).get() as { n: number }).n;
     checked.push(`${total} reservations: no seat held or sold twice`);
-    if (rows.length) violations.push(`${rows.length} seats held/sold more than once (e.g. schedule ${rows[0].schedule_id} seat ${rows[0].seat_id} × ${rows[0].n})`);
+    if (rows.length)
+      violations.push(`${rows.length} seats held/sold more than once (e.g. schedule ${rows[0].schedule_id} seat ${rows[0].seat_id} × ${rows[0].n})`);
     reservation.close();
   } else {
     violations.push('reservation database not found');
@@ -55,10 +63,17 @@ export async function checkInvariants(stage: string, api: Api, admin: Record<str
       )
       .all() as Array<{ user_id: number; balance: number; ledger: number }>;
     const accounts = (payment.prepare(`select count(*) as n from accounts`).get() as { n: number }).n;
-    const doublePaid = (payment.prepare(`select count(*) as n from (select reservation_id from payments where status = 'PAID' group by reservation_id having count(*) > 1)`).get() as { n: number }).n;
+    const doublePaid = (
+      payment
+        .prepare(`select count(*) as n from (select reservation_id from payments where status = 'PAID' group by reservation_id having count(*) > 1)`)
+        .get() as { n: number }
+    ).n;
     checked.push(`${accounts} accounts: balance = ledger, none negative, no reservation paid twice`);
     if (negative) violations.push(`${negative} negative balances`);
-    if (mismatched.length) violations.push(`${mismatched.length} balances differ from their ledger (e.g. user ${mismatched[0].user_id}: ${mismatched[0].balance} vs ${mismatched[0].ledger})`);
+    if (mismatched.length)
+      violations.push(
+        `${mismatched.length} balances differ from their ledger (e.g. user ${mismatched[0].user_id}: ${mismatched[0].balance} vs ${mismatched[0].ledger})`,
+      );
     if (doublePaid) violations.push(`${doublePaid} reservations paid twice`);
     payment.close();
   } else {

@@ -39,7 +39,9 @@ export async function hammer(
   });
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count;
-  const unexpected = Object.entries(statuses).filter(([code]) => !expected.includes(Number(code))).reduce((n, [, c]) => n + c, 0);
+  const unexpected = Object.entries(statuses)
+    .filter(([code]) => !expected.includes(Number(code)))
+    .reduce((n, [, c]) => n + c, 0);
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
   return {
     name,
@@ -59,7 +61,13 @@ export interface Sample {
 }
 
 /** Runs `work` for each item with at most `concurrency` in flight; records every request's latency. */
-export async function drive<T>(name: string, items: T[], concurrency: number, work: (item: T, record: (s: Sample) => void) => Promise<void>, expected: number[] = [200, 201]): Promise<LoadResult & { samples: Sample[] }> {
+export async function drive<T>(
+  name: string,
+  items: T[],
+  concurrency: number,
+  work: (item: T, record: (s: Sample) => void) => Promise<void>,
+  expected: number[] = [200, 201],
+): Promise<LoadResult & { samples: Sample[] }> {
   const samples: Sample[] = [];
   let transportErrors = 0;
   let next = 0;
@@ -126,7 +134,13 @@ export function closeConnections(): void {
 }
 
 /** One timed JSON request. */
-export function call(base: string, method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any; ms: number; headers: http.IncomingHttpHeaders }> {
+export function call(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; body: any; ms: number; headers: http.IncomingHttpHeaders }> {
   const started = performance.now();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const url = new URL(path, base);

@@ -80,7 +80,8 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
   // 5 000 seats (the catalogue's limit): say so now, not after the servers have started.
   for (const name of ['seats', 'journey'] as const) {
     const given = values[name];
-    if (given !== undefined && Number(given) > SEATS_PER_SCHEDULE) throw new Error(`--${name} must be at most ${SEATS_PER_SCHEDULE} (the seats of one schedule)`);
+    if (given !== undefined && Number(given) > SEATS_PER_SCHEDULE)
+      throw new Error(`--${name} must be at most ${SEATS_PER_SCHEDULE} (the seats of one schedule)`);
   }
   const only = (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { BenchOptions } from './options';
 import type { HotSpot } from './cpu-profile';
 import type { InvariantReport } from './invariants';
 import type { LoadResult } from './load';
+import type { BenchOptions } from './options';
 
 export interface ReportData {
   options: BenchOptions;
@@ -26,7 +26,9 @@ const ANALYSIS_END = '<!-- analysis:end -->';
 /** Writes the Markdown report; a hand-written analysis between the markers survives re-runs. */
 export function writeReport(file: string, data: ReportData): void {
   const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const kept = previous.includes(ANALYSIS_START) ? previous.slice(previous.indexOf(ANALYSIS_START), previous.indexOf(ANALYSIS_END) + ANALYSIS_END.length) : `${ANALYSIS_START}\n## Analysis\n\n(to be written after a profiled run: \`npm run bench -- --profile\`)\n${ANALYSIS_END}`;
+  const kept = previous.includes(ANALYSIS_START)
+    ? previous.slice(previous.indexOf(ANALYSIS_START), previous.indexOf(ANALYSIS_END) + ANALYSIS_END.length)
+    : `${ANALYSIS_START}\n## Analysis\n\n(to be written after a profiled run: \`npm run bench -- --profile\`)\n${ANALYSIS_END}`;
   const cpu = os.cpus();
   const o = data.options;
   const lines = [
@@ -49,7 +51,11 @@ export function writeReport(file: string, data: ReportData): void {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...data.results.map(
       (r) =>
-        `| ${r.name} | ${Math.round(r.rps)} | ${r.ceilingRps === undefined ? '–' : Math.round(r.ceilingRps)} | ${r.ratioToCeiling ?? (r.name.startsWith('ceiling') ? '1.00' : '–')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} | ${r.peakRssMb ?? '–'} | ${r.serverCores === undefined ? '–' : `${r.serverCores.toFixed(2)} / ${(r.clientCores ?? 0).toFixed(2)}`} | ${Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${r.note ?? ''} |`,
+        `| ${r.name} | ${Math.round(r.rps)} | ${r.ceilingRps === undefined ? '–' : Math.round(r.ceilingRps)} | ${r.ratioToCeiling ?? (r.name.startsWith('ceiling') ? '1.00' : '–')} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} | ${r.peakRssMb ?? '–'} | ${r.serverCores === undefined ? '–' : `${r.serverCores.toFixed(2)} / ${(r.clientCores ?? 0).toFixed(2)}`} | ${Object.entries(
+          r.statuses,
+        )
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')} | ${r.note ?? ''} |`,
     ),
     '',
     `Peak server memory: ${data.peakRssMb} MB RSS during the measured scenarios, ${data.runPeakRssMb} MB over the whole run including set-up (such as 100 000 users joining the queue).`,
@@ -69,13 +75,20 @@ export function writeReport(file: string, data: ReportData): void {
     lines.push('');
   }
   if (data.scenarioProfiles.length) {
-    lines.push('## CPU profile by scenario', '', 'Self time of the hottest functions, and total time (self + callees) of our own, within each scenario\'s window.', '');
+    lines.push(
+      '## CPU profile by scenario',
+      '',
+      "Self time of the hottest functions, and total time (self + callees) of our own, within each scenario's window.",
+      '',
+    );
     for (const { name, costs } of data.scenarioProfiles) {
       lines.push(`### ${name}`, '', '| self: function | where | % | | total: our function | where | % |', '|---|---|---:|---|---|---|---:|');
       for (let i = 0; i < Math.max(costs.functions.length, costs.ours.length); i += 1) {
         const f = costs.functions[i];
         const o = costs.ours[i];
-        lines.push(`| ${f ? `\`${f.function}\` | ${f.where} | ${f.selfPercent}` : ' | | '} | | ${o ? `\`${o.function}\` | ${o.where} | ${o.selfPercent}` : ' | | '} |`);
+        lines.push(
+          `| ${f ? `\`${f.function}\` | ${f.where} | ${f.selfPercent}` : ' | | '} | | ${o ? `\`${o.function}\` | ${o.where} | ${o.selfPercent}` : ' | | '} |`,
+        );
       }
       lines.push('', `By package (self %): ${costs.packages.map((p) => `${p.name} ${p.selfPercent}`).join(', ')}.`, '');
     }

@@ -1,4 +1,4 @@
-import { bearer, tokenFor, USER_ID_BASE, type Api } from './api';
+import { type Api, bearer, tokenFor, USER_ID_BASE } from './api';
 import type { ServerSetup } from './bench-servers';
 import { monotonicMicros, type TimeWindow } from './cpu-profile';
 import type { InvariantReport } from './invariants';
@@ -67,7 +67,12 @@ export class RunContext {
   }
 
   hammerCeiling(name: string, durationSeconds: number): Promise<LoadResult> {
-    return hammer(name, { url: this.ceiling.url, connections: this.options.connections, durationSeconds, requests: [{ method: 'GET', path: '/ceiling', headers: bearer(this.ceilingToken) }] });
+    return hammer(name, {
+      url: this.ceiling.url,
+      connections: this.options.connections,
+      durationSeconds,
+      requests: [{ method: 'GET', path: '/ceiling', headers: bearer(this.ceilingToken) }],
+    });
   }
 
   /** Ends a scenario's result on the main server: its window's figures, then its ratio to the ceiling beside it. */
@@ -79,7 +84,9 @@ export class RunContext {
     }
     result.ceilingRps = await this.ceilingBeside();
     result.ratioToCeiling = Math.round((100 * result.rps) / result.ceilingRps) / 100;
-    log(`${result.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}, CPU server ${result.serverCores?.toFixed(2)} / bench ${result.clientCores?.toFixed(2)} cores`);
+    log(
+      `${result.name}: ${Math.round(result.rps)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, errors ${result.errors}, CPU server ${result.serverCores?.toFixed(2)} / bench ${result.clientCores?.toFixed(2)} cores`,
+    );
   }
 
   private async ceilingBeside(): Promise<number> {

@@ -1,4 +1,4 @@
-import { medianOf, type LoadResult } from '../lib/load';
+import { type LoadResult, medianOf } from '../lib/load';
 import { log, type RunContext } from '../lib/run-context';
 
 /** Ceiling: the same HTTP stack doing no business work. Its first rate starts the run's ceiling runs. */
@@ -20,5 +20,11 @@ export async function measureCeiling(run: RunContext): Promise<LoadResult[]> {
 async function medianOf3(measure: () => Promise<LoadResult>): Promise<LoadResult> {
   const runs: LoadResult[] = [];
   for (let i = 0; i < 3; i += 1) runs.push(await measure());
-  return { ...medianOf(runs), note: `runs: ${[...runs].sort((a, b) => a.rps - b.rps).map((r) => Math.round(r.rps)).join(', ')} req/s` };
+  return {
+    ...medianOf(runs),
+    note: `runs: ${[...runs]
+      .sort((a, b) => a.rps - b.rps)
+      .map((r) => Math.round(r.rps))
+      .join(', ')} req/s`,
+  };
 }

@@ -11,22 +11,30 @@ export async function measureDistinctHolds(run: RunContext, schedule: BenchSched
   const distinctSeatIds = schedule.seats.map((s) => s.id);
   let nextSeat = 0;
   run.startWindow(run.server);
-  const distinct = await hammer(`holds: distinct seats (${distinctSeatIds.length})`, {
-    url: run.server.url,
-    connections: options.connections,
-    amount: distinctSeatIds.length,
-    requests: [
-      {
-        method: 'POST',
-        path: '/ticketing/reservations/new',
-        setupRequest: (req) => {
-          const i = nextSeat++;
-          const u = shoppers[(options.rushUsers + i) % shoppers.length];
-          return { ...req, headers: bearer(u.token, { 'x-queue-pass': u.pass, 'content-type': 'application/json' }), body: JSON.stringify({ scheduleId: schedule.id, seatId: distinctSeatIds[i % distinctSeatIds.length] }) };
+  const distinct = await hammer(
+    `holds: distinct seats (${distinctSeatIds.length})`,
+    {
+      url: run.server.url,
+      connections: options.connections,
+      amount: distinctSeatIds.length,
+      requests: [
+        {
+          method: 'POST',
+          path: '/ticketing/reservations/new',
+          setupRequest: (req) => {
+            const i = nextSeat++;
+            const u = shoppers[(options.rushUsers + i) % shoppers.length];
+            return {
+              ...req,
+              headers: bearer(u.token, { 'x-queue-pass': u.pass, 'content-type': 'application/json' }),
+              body: JSON.stringify({ scheduleId: schedule.id, seatId: distinctSeatIds[i % distinctSeatIds.length] }),
+            };
+          },
         },
-      },
-    ],
-  }, [201]);
+      ],
+    },
+    [201],
+  );
   await run.compareToCeiling(distinct);
   run.invariants.push(await checkInvariants('after distinct holds', run.api, run.admin, run.root));
   return [distinct];

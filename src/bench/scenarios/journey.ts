@@ -2,7 +2,7 @@ import { bearer } from '../lib/api';
 import { sumDelivered, waitForBusIdle } from '../lib/bus';
 import type { BenchSchedule } from '../lib/catalogue';
 import { checkInvariants } from '../lib/invariants';
-import { call, drive, percentile, sleep, type LoadResult } from '../lib/load';
+import { call, drive, type LoadResult, percentile, sleep } from '../lib/load';
 import type { RunContext } from '../lib/run-context';
 import type { Shopper } from './token-burst';
 
@@ -56,7 +56,12 @@ export async function measureJourney(run: RunContext, schedule: BenchSchedule, s
     let etag = String(hold.headers.etag);
     for (let i = 0; i < 10; i += 1) {
       waits += 1;
-      const r = await call(server.url, 'GET', `/ticketing/reservations/${hold.body.id}`, bearer(u.token, { 'if-none-match': etag, prefer: `wait=${JOURNEY_WAIT_S}` }));
+      const r = await call(
+        server.url,
+        'GET',
+        `/ticketing/reservations/${hold.body.id}`,
+        bearer(u.token, { 'if-none-match': etag, prefer: `wait=${JOURNEY_WAIT_S}` }),
+      );
       if (r.status === 200 && r.body?.status === 'CONFIRMED') {
         payToConfirmed.push(performance.now() - paidAt);
         purchases.push({ user: u, reservationId: hold.body.id });
@@ -86,13 +91,24 @@ export async function measureJourney(run: RunContext, schedule: BenchSchedule, s
     requests: delivered,
     durationSeconds: journeySeconds,
     rps: delivered / journeySeconds,
-    p50Ms: percentile([...lagSamples].sort((a, b) => a - b), 0.5),
+    p50Ms: percentile(
+      [...lagSamples].sort((a, b) => a - b),
+      0.5,
+    ),
     p99Ms: Math.max(0, ...lagSamples),
     errors: 0,
     statuses: {},
     note: `events handed to subscribers per second; p50/p99 columns are the sampled oldest-undelivered age (relay lag) in ms`,
   };
-  run.invariants.push(await checkInvariants('after journey', api, admin, run.root, buyers.map((b) => ({ id: b.id, token: b.token }))));
+  run.invariants.push(
+    await checkInvariants(
+      'after journey',
+      api,
+      admin,
+      run.root,
+      buyers.map((b) => ({ id: b.id, token: b.token })),
+    ),
+  );
   return [journey, outbox];
 }
 
@@ -105,7 +121,9 @@ async function serverRecordedPayToConfirmed(base: string, purchases: Purchase[])
   await drive('read pay and confirm times', purchases, 20, async ({ user, reservationId }) => {
     const history = await call(base, 'GET', '/payments/history', bearer(user.token));
     const reservation = await call(base, 'GET', `/ticketing/reservations/${reservationId}`, bearer(user.token));
-    const payment = (history.body?.items ?? []).find((e: { type: string; reservationId?: number }) => e.type === 'PAYMENT' && e.reservationId === reservationId);
+    const payment = (history.body?.items ?? []).find(
+      (e: { type: string; reservationId?: number }) => e.type === 'PAYMENT' && e.reservationId === reservationId,
+    );
     if (!payment || !reservation.body?.confirmedAt) throw new Error(`reservation ${reservationId}: no payment entry or no confirmedAt`);
     out.push(Date.parse(reservation.body.confirmedAt) - Date.parse(payment.createdAt));
   });

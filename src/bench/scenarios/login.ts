@@ -8,10 +8,16 @@ export async function measureLogin(run: RunContext): Promise<LoadResult[]> {
     await run.api.ok('POST', '/auth/signup', {}, { ...u, name: 'Login Bench' }, [201]);
   });
   run.startWindow(run.server);
-  const login = await drive(`auth: login, bcrypt cost 10 (${loginUsers.length} users)`, loginUsers, 8, async (u, record) => {
-    const res = await call(run.server.url, 'POST', '/auth/login', {}, u);
-    record({ status: res.status, ms: res.ms });
-  }, [200]);
+  const login = await drive(
+    `auth: login, bcrypt cost 10 (${loginUsers.length} users)`,
+    loginUsers,
+    8,
+    async (u, record) => {
+      const res = await call(run.server.url, 'POST', '/auth/login', {}, u);
+      record({ status: res.status, ms: res.ms });
+    },
+    [200],
+  );
   await run.compareToCeiling(login);
   return [login];
 }

@@ -1,7 +1,7 @@
 import { Api, bearer, tokenFor, USER_ID_BASE } from '../lib/api';
 import { ADMIN, benchServer, MAIN_SCRIPT } from '../lib/bench-servers';
 import { monotonicMicros } from '../lib/cpu-profile';
-import { call, drive, hammer, medianOf, medianOfNumbers, type LoadResult } from '../lib/load';
+import { call, drive, hammer, type LoadResult, medianOf, medianOfNumbers } from '../lib/load';
 import { log, type RunContext } from '../lib/run-context';
 import type { ServerProcess } from '../lib/server-process';
 import type { Shopper } from './token-burst';
@@ -38,23 +38,32 @@ export async function measureStatusPolling(run: RunContext, shoppers: Shopper[])
     run.startWindow(target);
     const from = run.windowStartUs;
     let turn = 0;
-    const result = await hammer(name, {
-      url: target.url,
-      connections,
-      durationSeconds: statusRunSeconds,
-      requests: [
-        {
-          method: 'GET',
-          path: '/queue/status',
-          setupRequest: (req) => {
-            const w = pollers[turn++ % pollers.length];
-            return { ...req, headers: bearer(w.token, { 'x-queue-token': w.queueToken }) };
+    const result = await hammer(
+      name,
+      {
+        url: target.url,
+        connections,
+        durationSeconds: statusRunSeconds,
+        requests: [
+          {
+            method: 'GET',
+            path: '/queue/status',
+            setupRequest: (req) => {
+              const w = pollers[turn++ % pollers.length];
+              return { ...req, headers: bearer(w.token, { 'x-queue-token': w.queueToken }) };
+            },
           },
-        },
-      ],
-    }, [200, 429]);
+        ],
+      },
+      [200, 429],
+    );
     run.takeWindowFigures(result, target);
-    run.profileWindows.push({ name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`, dir: target === server ? 'profile' : 'profile-control', fromUs: from, toUs: monotonicMicros() });
+    run.profileWindows.push({
+      name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`,
+      dir: target === server ? 'profile' : 'profile-control',
+      fromUs: from,
+      toUs: monotonicMicros(),
+    });
     return result;
   };
 
@@ -88,7 +97,10 @@ export async function measureStatusPolling(run: RunContext, shoppers: Shopper[])
         ]);
         ratios.push(paired.rps / ctl.rps);
       }
-      const median = { ...medianOf(main), note: `runs: ${main.map((r) => Math.round(r.rps)).join(', ')} req/s; polled together with the control server, round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')} of its rate` };
+      const median = {
+        ...medianOf(main),
+        note: `runs: ${main.map((r) => Math.round(r.rps)).join(', ')} req/s; polled together with the control server, round by round: ${ratios.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')} of its rate`,
+      };
       const throttled = median.statuses['429'] ?? 0;
       if (throttled) median.note += `; ${throttled} polls answered 429 (polled faster than advised)`;
       return { median, ratio: medianOfNumbers(ratios) };
@@ -96,8 +108,26 @@ export async function measureStatusPolling(run: RunContext, shoppers: Shopper[])
 
     // A fresh server's first seconds run cold code: without this the first paired round read 3-4x.
     await Promise.all([
-      hammer('warm-up', { url: control.url, connections: 10, durationSeconds: 2, requests: [{ method: 'GET', path: '/queue/status', headers: bearer(controlWaiting[0].token, { 'x-queue-token': controlWaiting[0].queueToken }) }] }, [200, 429]),
-      hammer('warm-up', { url: server.url, connections: 10, durationSeconds: 2, requests: [{ method: 'GET', path: '/queue/status', headers: bearer(mainWaiting[0].token, { 'x-queue-token': mainWaiting[0].queueToken }) }] }, [200, 429]),
+      hammer(
+        'warm-up',
+        {
+          url: control.url,
+          connections: 10,
+          durationSeconds: 2,
+          requests: [{ method: 'GET', path: '/queue/status', headers: bearer(controlWaiting[0].token, { 'x-queue-token': controlWaiting[0].queueToken }) }],
+        },
+        [200, 429],
+      ),
+      hammer(
+        'warm-up',
+        {
+          url: server.url,
+          connections: 10,
+          durationSeconds: 2,
+          requests: [{ method: 'GET', path: '/queue/status', headers: bearer(mainWaiting[0].token, { 'x-queue-token': mainWaiting[0].queueToken }) }],
+        },
+        [200, 429],
+      ),
     ]);
     const small = await phase(SMALL_QUEUE);
     log(`queueing ${options.waitingLarge - SMALL_QUEUE} more waiting users`);
@@ -117,12 +147,17 @@ export async function measureStatusPolling(run: RunContext, shoppers: Shopper[])
 /** `count` new users join the queue of the server at `base` and must all be WAITING. */
 async function joinWaiting(base: string, firstUserId: number, count: number): Promise<WaitingUser[]> {
   const waiting: WaitingUser[] = [];
-  await drive('join waiting', Array.from({ length: count }, (_, i) => firstUserId + i), 200, async (id) => {
-    const token = tokenFor(id);
-    const res = await call(base, 'POST', '/queue/token', bearer(token));
-    if (res.status !== 201 || res.body.status !== 'WAITING') throw new Error(`expected WAITING, got ${res.status} ${JSON.stringify(res.body)}`);
-    waiting.push({ token, queueToken: res.body.token });
-  });
+  await drive(
+    'join waiting',
+    Array.from({ length: count }, (_, i) => firstUserId + i),
+    200,
+    async (id) => {
+      const token = tokenFor(id);
+      const res = await call(base, 'POST', '/queue/token', bearer(token));
+      if (res.status !== 201 || res.body.status !== 'WAITING') throw new Error(`expected WAITING, got ${res.status} ${JSON.stringify(res.body)}`);
+      waiting.push({ token, queueToken: res.body.token });
+    },
+  );
   if (waiting.length !== count) throw new Error(`only ${waiting.length}/${count} users joined the queue`);
   return waiting;
 }

@@ -1,5 +1,5 @@
 import { bearer, tokenFor, USER_ID_BASE } from '../lib/api';
-import { call, drive, sleep, type LoadResult } from '../lib/load';
+import { call, drive, type LoadResult, sleep } from '../lib/load';
 import type { RunContext } from '../lib/run-context';
 
 /** An admitted user with the pass that lets them hold and pay. */
@@ -18,11 +18,17 @@ export async function measureTokenBurst(run: RunContext): Promise<{ results: Loa
   const users = Array.from({ length: options.users }, (_, i) => ({ id: USER_ID_BASE + 1 + i, token: tokenFor(USER_ID_BASE + 1 + i) }));
   run.startWindow(server);
   const queueTokens = new Map<number, string>();
-  const burst = await drive(`queue: token burst (${options.users} users join at once)`, users, 200, async (u, record) => {
-    const res = await call(server.url, 'POST', '/queue/token', bearer(u.token));
-    record({ status: res.status, ms: res.ms });
-    if (res.status === 201 || res.status === 200) queueTokens.set(u.id, res.body.token);
-  }, [201]);
+  const burst = await drive(
+    `queue: token burst (${options.users} users join at once)`,
+    users,
+    200,
+    async (u, record) => {
+      const res = await call(server.url, 'POST', '/queue/token', bearer(u.token));
+      record({ status: res.status, ms: res.ms });
+      if (res.status === 201 || res.status === 200) queueTokens.set(u.id, res.body.token);
+    },
+    [201],
+  );
   await run.compareToCeiling(burst);
 
   // Everyone in the burst is admitted (capacity is configured above the user count); collect passes.

@@ -7,11 +7,16 @@ export const PaymentErrors = {
   insufficientBalance: (balance: number, amount: number) =>
     new DomainError('INSUFFICIENT_BALANCE', 'Insufficient balance', `The payment needs ${amount} points; the balance is ${balance}.`, { balance, amount }),
   balanceLimit: (balance: number, amount: number) =>
-    new DomainError('BALANCE_LIMIT_EXCEEDED', 'Balance limit exceeded', `Charging ${amount} would take the balance (${balance}, counting charges in progress) above ${LIMITS.maxBalance}.`, {
-      balance,
-      amount,
-      maxBalance: LIMITS.maxBalance,
-    }),
+    new DomainError(
+      'BALANCE_LIMIT_EXCEEDED',
+      'Balance limit exceeded',
+      `Charging ${amount} would take the balance (${balance}, counting charges in progress) above ${LIMITS.maxBalance}.`,
+      {
+        balance,
+        amount,
+        maxBalance: LIMITS.maxBalance,
+      },
+    ),
   gatewayUnavailable: (detail = 'The payment gateway is not answering; nothing was charged. Retry later.') =>
     new DomainError('PAYMENT_GATEWAY_UNAVAILABLE', 'Payment gateway unavailable', detail, {}, 5),
   /** The gateway may have taken the money but did not say so in time: never charged again, settled later. */

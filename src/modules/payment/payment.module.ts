@@ -15,10 +15,10 @@ import { RefundWhenConfirmedReservationCancelled } from './event-handlers/refund
 import { RefundWhenRefundRequested } from './event-handlers/refund-when-refund-requested.handler';
 import { RefundWhenReservationFailed } from './event-handlers/refund-when-reservation-failed.handler';
 import { gatewayTuning, HttpPaymentGateway } from './infrastructure/http-payment-gateway';
-import { BuiltInGateway, PAYMENT_GATEWAY, type PaymentGateway } from './infrastructure/payment-gateway';
 import { PaymentMetrics } from './infrastructure/payment.metrics';
+import { BuiltInGateway, PAYMENT_GATEWAY, type PaymentGateway } from './infrastructure/payment-gateway';
 import { SettleChargeAttemptsJob } from './jobs/settle-charge-attempts.job';
-import { paymentSettings, type PaymentSettings } from './payment.settings';
+import { type PaymentSettings, paymentSettings } from './payment.settings';
 import { getBalanceRoute } from './queries/get-balance/get-balance.http.controller';
 import { GetBalanceQuery } from './queries/get-balance/get-balance.query';
 import { paymentHistoryRoute } from './queries/payment-history/payment-history.http.controller';
@@ -34,7 +34,12 @@ export const paymentModule = defineModule({
       [PLATFORM.Logger],
     );
   },
-  routes: (c) => [chargeRoute(c.get(ChargeService)), getBalanceRoute(c.get(GetBalanceQuery)), processPaymentRoute(c.get(ProcessPaymentService)), paymentHistoryRoute(c.get(PaymentHistoryQuery))],
+  routes: (c) => [
+    chargeRoute(c.get(ChargeService)),
+    getBalanceRoute(c.get(GetBalanceQuery)),
+    processPaymentRoute(c.get(ProcessPaymentService)),
+    paymentHistoryRoute(c.get(PaymentHistoryQuery)),
+  ],
   handlers: [
     CopyReservationWhenHeld,
     MarkCopyExpiredWhenReservationExpired,

@@ -6,5 +6,7 @@ export const QueueErrors = {
   tokenNotFound: () => new DomainError('QUEUE_TOKEN_NOT_FOUND', 'Queue token not found', 'No queue token of yours matches X-Queue-Token.'),
   /** A status poll much sooner than the last answer advised (`pollAfterSeconds`); `retryAfterSeconds` also becomes `Retry-After`. */
   pollingTooFast: (retryAfterSeconds: number, advisedPollMs: number) =>
-    new DomainError('RATE_LIMITED', 'Too many requests', `Polling faster than advised: poll every ${advisedPollMs / 1000} s (pollAfterSeconds).`, { retryAfterSeconds }),
+    new DomainError('RATE_LIMITED', 'Too many requests', `Polling faster than advised: poll every ${advisedPollMs / 1000} s (pollAfterSeconds).`, {
+      retryAfterSeconds,
+    }),
 };

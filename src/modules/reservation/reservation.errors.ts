@@ -11,9 +11,12 @@ export const ReservationErrors = {
   /** Also for another user's reservation: nothing tells it exists. */
   reservationNotFound: (id: number) => new DomainError('RESERVATION_NOT_FOUND', 'Reservation not found', `You have no reservation ${id}.`),
   notCancellable: (status: string) =>
-    new DomainError('RESERVATION_NOT_CANCELLABLE', 'Reservation not cancellable', `A ${status} reservation cannot be cancelled.`, { reservationStatus: status }),
+    new DomainError('RESERVATION_NOT_CANCELLABLE', 'Reservation not cancellable', `A ${status} reservation cannot be cancelled.`, {
+      reservationStatus: status,
+    }),
   /** A rule broken by our own code (only a HELD hold whose time is up is expired): no route answers it. */
-  notExpirable: (id: number, status: string, until: string) => new DomainError('RESERVATION_NOT_EXPIRABLE', 'Reservation not expirable', `Reservation ${id} is ${status} until ${until}`),
+  notExpirable: (id: number, status: string, until: string) =>
+    new DomainError('RESERVATION_NOT_EXPIRABLE', 'Reservation not expirable', `Reservation ${id} is ${status} until ${until}`),
   /** Confirming (paying) what cannot be paid: not the caller's, not a live hold, or refused by the saga. */
   notPayable: (detail: string, extra: Record<string, unknown> = {}) => new DomainError('RESERVATION_NOT_PAYABLE', 'Reservation not payable', detail, extra),
   /** The confirm saga's payment was refused for want of points: nothing was debited. */

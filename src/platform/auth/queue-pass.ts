@@ -1,6 +1,6 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { integrationEvents, type EventEnvelope } from '../../contracts/events';
+import { type EventEnvelope, integrationEvents } from '../../contracts/events';
 import type { EventConsumer } from '../bus/transport';
 import type { Clock } from '../clock/clock';
 

@@ -2,7 +2,7 @@ import type { Clock } from '../clock/clock';
 import type { ModuleDatabase } from '../db/module-database';
 import type { Logger } from '../logging/logger';
 import { Changes } from './changes';
-import { Inbox, type DeadLetter } from './inbox';
+import { type DeadLetter, Inbox } from './inbox';
 import { Outbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import type { Subscription } from './subscription';
@@ -109,10 +109,12 @@ export class EventBus {
     this.sweepTimer = null;
     // Passes under way still hand over what is committed before the relays stop.
     await Promise.all([...this.modules.values()].map((m) => m.relay.flush()));
-    await Promise.all([...this.modules.values()].map(async (m) => {
-      await m.relay.stop();
-      await m.inbox.stop();
-    }));
+    await Promise.all(
+      [...this.modules.values()].map(async (m) => {
+        await m.relay.stop();
+        await m.inbox.stop();
+      }),
+    );
     await this.transport.close();
   }
 

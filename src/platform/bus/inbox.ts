@@ -1,13 +1,13 @@
-import { integrationEvents, type EventEnvelope } from '../../contracts/events';
+import { type EventEnvelope, integrationEvents } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { runInContext } from '../context/request-context';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
 import type { PreparedStatements } from '../db/prepared-statement';
 import type { Logger } from '../logging/logger';
 import { backoffDelayMs } from './backoff';
-import type { EventConsumer } from './transport';
-import { PermanentEventError, type Subscription } from './subscription';
 import type { Changes } from './changes';
+import { PermanentEventError, type Subscription } from './subscription';
+import type { EventConsumer } from './transport';
 
 export type InboxStatus = 'PENDING' | 'RETRYING' | 'DONE' | 'DEAD';
 
@@ -115,7 +115,8 @@ export class Inbox implements EventConsumer {
     await this.loadWaiting();
     const work: Array<[Subscription, EventEnvelope]> = [];
     for (const event of events) {
-      for (const subscription of this.byType.get(event.type) ?? []) if (!subscription.only || subscription.only(event.payload)) work.push([subscription, event]);
+      for (const subscription of this.byType.get(event.type) ?? [])
+        if (!subscription.only || subscription.only(event.payload)) work.push([subscription, event]);
     }
     if (work.length === 0) return;
     if (work.length > 1) {
@@ -168,7 +169,10 @@ export class Inbox implements EventConsumer {
     await this.loadWaiting();
     const row: InboxRow | undefined = await this.db.knex('inbox').where({ id: rowId, status: 'DEAD' }).first();
     if (!row) return false;
-    const updated = await this.db.knex('inbox').where({ id: rowId, status: 'DEAD' }).update({ status: 'RETRYING', attempts: 0, next_attempt_at_ms: this.clock.now() });
+    const updated = await this.db
+      .knex('inbox')
+      .where({ id: rowId, status: 'DEAD' })
+      .update({ status: 'RETRYING', attempts: 0, next_attempt_at_ms: this.clock.now() });
     if (updated === 0) return false;
     this.waiting.add(waitingKey(row.subscriber, row.aggregate_id));
     await this.processDue();
@@ -176,13 +180,22 @@ export class Inbox implements EventConsumer {
   }
 
   async stats(): Promise<{ retrying: number; dead: number; pending: number }> {
-    const rows: Array<{ status: string; n: number }> = await this.db.knex('inbox').whereIn('status', ['PENDING', 'RETRYING', 'DEAD']).select('status').count({ n: '*' }).groupBy('status');
+    const rows: Array<{ status: string; n: number }> = await this.db
+      .knex('inbox')
+      .whereIn('status', ['PENDING', 'RETRYING', 'DEAD'])
+      .select('status')
+      .count({ n: '*' })
+      .groupBy('status');
     const count = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
     return { retrying: count('RETRYING'), dead: count('DEAD'), pending: count('PENDING') };
   }
 
   async purgeHandled(olderThanMs: number): Promise<number> {
-    return this.db.knex('inbox').where('status', 'DONE').andWhere('handled_at_ms', '<', this.clock.now() - olderThanMs).delete();
+    return this.db
+      .knex('inbox')
+      .where('status', 'DONE')
+      .andWhere('handled_at_ms', '<', this.clock.now() - olderThanMs)
+      .delete();
   }
 
   private subscriberId(subscription: Subscription): string {
@@ -204,7 +217,10 @@ export class Inbox implements EventConsumer {
       if (inBatch.has(deliveryKey(subscriber, event.id))) continue; // the same event twice in one hand-over
       inBatch.add(deliveryKey(subscriber, event.id));
       if (this.waiting.has(waitingKey(subscriber, event.aggregateId))) {
-        await trx('inbox').insert(this.newRow(subscriber, event, 'PENDING', 0, now, null)).onConflict(['subscriber', 'event_id']).ignore();
+        await trx('inbox')
+          .insert(this.newRow(subscriber, event, 'PENDING', 0, now, null))
+          .onConflict(['subscriber', 'event_id'])
+          .ignore();
       } else ready.push([subscription, event]);
     }
     const fresh = new Set<string>();
@@ -236,7 +252,10 @@ export class Inbox implements EventConsumer {
       const permanent = err instanceof PermanentEventError || this.options.maxAttempts <= 1;
       const next = permanent ? null : now + backoffDelayMs(1, this.options.retryBaseMs);
       await this.db.transaction((trx) =>
-        trx('inbox').insert(this.newRow(subscriber, event, permanent ? 'DEAD' : 'RETRYING', 1, next, errorText(err))).onConflict(['subscriber', 'event_id']).ignore(),
+        trx('inbox')
+          .insert(this.newRow(subscriber, event, permanent ? 'DEAD' : 'RETRYING', 1, next, errorText(err)))
+          .onConflict(['subscriber', 'event_id'])
+          .ignore(),
       );
       if (!permanent) this.waiting.add(waitingKey(subscriber, event.aggregateId));
       this.logFailure(subscriber, event, 1, err, permanent);
@@ -251,7 +270,10 @@ export class Inbox implements EventConsumer {
    */
   private loadWaiting(): Promise<void> {
     this.waitingLoaded ??= (async () => {
-      const rows: Array<{ subscriber: string; aggregate_id: string }> = await this.db.knex('inbox').whereIn('status', ['PENDING', 'RETRYING']).distinct('subscriber', 'aggregate_id');
+      const rows: Array<{ subscriber: string; aggregate_id: string }> = await this.db
+        .knex('inbox')
+        .whereIn('status', ['PENDING', 'RETRYING'])
+        .distinct('subscriber', 'aggregate_id');
       for (const r of rows) this.waiting.add(waitingKey(r.subscriber, r.aggregate_id));
     })();
     return this.waitingLoaded;
@@ -294,24 +316,32 @@ export class Inbox implements EventConsumer {
     const attempt = row.attempts + 1;
     const now = this.clock.now();
     if (!subscription) {
-      await this.db.knex('inbox').where({ id: row.id }).update({ status: 'DEAD', attempts: attempt, last_error: `No subscriber ${row.subscriber} for ${row.type}` });
+      await this.db
+        .knex('inbox')
+        .where({ id: row.id })
+        .update({ status: 'DEAD', attempts: attempt, last_error: `No subscriber ${row.subscriber} for ${row.type}` });
       return;
     }
     try {
       await this.db.transaction(async (trx) => {
         await this.invoke(subscription, event, trx, attempt);
-        await trx('inbox').where({ id: row.id }).update({ status: 'DONE', attempts: attempt, envelope: null, last_error: null, handled_at_ms: now, next_attempt_at_ms: null });
+        await trx('inbox')
+          .where({ id: row.id })
+          .update({ status: 'DONE', attempts: attempt, envelope: null, last_error: null, handled_at_ms: now, next_attempt_at_ms: null });
       });
       this.notifyHandled(row.subscriber, event, attempt);
       await this.refreshWaiting(row.subscriber, row.aggregate_id);
     } catch (err) {
       const dead = err instanceof PermanentEventError || attempt >= this.options.maxAttempts;
-      await this.db.knex('inbox').where({ id: row.id }).update({
-        status: dead ? 'DEAD' : 'RETRYING',
-        attempts: attempt,
-        last_error: errorText(err),
-        next_attempt_at_ms: dead ? null : now + backoffDelayMs(attempt, this.options.retryBaseMs),
-      });
+      await this.db
+        .knex('inbox')
+        .where({ id: row.id })
+        .update({
+          status: dead ? 'DEAD' : 'RETRYING',
+          attempts: attempt,
+          last_error: errorText(err),
+          next_attempt_at_ms: dead ? null : now + backoffDelayMs(attempt, this.options.retryBaseMs),
+        });
       this.logFailure(row.subscriber, event, attempt, err, dead);
       if (dead) await this.refreshWaiting(row.subscriber, row.aggregate_id);
     }
@@ -357,20 +387,28 @@ export class Inbox implements EventConsumer {
 
   private logFailure(subscriber: string, event: EventEnvelope, attempt: number, err: unknown, dead = false): void {
     runInContext({ correlationId: event.correlationId, causationId: event.id }, () =>
-      this.logger.warn({ event: event.type, eventId: event.id, subscriber, attempt, outcome: dead ? 'dead-lettered' : 'retry', err }, dead ? 'event dead-lettered' : 'event handler failed, will retry'),
+      this.logger.warn(
+        { event: event.type, eventId: event.id, subscriber, attempt, outcome: dead ? 'dead-lettered' : 'retry', err },
+        dead ? 'event dead-lettered' : 'event handler failed, will retry',
+      ),
     );
   }
 
   private scheduleWake(): void {
     if (this.stopped || this.timer) return;
-    void this.nextDueAt().then((at) => {
-      if (at === null || this.stopped || this.timer) return;
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        void this.processDue().catch((err) => this.logger.error({ err: errorText(err) }, 'inbox processing failed'));
-      }, Math.max(0, at - this.clock.now()));
-      this.timer.unref();
-    }).catch(() => undefined);
+    void this.nextDueAt()
+      .then((at) => {
+        if (at === null || this.stopped || this.timer) return;
+        this.timer = setTimeout(
+          () => {
+            this.timer = null;
+            void this.processDue().catch((err) => this.logger.error({ err: errorText(err) }, 'inbox processing failed'));
+          },
+          Math.max(0, at - this.clock.now()),
+        );
+        this.timer.unref();
+      })
+      .catch(() => undefined);
   }
 
   private async nextDueAt(): Promise<number | null> {

@@ -71,7 +71,11 @@ export class OutboxRelay {
   }
 
   async purgeDispatched(olderThanMs: number): Promise<number> {
-    return this.db.knex('outbox').whereNotNull('dispatched_at_ms').andWhere('dispatched_at_ms', '<', this.clock.now() - olderThanMs).delete();
+    return this.db
+      .knex('outbox')
+      .whereNotNull('dispatched_at_ms')
+      .andWhere('dispatched_at_ms', '<', this.clock.now() - olderThanMs)
+      .delete();
   }
 
   private async loop(): Promise<void> {
@@ -97,7 +101,13 @@ export class OutboxRelay {
       if (rows.length === 0) return;
       // One hand-over for the whole batch: a busy subscriber handles it in one transaction.
       await this.transport.publish(rows.map(envelopeFromRow));
-      await this.db.knex('outbox').whereIn('seq', rows.map((r) => r.seq)).update({ dispatched_at_ms: this.clock.now() });
+      await this.db
+        .knex('outbox')
+        .whereIn(
+          'seq',
+          rows.map((r) => r.seq),
+        )
+        .update({ dispatched_at_ms: this.clock.now() });
       this.delivered += rows.length;
       if (rows.length < BATCH) return;
     }

@@ -1,8 +1,8 @@
-import { integrationEvents, type EventEnvelope, type EventPayload, type EventType } from '../../contracts/events';
+import { type EventEnvelope, type EventPayload, type EventType, integrationEvents } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
-import type { Changes } from './changes';
 import { currentContext, newCorrelationId } from '../context/request-context';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
+import type { Changes } from './changes';
 import { timeOrderedUuid } from './event-id';
 
 /**
@@ -50,7 +50,18 @@ export class Outbox {
       causationId: ctx?.causationId ?? null,
       payload,
     };
-    await this.insert.run(trx, envelope.id, type, envelope.version, envelope.aggregateId, envelope.correlationId, envelope.causationId, envelope.occurredAt, now, JSON.stringify(payload));
+    await this.insert.run(
+      trx,
+      envelope.id,
+      type,
+      envelope.version,
+      envelope.aggregateId,
+      envelope.correlationId,
+      envelope.causationId,
+      envelope.occurredAt,
+      now,
+      JSON.stringify(payload),
+    );
     this.db.markPublished();
     // Waiters on this aggregate look again once the transaction has ended (see Changes).
     if (this.changes) this.db.afterTransaction(() => this.changes!.notify(this.db.moduleName, envelope.aggregateId));

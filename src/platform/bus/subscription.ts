@@ -23,7 +23,12 @@ export interface Subscription<T extends EventType = EventType> {
 }
 
 /** Typed constructor: the handler must accept exactly the named event's payload. */
-export function subscribe<T extends EventType>(event: T, name: string, handler: EventHandler<T>, options: { only?: (payload: EventPayload<T>) => boolean } = {}): Subscription {
+export function subscribe<T extends EventType>(
+  event: T,
+  name: string,
+  handler: EventHandler<T>,
+  options: { only?: (payload: EventPayload<T>) => boolean } = {},
+): Subscription {
   return { event, name, handler, ...options } as unknown as Subscription;
 }
 

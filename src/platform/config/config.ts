@@ -66,7 +66,10 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`Invalid configuration: ${variable} ${message}`);
     this.name = 'ConfigError';
   }
@@ -81,9 +84,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
   }
   const e = parsed.data;
-  const modules = e.MODULES.split(',').map((m) => m.trim()).filter(Boolean);
+  const modules = e.MODULES.split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const m of modules) {
-    if (!(MODULE_NAMES as readonly string[]).includes(m)) throw new ConfigError('MODULES', `names an unknown module "${m}" (known: ${MODULE_NAMES.join(', ')})`);
+    if (!(MODULE_NAMES as readonly string[]).includes(m))
+      throw new ConfigError('MODULES', `names an unknown module "${m}" (known: ${MODULE_NAMES.join(', ')})`);
   }
   if (modules.length === 0) throw new ConfigError('MODULES', 'selects no module');
   const jwtSecret = e.JWT_SECRET ?? randomBytes(48).toString('base64url');
@@ -93,9 +99,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     modules: modules as ModuleName[],
-    jwt: { secret: jwtSecret, expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS, issuer: 'ticketing/auth', audience: 'ticketing/api', generated: e.JWT_SECRET === undefined },
+    jwt: {
+      secret: jwtSecret,
+      expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS,
+      issuer: 'ticketing/auth',
+      audience: 'ticketing/api',
+      generated: e.JWT_SECRET === undefined,
+    },
     // The pass has a key of its own, never derived from the login secret: a leaked JWT_SECRET cannot mint passes.
-    queuePass: { secret: e.QUEUE_PASS_SECRET ?? randomBytes(48).toString('base64url'), issuer: 'ticketing/queue', audience: 'ticketing/queue-pass', generated: e.QUEUE_PASS_SECRET === undefined },
+    queuePass: {
+      secret: e.QUEUE_PASS_SECRET ?? randomBytes(48).toString('base64url'),
+      issuer: 'ticketing/queue',
+      audience: 'ticketing/queue-pass',
+      generated: e.QUEUE_PASS_SECRET === undefined,
+    },
     logLevel: e.LOG_LEVEL,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -120,7 +137,10 @@ function parseTrustProxy(value: string): boolean | number | string[] {
     if (hops > 100) throw new ConfigError('TRUST_PROXY', `trusts ${hops} hops; a hop count must be at most 100`);
     return hops;
   }
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new ConfigError('TRUST_PROXY', 'is empty: use false, true, a hop count or addresses/subnets');
   for (const entry of list) {
     try {
@@ -136,7 +156,10 @@ function parseTrustProxy(value: string): boolean | number | string[] {
 function parseOrigins(value: string | undefined): string[] {
   if (value === undefined) return [];
   const origins: string[] = [];
-  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let url: URL | null = null;
     try {
       url = new URL(entry);

@@ -3,7 +3,11 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ClientBetterSQLite3: new (config: unknown) => KnexClient = require('knex/lib/dialects/better-sqlite3');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const SQLiteQueryCompiler: new (client: unknown, builder: unknown, formatter: unknown) => QueryCompiler = require('knex/lib/dialects/sqlite3/query/sqlite-querycompiler');
+const SQLiteQueryCompiler: new (
+  client: unknown,
+  builder: unknown,
+  formatter: unknown,
+) => QueryCompiler = require('knex/lib/dialects/sqlite3/query/sqlite-querycompiler');
 
 interface QueryCompiler {
   single: Record<string, unknown>;
@@ -60,7 +64,12 @@ export type RunResult = ReturnType<Statement['run']>;
  * caller that expects one or the other says so, and a statement of the other kind is refused
  * before it runs.
  */
-export function runCached(connection: Connection, sql: string, bindings: unknown[], options: { safeIntegers?: boolean; expect?: 'rows' | 'changes' } = {}): unknown[] | RunResult {
+export function runCached(
+  connection: Connection,
+  sql: string,
+  bindings: unknown[],
+  options: { safeIntegers?: boolean; expect?: 'rows' | 'changes' } = {},
+): unknown[] | RunResult {
   let cache = caches.get(connection);
   if (!cache) {
     cache = new Map();

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
 import Database from 'better-sqlite3';
+import knexFactory, { type Knex } from 'knex';
 import { CachedStatementsBetterSqlite3, runCached } from './better-sqlite3-client';
-import { PreparedStatement, PreparedStatements, type ParamFn, type StatementRunner } from './prepared-statement';
+import { type ParamFn, PreparedStatement, PreparedStatements, type StatementRunner } from './prepared-statement';
 import { SingleConnectionPool } from './single-connection-pool';
 
 /** What a transaction body gets: a knex handle on the connection the transaction holds. */
@@ -169,7 +169,9 @@ export class ModuleDatabase implements StatementRunner {
   }
 
   /** Statements of one shape that differs by a key (see PreparedStatements): `.for(key)` compiles each once. */
-  prepareEach<K, P extends unknown[], R = Record<string, unknown>>(build: (knex: Knex, param: ParamFn, key: K) => Knex.QueryBuilder | Knex.Raw): PreparedStatements<K, P, R> {
+  prepareEach<K, P extends unknown[], R = Record<string, unknown>>(
+    build: (knex: Knex, param: ParamFn, key: K) => Knex.QueryBuilder | Knex.Raw,
+  ): PreparedStatements<K, P, R> {
     return new PreparedStatements<K, P, R>(this, build);
   }
 

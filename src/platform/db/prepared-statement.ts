@@ -66,7 +66,9 @@ export class PreparedStatement<P extends unknown[] = unknown[], R = Record<strin
 
   private compile(): { sql: string; slots: Array<{ param: number } | { constant: unknown }> } {
     if (this.compiled) return this.compiled;
-    const native = this.build(this.db.knex, (index) => new Param(index) as unknown as Knex.Value).toSQL().toNative();
+    const native = this.build(this.db.knex, (index) => new Param(index) as unknown as Knex.Value)
+      .toSQL()
+      .toNative();
     const slots = (native.bindings as unknown[]).map((b) => (b instanceof Param ? { param: b.index } : { constant: b }));
     this.compiled = { sql: native.sql, slots };
     return this.compiled;

@@ -47,11 +47,20 @@ export class SingleConnectionPool<C> {
    * The same connection, handed out without taking the lock: for the knex handle a transaction
    * uses while it holds the lock (every query inside the transaction goes through it).
    */
-  holderView(isHeld: () => boolean): { acquire(): { promise: Promise<C> }; release(c: C): boolean; destroy(): Promise<void>; numFree(): number; numUsed(): number; numPendingAcquires(): number; numPendingCreates(): number } {
+  holderView(isHeld: () => boolean): {
+    acquire(): { promise: Promise<C> };
+    release(c: C): boolean;
+    destroy(): Promise<void>;
+    numFree(): number;
+    numUsed(): number;
+    numPendingAcquires(): number;
+    numPendingCreates(): number;
+  } {
     return {
       acquire: () => ({
         // A handle kept past its transaction must fail loudly, not run outside any transaction.
-        promise: this.connection && isHeld() ? Promise.resolve(this.connection) : Promise.reject(new Error('This transaction handle is used outside its transaction')),
+        promise:
+          this.connection && isHeld() ? Promise.resolve(this.connection) : Promise.reject(new Error('This transaction handle is used outside its transaction')),
       }),
       release: () => true,
       destroy: async () => undefined,

@@ -19,8 +19,10 @@ export interface FieldError {
 }
 
 export const errors = {
-  validation: (fieldErrors: FieldError[], detail = 'The request is not valid.') => new AppError(400, 'VALIDATION_FAILED', 'Validation failed', detail, { errors: fieldErrors }),
-  unauthorized: (detail = 'A valid bearer token is required.') => new AppError(401, 'UNAUTHORIZED', 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer' }),
+  validation: (fieldErrors: FieldError[], detail = 'The request is not valid.') =>
+    new AppError(400, 'VALIDATION_FAILED', 'Validation failed', detail, { errors: fieldErrors }),
+  unauthorized: (detail = 'A valid bearer token is required.') =>
+    new AppError(401, 'UNAUTHORIZED', 'Unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer' }),
   forbidden: (detail = 'Your role does not allow this.') => new AppError(403, 'FORBIDDEN', 'Forbidden', detail),
   notFound: (what = 'Resource', detail?: string) => new AppError(404, 'NOT_FOUND', `${what} not found`, detail ?? `${what} not found.`),
   conflict: (code: string, title: string, detail?: string, extra?: Record<string, unknown>) => new AppError(409, code, title, detail, extra),

@@ -3,17 +3,17 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { match } from 'path-to-regexp';
-import type { AppConfig } from '../config/config';
 import type { AccessTokens, AuthUser } from '../auth/access-token';
 import type { PassUse, QueuePasses } from '../auth/queue-pass';
 import type { Clock } from '../clock/clock';
-import { newCorrelationId, runInContext, type ExecutionContext } from '../context/request-context';
+import type { AppConfig } from '../config/config';
+import { type ExecutionContext, newCorrelationId, runInContext } from '../context/request-context';
+import { IdempotencyStore, type IdempotentCall } from '../idempotency/idempotency-store';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { AppError, errors } from './app-error';
 import { asHttpError } from './domain-problem';
-import { IdempotencyStore, type IdempotentCall } from '../idempotency/idempotency-store';
-import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_VALUES, readJsonBody, type JsonBodyLimits } from './json-body';
+import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_VALUES, type JsonBodyLimits, readJsonBody } from './json-body';
 import { sendProblem } from './problem';
 import type { RouteDefinition } from './route';
 import { parseInput } from './validation';
@@ -47,7 +47,16 @@ declare module 'express-serve-static-core' {
 }
 
 /** Request headers a browser client of the API sends, and response headers it needs to read. */
-const CORS_REQUEST_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Queue-Pass', 'If-None-Match', 'Prefer', 'X-Correlation-Id'];
+const CORS_REQUEST_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'X-Queue-Token',
+  'X-Queue-Pass',
+  'If-None-Match',
+  'Prefer',
+  'X-Correlation-Id',
+];
 const CORS_EXPOSED_HEADERS = ['X-Correlation-Id', 'ETag', 'Retry-After', 'Location', 'Idempotent-Replayed', 'WWW-Authenticate'];
 
 /** The platform's HTTP stack, shared by every module's routes (and the benchmark's ceiling). */
@@ -84,7 +93,8 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
     legacyHeaders: false,
     // TRUST_PROXY is validated at start-up; the library's own checks would only print to the console.
     validate: { trustProxy: false, xForwardedForHeader: false },
-    handler: (req, res, _next, options) => sendProblem(res, errors.tooManyRequests(options.windowMs / 1000, 'Too many attempts from this address; wait and retry.')),
+    handler: (req, res, _next, options) =>
+      sendProblem(res, errors.tooManyRequests(options.windowMs / 1000, 'Too many attempts from this address; wait and retry.')),
   });
   const methodsByPath = new Map<string, Set<string>>();
   for (const group of groups) {
@@ -106,13 +116,28 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
     for (const t of templates) if (t.matches(req.path)) for (const m of t.methods) allowed.add(m);
     if (allowed.size === 0) return next(errors.notFound('Route', `No route for ${req.method} ${req.path}.`));
     const list = [...allowed].sort();
-    next(new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed', `${req.path} does not take ${req.method}; it takes ${list.join(', ')}.`, { allow: list }, { Allow: list.join(', ') }));
+    next(
+      new AppError(
+        405,
+        'METHOD_NOT_ALLOWED',
+        'Method not allowed',
+        `${req.path} does not take ${req.method}; it takes ${list.join(', ')}.`,
+        { allow: list },
+        { Allow: list.join(', ') },
+      ),
+    );
   });
   app.use(errorHandler(deps.logger));
   return app;
 }
 
-function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps, idempotency: IdempotencyStore | null, authLimiter: express.RequestHandler): void {
+function mountRoute(
+  app: express.Express,
+  route: RouteDefinition,
+  deps: HttpDeps,
+  idempotency: IdempotencyStore | null,
+  authLimiter: express.RequestHandler,
+): void {
   const chain: express.RequestHandler[] = [
     (req, _res, next) => {
       req.routeTemplate = route.path;
@@ -155,7 +180,14 @@ function mountRoute(app: express.Express, route: RouteDefinition, deps: HttpDeps
           });
         const result =
           key !== undefined && req.user && idempotency
-            ? await idempotency.run(req.user.id, key, where, IdempotencyStore.fingerprint(route.method, req.path, rawBody), (call: IdempotentCall) => handle({ ...input, idempotency: call }), (err) => asHttpError(err, route.errors, where))
+            ? await idempotency.run(
+                req.user.id,
+                key,
+                where,
+                IdempotencyStore.fingerprint(route.method, req.path, rawBody),
+                (call: IdempotentCall) => handle({ ...input, idempotency: call }),
+                (err) => asHttpError(err, route.errors, where),
+              )
             : await handle(input);
         if (key !== undefined && 'replayed' in result && result.replayed) res.setHeader('Idempotent-Replayed', 'true');
         for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
@@ -181,7 +213,13 @@ function authenticate(req: Request, tokens: AccessTokens): AuthUser {
 
 function checkQueuePass(req: Request, passes: QueuePasses, use: PassUse): void {
   const pass = req.get('x-queue-pass');
-  if (!pass) throw new AppError(403, 'QUEUE_PASS_REQUIRED', 'Queue pass required', 'This call is behind the waiting room: send X-Queue-Pass from an ACTIVE queue token.');
+  if (!pass)
+    throw new AppError(
+      403,
+      'QUEUE_PASS_REQUIRED',
+      'Queue pass required',
+      'This call is behind the waiting room: send X-Queue-Pass from an ACTIVE queue token.',
+    );
   const check = passes.verify(pass, (req.user as AuthUser).id, use);
   if (check.ok) return;
   const detail =
@@ -214,7 +252,15 @@ function requestLog(deps: HttpDeps): express.RequestHandler {
       deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       if (deps.logger.isLevelEnabled('info')) {
         deps.logger.info(
-          { correlationId: ctx?.correlationId, method: req.method, route, path: req.path, status: res.statusCode, durationMs: Math.round(seconds * 1e4) / 10, userId: req.user?.id },
+          {
+            correlationId: ctx?.correlationId,
+            method: req.method,
+            route,
+            path: req.path,
+            status: res.statusCode,
+            durationMs: Math.round(seconds * 1e4) / 10,
+            userId: req.user?.id,
+          },
           'request',
         );
       }

@@ -3,7 +3,10 @@ import { AppError } from './app-error';
 
 /** An undeclared code: the route's `errors` map is missing it (a bug), so it is not an answer the client was promised. */
 export class UndeclaredDomainError extends Error {
-  constructor(readonly error: DomainError, where: string) {
+  constructor(
+    readonly error: DomainError,
+    where: string,
+  ) {
     super(`${where} answered domain error ${error.code}, which its errors map does not declare`);
     this.name = 'UndeclaredDomainError';
   }

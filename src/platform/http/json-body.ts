@@ -21,7 +21,8 @@ export const DEFAULT_MAX_JSON_DEPTH = 16;
 const LARGE_BODY_BYTES = 256 * 1024;
 const LARGE_BODIES_AT_ONCE = 2;
 
-export const payloadTooLarge = (maxBytes: number) => new AppError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `The request body is larger than this route accepts (${maxBytes} bytes).`, { maxBytes });
+export const payloadTooLarge = (maxBytes: number) =>
+  new AppError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', `The request body is larger than this route accepts (${maxBytes} bytes).`, { maxBytes });
 
 const malformed = () => errors.validation([{ field: 'body', message: 'Malformed JSON' }], 'The request body is not valid JSON.');
 
@@ -51,12 +52,18 @@ export async function readJsonBody(req: Request, limits: JsonBodyLimits): Promis
     } catch (err) {
       const type = (err as { type?: string }).type;
       if (type === 'entity.too.large') throw payloadTooLarge(limits.maxBytes);
-      if (type === 'request.size.invalid' || type === 'request.aborted') throw errors.validation([{ field: 'body', message: 'The body ended before its declared length' }]);
+      if (type === 'request.size.invalid' || type === 'request.aborted')
+        throw errors.validation([{ field: 'body', message: 'The body ended before its declared length' }]);
       throw err;
     }
     const shape = measureJson(raw, limits.maxValues, limits.maxDepth);
-    if (shape === 'too-many-values') throw errors.validation([{ field: 'body', message: `holds more than ${limits.maxValues} values` }], 'The request body holds more values than this route accepts.');
-    if (shape === 'too-deep') throw errors.validation([{ field: 'body', message: `is nested deeper than ${limits.maxDepth} levels` }], 'The request body is nested too deeply.');
+    if (shape === 'too-many-values')
+      throw errors.validation(
+        [{ field: 'body', message: `holds more than ${limits.maxValues} values` }],
+        'The request body holds more values than this route accepts.',
+      );
+    if (shape === 'too-deep')
+      throw errors.validation([{ field: 'body', message: `is nested deeper than ${limits.maxDepth} levels` }], 'The request body is nested too deeply.');
     try {
       return JSON.parse(raw.toString('utf8'));
     } catch {
@@ -71,7 +78,10 @@ function isJson(contentType: string | undefined): boolean {
   if (!contentType) return false;
   const [type, ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) return false;
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   return charset === undefined || charset === 'utf-8' || charset === 'utf8';
 }
 

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { z, ZodType } from 'zod';
+import type { ZodType, z } from 'zod';
 import type { AuthUser } from '../auth/access-token';
 import type { IdempotentCall } from '../idempotency/idempotency-store';
 import type { HttpResult } from './http-result';
@@ -75,8 +75,10 @@ export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType 
 }
 
 /** Keeps the handler's input types tied to the declared schemas. */
-export function defineRoute<B extends ZodType = ZodType<undefined>, P extends ZodType = ZodType<Record<string, never>>, Q extends ZodType = ZodType<Record<string, never>>>(
-  route: RouteDefinition<B, P, Q>,
-): RouteDefinition {
+export function defineRoute<
+  B extends ZodType = ZodType<undefined>,
+  P extends ZodType = ZodType<Record<string, never>>,
+  Q extends ZodType = ZodType<Record<string, never>>,
+>(route: RouteDefinition<B, P, Q>): RouteDefinition {
   return route as unknown as RouteDefinition;
 }

@@ -3,8 +3,8 @@ import type { Clock } from '../clock/clock';
 import type { ModuleDatabase, Transaction } from '../db/module-database';
 import type { DomainError } from '../domain/domain-error';
 import { AppError, errors } from '../http/app-error';
-import { problemFrom } from '../http/problem';
 import type { HttpResult } from '../http/http-result';
+import { problemFrom } from '../http/problem';
 import type { ProcessIncarnations } from './process-incarnations';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
@@ -94,7 +94,9 @@ export class IdempotencyStore {
   ) {}
 
   static fingerprint(method: string, path: string, body: unknown): string {
-    return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
+    return createHash('sha256')
+      .update(`${method} ${path}\n${canonicalJson(body)}`)
+      .digest('hex');
   }
 
   /** `toHttp` turns what the work throws (a DomainError) into the problem its route answers. */
@@ -174,21 +176,43 @@ export class IdempotencyStore {
   }
 
   async purgeExpired(): Promise<number> {
-    return this.db.transaction((trx) => trx('idempotency_keys').where('created_at_ms', '<', this.clock.now() - IDEMPOTENCY_RETENTION_MS).delete());
+    return this.db.transaction((trx) =>
+      trx('idempotency_keys')
+        .where('created_at_ms', '<', this.clock.now() - IDEMPOTENCY_RETENTION_MS)
+        .delete(),
+    );
   }
 
-  private async claim(userId: number, key: string, route: string, fingerprint: string): Promise<{ kind: 'replay'; status: number; body: unknown } | { kind: 'claimed'; resumeRef: string | null }> {
+  private async claim(
+    userId: number,
+    key: string,
+    route: string,
+    fingerprint: string,
+  ): Promise<{ kind: 'replay'; status: number; body: unknown } | { kind: 'claimed'; resumeRef: string | null }> {
     const serving = `${userId}:${key}`;
     return this.db.transaction(async (trx) => {
       const row: KeyRow | undefined = await trx('idempotency_keys').where({ user_id: userId, idempotency_key: key }).first();
       if (!row) {
-        await trx('idempotency_keys').insert({ user_id: userId, idempotency_key: key, route, fingerprint, state: 'IN_FLIGHT', owner: this.incarnations.id, created_at_ms: this.clock.now() });
+        await trx('idempotency_keys').insert({
+          user_id: userId,
+          idempotency_key: key,
+          route,
+          fingerprint,
+          state: 'IN_FLIGHT',
+          owner: this.incarnations.id,
+          created_at_ms: this.clock.now(),
+        });
         return this.serve(serving, null);
       }
       if (row.fingerprint !== fingerprint || row.route !== route) {
         throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', 'This Idempotency-Key was already used with a different request.');
       }
-      if (row.state === 'DONE') return { kind: 'replay' as const, status: Number(row.response_status), body: row.response_body === null ? undefined : (JSON.parse(row.response_body) ?? undefined) };
+      if (row.state === 'DONE')
+        return {
+          kind: 'replay' as const,
+          status: Number(row.response_status),
+          body: row.response_body === null ? undefined : (JSON.parse(row.response_body) ?? undefined),
+        };
       if (this.serving.has(serving)) throw inFlight();
       if (row.owner !== null && row.owner !== this.incarnations.id && (await this.incarnations.isAlive(trx, row.owner))) throw inFlight();
       // Nobody is working on it (released, or its process is gone): this request takes it over.
@@ -224,7 +248,10 @@ function done(status: number, body: unknown): Record<string, unknown> {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }

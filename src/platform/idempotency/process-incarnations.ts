@@ -29,7 +29,9 @@ export class ProcessIncarnations {
     const now = this.clock.now();
     await this.db.transaction(async (trx) => {
       await trx('process_incarnations').where({ slot: this.slot }).whereNull('stopped_at_ms').update({ stopped_at_ms: now });
-      await trx('process_incarnations').where('stopped_at_ms', '<', now - STOPPED_RETENTION_MS).delete();
+      await trx('process_incarnations')
+        .where('stopped_at_ms', '<', now - STOPPED_RETENTION_MS)
+        .delete();
       await trx('process_incarnations').insert({ id: this.id, slot: this.slot, started_at_ms: now, heartbeat_at_ms: now, stopped_at_ms: null });
     });
     this.registered = true;
@@ -49,7 +51,9 @@ export class ProcessIncarnations {
   /** Whether the incarnation may still be working: not stopped or replaced, and within its lease. */
   async isAlive(q: Transaction | Db, id: string): Promise<boolean> {
     if (id === this.id) return this.registered;
-    const row: { heartbeat_at_ms: number; stopped_at_ms: number | null } | undefined = await q('process_incarnations').where({ id }).first('heartbeat_at_ms', 'stopped_at_ms');
+    const row: { heartbeat_at_ms: number; stopped_at_ms: number | null } | undefined = await q('process_incarnations')
+      .where({ id })
+      .first('heartbeat_at_ms', 'stopped_at_ms');
     return row !== undefined && row.stopped_at_ms === null && this.clock.now() - Number(row.heartbeat_at_ms) < INCARNATION_LEASE_MS;
   }
 }

@@ -19,7 +19,22 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         return ctx ? { correlationId: ctx.correlationId } : {};
       },
       redact: {
-        paths: ['password', '*.password', 'token', '*.token', 'accessToken', '*.accessToken', 'authorization', '*.authorization', 'headers.authorization', 'headers["x-queue-pass"]', 'secret', '*.secret', 'passwordHash', '*.passwordHash'],
+        paths: [
+          'password',
+          '*.password',
+          'token',
+          '*.token',
+          'accessToken',
+          '*.accessToken',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'headers["x-queue-pass"]',
+          'secret',
+          '*.secret',
+          'passwordHash',
+          '*.passwordHash',
+        ],
         censor: '[redacted]',
       },
     },

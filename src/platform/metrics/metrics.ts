@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The process's Prometheus registry. One per platform instance (tests run several in one process),
@@ -20,7 +20,15 @@ export class Metrics {
   }
 
   gauge<L extends string>(name: string, help: string, labelNames: L[], collect: (gauge: Gauge<L>) => Promise<void> | void): Gauge<L> {
-    return new Gauge<L>({ name, help, labelNames, registers: [this.registry], collect() { return collect(this); } });
+    return new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        return collect(this);
+      },
+    });
   }
 
   counter<L extends string>(name: string, help: string, labelNames: L[] = []): Counter<L> {

@@ -75,7 +75,9 @@ export interface ModuleDefinition<S = unknown> {
   /** Job classes, each declaring its schedule. */
   jobs?: readonly JobClass[];
   /** Its metrics class (one a module). */
-  metrics?: new (...args: never[]) => ModuleMetrics;
+  metrics?: new (
+    ...args: never[]
+  ) => ModuleMetrics;
   /** Runs once after migrations, before the server listens (e.g. ensure the admin, seed the demo). */
   onStart?(container: Container): Promise<void>;
 }

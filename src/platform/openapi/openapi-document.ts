@@ -2,8 +2,8 @@ import type { ZodType } from 'zod';
 import type { MountedRoutes } from '../http/create-http-app';
 import type { ResponseSpec, RouteDefinition } from '../http/route';
 import { sampleFromSchema } from './example';
-import { SchemaConverter, type JsonSchema } from './json-schema';
-import { codesIn, defaultCode, exampleProblem, platformProblems, PROBLEM_MEDIA_TYPE, problemSchema, type ProblemCase } from './problems';
+import { type JsonSchema, SchemaConverter } from './json-schema';
+import { codesIn, defaultCode, exampleProblem, PROBLEM_MEDIA_TYPE, type ProblemCase, platformProblems, problemSchema } from './problems';
 
 export const OPENAPI_VERSION = '3.1.0';
 
@@ -121,7 +121,8 @@ export function buildOpenApiDocument(groups: readonly MountedRoutes[], info: Ope
           type: 'apiKey',
           in: 'header',
           name: 'X-Queue-Pass',
-          description: 'The `pass.token` of an ACTIVE queue token (`GET /queue/status`), bound to the caller; required together with the bearer token on calls behind the waiting room.',
+          description:
+            'The `pass.token` of an ACTIVE queue token (`GET /queue/status`), bound to the caller; required together with the bearer token on calls behind the waiting room.',
         },
       },
       schemas: schemas.components,
@@ -130,7 +131,8 @@ export function buildOpenApiDocument(groups: readonly MountedRoutes[], info: Ope
           name: 'x-correlation-id',
           in: 'header',
           required: false,
-          description: 'Ties log lines and events to this request; echoed in the response (generated when absent or not made of `A-Za-z0-9._:-`, at most 100 characters).',
+          description:
+            'Ties log lines and events to this request; echoed in the response (generated when absent or not made of `A-Za-z0-9._:-`, at most 100 characters).',
           schema: { type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9._:-]{1,100}$' },
         },
         IdempotencyKey: {
@@ -143,9 +145,15 @@ export function buildOpenApiDocument(groups: readonly MountedRoutes[], info: Ope
         },
       },
       headers: {
-        CorrelationId: { description: 'The request’s correlation id (echoed or generated); it is on every log line and event the request caused.', schema: { type: 'string' } },
+        CorrelationId: {
+          description: 'The request’s correlation id (echoed or generated); it is on every log line and event the request caused.',
+          schema: { type: 'string' },
+        },
         RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 1 } },
-        IdempotentReplayed: { description: '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
+        IdempotentReplayed: {
+          description: '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`.',
+          schema: { type: 'string', enum: ['true'] },
+        },
         WWWAuthenticate: { description: 'The authentication scheme: `Bearer`.', schema: { type: 'string' } },
       },
     },
@@ -167,7 +175,11 @@ function operationOf(route: RouteDefinition, schemas: SchemaConverter): Operatio
     description: [route.description, notes.join(' ')].filter(Boolean).join('\n\n') || undefined,
     tags: route.tags,
     security,
-    parameters: [...parametersOf(route, schemas, id), ...(route.idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []), { $ref: '#/components/parameters/CorrelationId' }],
+    parameters: [
+      ...parametersOf(route, schemas, id),
+      ...(route.idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+      { $ref: '#/components/parameters/CorrelationId' },
+    ],
     responses: responsesOf(route, schemas, id),
     'x-access': route.access,
   };
@@ -181,13 +193,21 @@ function operationOf(route: RouteDefinition, schemas: SchemaConverter): Operatio
 function parametersOf(route: RouteDefinition, schemas: SchemaConverter, id: string): Parameter[] {
   const out: Parameter[] = [];
   const pathParams = [...route.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
-  const declaredPath = route.params ? propertiesOf(schemas.convert(route.params, 'input', `${id}_params`)) : new Map<string, { schema: JsonSchema; required: boolean }>();
+  const declaredPath = route.params
+    ? propertiesOf(schemas.convert(route.params, 'input', `${id}_params`))
+    : new Map<string, { schema: JsonSchema; required: boolean }>();
   for (const name of pathParams) {
     out.push({ name, in: 'path', required: true, schema: declaredPath.get(name)?.schema ?? { type: 'string' } });
   }
   if (route.query) {
     for (const [name, p] of propertiesOf(schemas.convert(route.query, 'input', `${id}_query`))) {
-      out.push({ name, in: 'query', required: p.required, ...(typeof p.schema.description === 'string' ? { description: p.schema.description } : {}), schema: p.schema });
+      out.push({
+        name,
+        in: 'query',
+        required: p.required,
+        ...(typeof p.schema.description === 'string' ? { description: p.schema.description } : {}),
+        schema: p.schema,
+      });
     }
   }
   for (const h of route.headers ?? []) out.push({ name: h.name, in: 'header', required: h.required, description: h.description, schema: { type: 'string' } });
@@ -272,5 +292,9 @@ function contentOf(spec: ResponseSpec, schemas: SchemaConverter, nameHint: strin
     return { content: { [mediaType]: { schema: { type: 'string' }, ...(spec.example !== undefined ? { example: spec.example } : {}) } } };
   }
   if (!spec.schema) return spec.example !== undefined ? { content: { 'application/json': { schema: {}, example: spec.example } } } : {};
-  return { content: { 'application/json': { schema: schemas.convert(spec.schema, 'output', nameHint), ...(spec.example !== undefined ? { example: spec.example } : {}) } } };
+  return {
+    content: {
+      'application/json': { schema: schemas.convert(spec.schema, 'output', nameHint), ...(spec.example !== undefined ? { example: spec.example } : {}) },
+    },
+  };
 }

@@ -15,7 +15,10 @@ export const problemSchema = z
     title: z.string(),
     status: z.number().int().min(400).max(599),
     detail: z.string().optional(),
-    code: z.string().regex(/^[A-Z][A-Z0-9_]*$/).meta({ description: 'Stable UPPER_SNAKE identifier: branch on this, not on `title`' }),
+    code: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/)
+      .meta({ description: 'Stable UPPER_SNAKE identifier: branch on this, not on `title`' }),
     correlationId: z.string().optional().meta({ description: 'Same value as the `x-correlation-id` response header' }),
     errors: z.array(fieldErrorSchema).optional().meta({ description: 'Present on 400 VALIDATION_FAILED: one entry per offending field' }),
     retryAfterSeconds: z.number().optional().meta({ description: 'Present on 429: seconds to wait (also in `Retry-After`)' }),
@@ -41,10 +44,12 @@ export function platformProblems(route: RouteDefinition): ProblemCase[] {
     cases.push({
       status: 400,
       code: 'VALIDATION_FAILED',
-      description: 'The input does not match the schema (or the body is not JSON, holds too many values or nests too deep); `errors` lists every offending field. Nothing was changed.',
+      description:
+        'The input does not match the schema (or the body is not JSON, holds too many values or nests too deep); `errors` lists every offending field. Nothing was changed.',
     });
   }
-  if (route.access !== 'public') cases.push({ status: 401, code: 'UNAUTHORIZED', description: 'The bearer token is missing, invalid or expired.', headers: ['WWW-Authenticate'] });
+  if (route.access !== 'public')
+    cases.push({ status: 401, code: 'UNAUTHORIZED', description: 'The bearer token is missing, invalid or expired.', headers: ['WWW-Authenticate'] });
   if (route.access === 'admin') cases.push({ status: 403, code: 'FORBIDDEN', description: 'The caller is not an ADMIN.' });
   if (route.queuePass) {
     cases.push({ status: 403, code: 'QUEUE_PASS_REQUIRED', description: 'Behind the waiting room: `X-Queue-Pass` is missing.' });
@@ -57,9 +62,15 @@ export function platformProblems(route: RouteDefinition): ProblemCase[] {
           : 'The queue pass is forged, expired, belongs to another user, or its visit is over (its holder left the waiting room, or bought).',
     });
   }
-  if (route.params && !route.responses[404]) cases.push({ status: 404, code: 'NOT_FOUND', description: 'Nothing exists at this address (or it is not yours).' });
+  if (route.params && !route.responses[404])
+    cases.push({ status: 404, code: 'NOT_FOUND', description: 'Nothing exists at this address (or it is not yours).' });
   if (route.idempotent) {
-    cases.push({ status: 409, code: 'IDEMPOTENCY_IN_FLIGHT', description: 'A request with this `Idempotency-Key` is still running; retry after `Retry-After`.', headers: ['Retry-After'] });
+    cases.push({
+      status: 409,
+      code: 'IDEMPOTENCY_IN_FLIGHT',
+      description: 'A request with this `Idempotency-Key` is still running; retry after `Retry-After`.',
+      headers: ['Retry-After'],
+    });
     cases.push({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED', description: 'This `Idempotency-Key` was used with a different request.' });
   }
   if (route.body) {
@@ -67,7 +78,13 @@ export function platformProblems(route: RouteDefinition): ProblemCase[] {
     cases.push({ status: 413, code: 'PAYLOAD_TOO_LARGE', description: `The body is larger than ${limit}.` });
     cases.push({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', description: 'The body is not `application/json` in UTF-8, or is compressed.' });
   }
-  if (route.rateLimited) cases.push({ status: 429, code: 'RATE_LIMITED', description: 'Too many attempts from this address; wait `Retry-After` seconds.', headers: ['Retry-After'] });
+  if (route.rateLimited)
+    cases.push({
+      status: 429,
+      code: 'RATE_LIMITED',
+      description: 'Too many attempts from this address; wait `Retry-After` seconds.',
+      headers: ['Retry-After'],
+    });
   cases.push({ status: 500, code: 'INTERNAL_ERROR', description: 'Something went wrong on our side; the correlation id finds the log lines.' });
   return cases;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { EventBus } from '../bus/event-bus';
 import { errors } from '../http/app-error';
 import type { MountedRoutes } from '../http/create-http-app';
 import { defineRoute, type RouteDefinition } from '../http/route';
-import type { EventBus } from '../bus/event-bus';
 import type { Metrics } from '../metrics/metrics';
 import { buildOpenApiDocument } from '../openapi/openapi-document';
 import { DOCS_ASSET_NAMES, DOCS_CSP, DOCS_PATH, docsAsset, docsPage, OPENAPI_PATH } from '../openapi/swagger-ui';
@@ -16,10 +16,18 @@ export interface OperationsPort {
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-const deadLetterId = z.object({ id: z.string().regex(/^[a-z-]+:\d+$/, 'must look like <module>:<number>').meta({ description: 'The dead letter id, `<module>:<number>`, from `GET /admin/events/dead`', examples: ['data-platform:12'] }) });
+const deadLetterId = z.object({
+  id: z
+    .string()
+    .regex(/^[a-z-]+:\d+$/, 'must look like <module>:<number>')
+    .meta({ description: 'The dead letter id, `<module>:<number>`, from `GET /admin/events/dead`', examples: ['data-platform:12'] }),
+});
 
 const statusOk = z.object({ status: z.literal('ok') });
-const readiness = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.string()).meta({ description: 'Per module database and `relay`: `ok`, or what is wrong' }) });
+const readiness = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), z.string()).meta({ description: 'Per module database and `relay`: `ok`, or what is wrong' }),
+});
 const busStats = z.object({
   items: z.array(
     z.object({
@@ -80,7 +88,8 @@ export function operationsRoutes(platform: OperationsPort): RouteDefinition[] {
       method: 'get',
       path: '/metrics',
       summary: 'Prometheus metrics',
-      description: 'Text exposition format 0.0.4: HTTP latency by route template, outbox backlog and lag, retries, dead letters, module gauges and process metrics. See docs/operations.md.',
+      description:
+        'Text exposition format 0.0.4: HTTP latency by route template, outbox backlog and lag, retries, dead letters, module gauges and process metrics. See docs/operations.md.',
       tags: ['operations'],
       access: 'public',
       responses: { 200: { description: 'Prometheus text exposition', contentType: 'text/plain; version=0.0.4' } },
@@ -108,7 +117,8 @@ export function operationsRoutes(platform: OperationsPort): RouteDefinition[] {
       method: 'post',
       path: '/admin/events/dead/:id/retry',
       summary: 'Redeliver a dead letter (handled once thanks to the inbox)',
-      description: 'Puts the delivery back in line with a fresh attempt budget and tries it at once. If the handler fails again it retries with backoff and, after `BUS_MAX_ATTEMPTS`, is parked again.',
+      description:
+        'Puts the delivery back in line with a fresh attempt budget and tries it at once. If the handler fails again it retries with backoff and, after `BUS_MAX_ATTEMPTS`, is parked again.',
       tags: ['operations'],
       access: 'admin',
       params: deadLetterId,
@@ -138,7 +148,12 @@ export function operationsRoutes(platform: OperationsPort): RouteDefinition[] {
       tags: ['documentation'],
       access: 'public',
       responses: { 200: { description: 'The Swagger UI page', contentType: 'text/html' } },
-      handle: async () => ({ status: 200, body: docsPage(), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': DOCS_CSP, 'Cache-Control': 'no-cache' } }),
+      handle: async () => ({
+        status: 200,
+        body: docsPage(),
+        contentType: 'text/html; charset=utf-8',
+        headers: { 'Content-Security-Policy': DOCS_CSP, 'Cache-Control': 'no-cache' },
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -146,8 +161,16 @@ export function operationsRoutes(platform: OperationsPort): RouteDefinition[] {
       summary: 'A static file of the Swagger UI page',
       tags: ['documentation'],
       access: 'public',
-      params: z.object({ asset: z.string().max(100).meta({ description: `One of: ${DOCS_ASSET_NAMES.join(', ')}` }) }),
-      responses: { 200: { description: 'The file (CSS, JavaScript or PNG)', contentType: 'application/octet-stream' }, 404: { description: 'NOT_FOUND: no such file' } },
+      params: z.object({
+        asset: z
+          .string()
+          .max(100)
+          .meta({ description: `One of: ${DOCS_ASSET_NAMES.join(', ')}` }),
+      }),
+      responses: {
+        200: { description: 'The file (CSS, JavaScript or PNG)', contentType: 'application/octet-stream' },
+        404: { description: 'NOT_FOUND: no such file' },
+      },
       handle: async ({ params }) => {
         const asset = docsAsset(params.asset);
         if (!asset) throw errors.notFound('File');

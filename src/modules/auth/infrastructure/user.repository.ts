@@ -18,7 +18,9 @@ export class UserRepository {
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
 
   async findByEmail(email: string, q: Db | Transaction = this.db.knex): Promise<UserRecord | null> {
-    const row: UserRow | undefined = await q('users').where({ email: normalizeEmail(email) }).first();
+    const row: UserRow | undefined = await q('users')
+      .where({ email: normalizeEmail(email) })
+      .first();
     return row ? fromRow(row) : null;
   }
 

@@ -20,7 +20,9 @@ export interface ConcertDraft {
  * from `nowMs`, 300 seats each (rows A–J × 30) at VIP 150 000 / R 110 000 / S 88 000 won.
  */
 export function demoConcert(nowMs: number): ConcertDraft {
-  const seats = GRADES.flatMap(({ rows, price }) => rows.flatMap((row) => Array.from({ length: SEATS_PER_ROW }, (_, i) => ({ label: `${row}-${i + 1}`, price }))));
+  const seats = GRADES.flatMap(({ rows, price }) =>
+    rows.flatMap((row) => Array.from({ length: SEATS_PER_ROW }, (_, i) => ({ label: `${row}-${i + 1}`, price }))),
+  );
   // 19:00 in Seoul (UTC+9) is 10:00 UTC.
   const firstDay = Math.floor(nowMs / DAY_MS) * DAY_MS + 30 * DAY_MS;
   const schedules = [0, 1, 2].map((d) => ({ startsAt: new Date(firstDay + d * DAY_MS + 10 * 3600 * 1000).toISOString(), seats }));

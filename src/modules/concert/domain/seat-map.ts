@@ -47,7 +47,8 @@ export function nextClaimState(current: ClaimState | null, transition: ClaimTran
  * seat); the newest reservation is shown as the holder.
  */
 export function seatStatusFrom(claims: Array<{ reservationId: number; state: ClaimState }>): SeatClaimStatus {
-  const pick = (state: ClaimState) => claims.filter((c) => c.state === state).reduce<number | null>((max, c) => (max === null || c.reservationId > max ? c.reservationId : max), null);
+  const pick = (state: ClaimState) =>
+    claims.filter((c) => c.state === state).reduce<number | null>((max, c) => (max === null || c.reservationId > max ? c.reservationId : max), null);
   const sold = pick('SOLD');
   if (sold !== null) return { status: 'SOLD', claimedBy: sold };
   const held = pick('HELD');

@@ -53,7 +53,9 @@ export class CatalogueRepository {
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
 
   async insertConcert(trx: Transaction, concert: Omit<ConcertSummary, 'id'>, nowMs: number): Promise<number> {
-    const [row]: Array<{ id: number }> = await trx('concerts').insert({ ...concert, created_at_ms: nowMs }).returning('id');
+    const [row]: Array<{ id: number }> = await trx('concerts')
+      .insert({ ...concert, created_at_ms: nowMs })
+      .returning('id');
     return row.id;
   }
 

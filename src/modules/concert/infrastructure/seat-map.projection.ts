@@ -3,7 +3,15 @@ import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import type { Logger } from '../../../platform/logging/logger';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { nextClaimState, RELEASED_CLAIM_RETENTION_MS, seatStatusAfterClaim, seatStatusFrom, type ClaimState, type ClaimTransition, type SeatStatus } from '../domain/seat-map';
+import {
+  type ClaimState,
+  type ClaimTransition,
+  nextClaimState,
+  RELEASED_CLAIM_RETENTION_MS,
+  type SeatStatus,
+  seatStatusAfterClaim,
+  seatStatusFrom,
+} from '../domain/seat-map';
 
 const COUNTER: Record<SeatStatus, string> = { AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' };
 
@@ -52,11 +60,21 @@ export class SeatMapProjection {
     this.insertClaim = db.prepare<[number, number, number, ClaimState, number]>((k, p) =>
       k('seat_map_claims').insert({ reservation_id: p(0), seat_id: p(1), schedule_id: p(2), state: p(3), updated_at_ms: p(4) }),
     );
-    this.updateClaim = db.prepare<[ClaimState, number, number]>((k, p) => k('seat_map_claims').where({ reservation_id: p(2) }).update({ state: p(0), updated_at_ms: p(1) }));
-    this.updateSeat = db.prepare<[SeatStatus, number | null, number]>((k, p) => k('seats').where({ id: p(2) }).update({ status: p(0), claimed_by: p(1) }));
+    this.updateClaim = db.prepare<[ClaimState, number, number]>((k, p) =>
+      k('seat_map_claims')
+        .where({ reservation_id: p(2) })
+        .update({ state: p(0), updated_at_ms: p(1) }),
+    );
+    this.updateSeat = db.prepare<[SeatStatus, number | null, number]>((k, p) =>
+      k('seats')
+        .where({ id: p(2) })
+        .update({ status: p(0), claimed_by: p(1) }),
+    );
     this.moveCounter = db.prepareEach<`${SeatStatus}>${SeatStatus}`, [number]>((k, p, move) => {
       const [from, to] = move.split('>') as [SeatStatus, SeatStatus];
-      return k('schedules').where({ id: p(0) }).increment({ [COUNTER[from]]: -1, [COUNTER[to]]: 1 });
+      return k('schedules')
+        .where({ id: p(0) })
+        .increment({ [COUNTER[from]]: -1, [COUNTER[to]]: 1 });
     });
   }
 
@@ -72,7 +90,10 @@ export class SeatMapProjection {
     }
     const claim = row.claim_state;
     if (claim !== null && row.claim_seat_id !== seatId) {
-      this.logger.warn({ reservationId, seatId, claimedSeatId: row.claim_seat_id, transition }, 'seat map: event names another seat than the reservation holds; ignored');
+      this.logger.warn(
+        { reservationId, seatId, claimedSeatId: row.claim_seat_id, transition },
+        'seat map: event names another seat than the reservation holds; ignored',
+      );
       return;
     }
     const next = nextClaimState(claim, transition);
@@ -89,12 +110,19 @@ export class SeatMapProjection {
   }
 
   private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {
-    const rows: Array<{ reservation_id: number; state: ClaimState }> = await trx('seat_map_claims').where({ seat_id: seatId }).whereIn('state', ['HELD', 'SOLD']).select('reservation_id', 'state');
+    const rows: Array<{ reservation_id: number; state: ClaimState }> = await trx('seat_map_claims')
+      .where({ seat_id: seatId })
+      .whereIn('state', ['HELD', 'SOLD'])
+      .select('reservation_id', 'state');
     return rows.map((c) => ({ reservationId: c.reservation_id, state: c.state }));
   }
 
   /** Drops released claims old enough that no late event for them can still arrive. */
   async purgeReleasedClaims(): Promise<number> {
-    return this.db.knex('seat_map_claims').where({ state: 'RELEASED' }).andWhere('updated_at_ms', '<', this.clock.now() - RELEASED_CLAIM_RETENTION_MS).delete();
+    return this.db
+      .knex('seat_map_claims')
+      .where({ state: 'RELEASED' })
+      .andWhere('updated_at_ms', '<', this.clock.now() - RELEASED_CLAIM_RETENTION_MS)
+      .delete();
   }
 }

@@ -39,7 +39,12 @@ export function afterPost(record: ReservationRecord, outcome: PostOutcome, nowMs
   const exhausted = !outcome.retryable || attempts >= policy.maxAttempts || record.delivery === 'FAILED';
   if (exhausted) {
     const random = policy.random ?? Math.random;
-    return { reservationId: record.reservationId, outcome: 'FAILED', error: outcome.error, nextAttemptAtMs: nowMs + Math.round(policy.failedRetryMs * (0.75 + random() * 0.5)) };
+    return {
+      reservationId: record.reservationId,
+      outcome: 'FAILED',
+      error: outcome.error,
+      nextAttemptAtMs: nowMs + Math.round(policy.failedRetryMs * (0.75 + random() * 0.5)),
+    };
   }
   return { reservationId: record.reservationId, outcome: 'PENDING', error: outcome.error, nextAttemptAtMs: nowMs + policy.backoffMs(attempts) };
 }

@@ -34,5 +34,16 @@ export interface ReservationRecord {
 /** What a handler stores: the record's facts, before any delivery happened. */
 export type NewRecord = Pick<
   ReservationRecord,
-  'reservationId' | 'userId' | 'concertId' | 'scheduleId' | 'seatId' | 'seatLabel' | 'amount' | 'paymentId' | 'confirmedAtMs' | 'receivedAtMs' | 'status' | 'cancelledAtMs'
+  | 'reservationId'
+  | 'userId'
+  | 'concertId'
+  | 'scheduleId'
+  | 'seatId'
+  | 'seatLabel'
+  | 'amount'
+  | 'paymentId'
+  | 'confirmedAtMs'
+  | 'receivedAtMs'
+  | 'status'
+  | 'cancelledAtMs'
 > & { sourceEventId: string; delivery: 'PENDING' | 'DISABLED' };

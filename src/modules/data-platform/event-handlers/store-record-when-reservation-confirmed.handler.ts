@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { EventEnvelope } from '../../../contracts/events';
-import { PermanentEventError, type EventHandler } from '../../../platform/bus/subscription';
+import { type EventHandler, PermanentEventError } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Transaction } from '../../../platform/db/module-database';
 import { on } from '../../../platform/module/module-definition';

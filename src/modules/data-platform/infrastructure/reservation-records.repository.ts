@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Knex } from 'knex';
 import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { UNDELIVERED_STATES, type DeliveryResult } from '../domain/delivery';
+import { type DeliveryResult, UNDELIVERED_STATES } from '../domain/delivery';
 import { DELIVERY_STATES, type DeliveryState, type NewRecord, type RecordStatus, type ReservationRecord } from '../domain/reservation-record';
 
 export interface RecordFilter {
@@ -134,7 +134,11 @@ export class ReservationRecords {
         .ignore()
         .returning('id'),
     );
-    this.selectEarlyCancellation = db.prepare<[number], { cancelled_at_ms: number }>((k, p) => k('dp_early_cancellations').where({ reservation_id: p(0) }).first('cancelled_at_ms'));
+    this.selectEarlyCancellation = db.prepare<[number], { cancelled_at_ms: number }>((k, p) =>
+      k('dp_early_cancellations')
+        .where({ reservation_id: p(0) })
+        .first('cancelled_at_ms'),
+    );
   }
 
   /** Stores a confirmed reservation; false when it is already stored (the unique reservation_id decides). */
@@ -162,7 +166,9 @@ export class ReservationRecords {
 
   /** Marks a stored CONFIRMED record CANCELLED. Says whether the record exists at all. */
   async cancel(trx: Transaction, reservationId: number, cancelledAtMs: number): Promise<'cancelled' | 'already-cancelled' | 'unknown'> {
-    const updated = await trx('dp_reservations').where({ reservation_id: reservationId, status: 'CONFIRMED' }).update({ status: 'CANCELLED', cancelled_at_ms: cancelledAtMs });
+    const updated = await trx('dp_reservations')
+      .where({ reservation_id: reservationId, status: 'CONFIRMED' })
+      .update({ status: 'CANCELLED', cancelled_at_ms: cancelledAtMs });
     if (updated > 0) return 'cancelled';
     const exists = await trx('dp_reservations').where({ reservation_id: reservationId }).first('id');
     return exists ? 'already-cancelled' : 'unknown';
@@ -239,10 +245,7 @@ export class ReservationRecords {
   async list(filter: RecordFilter, page: number, pageSize: number): Promise<RecordPage> {
     return this.db.transaction(async (trx) => {
       const summary: { n: number; revenue: number | null } | undefined = await this.filtered(trx('dp_reservations as r'), filter)
-        .select(
-          trx.raw('count(*) as n'),
-          trx.raw("sum(case when r.status = 'CONFIRMED' then r.amount else 0 end) as revenue"),
-        )
+        .select(trx.raw('count(*) as n'), trx.raw("sum(case when r.status = 'CONFIRMED' then r.amount else 0 end) as revenue"))
         .first();
       const total = Number(summary?.n ?? 0);
       const offset = (page - 1) * pageSize;

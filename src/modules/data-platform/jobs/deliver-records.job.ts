@@ -4,7 +4,7 @@ import type { Clock } from '../../../platform/clock/clock';
 import type { Logger } from '../../../platform/logging/logger';
 import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { DELIVERY_TUNING, type DataPlatformSettings, type DeliveryTuning } from '../data-platform.settings';
+import { type DataPlatformSettings, DELIVERY_TUNING, type DeliveryTuning } from '../data-platform.settings';
 import { afterPost, type DeliveryResult, type RetryPolicy } from '../domain/delivery';
 import type { ReservationRecord } from '../domain/reservation-record';
 import { DataPlatformMetrics } from '../infrastructure/data-platform.metrics';

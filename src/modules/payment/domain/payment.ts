@@ -25,6 +25,7 @@ export const alreadyPaid = (reservationId: number): PayRefusal => notPayable(`Re
 /** Paying is refused if the reservation is already paid or the balance is short; null: it may be paid. */
 export function payRefusal(reservationId: number, paid: boolean, balance: number, amount: number): PayRefusal | null {
   if (paid) return alreadyPaid(reservationId);
-  if (balance < amount) return { ok: false, reason: 'INSUFFICIENT_BALANCE', detail: `The payment needs ${amount} points; the balance is ${balance}.`, balance, amount };
+  if (balance < amount)
+    return { ok: false, reason: 'INSUFFICIENT_BALANCE', detail: `The payment needs ${amount} points; the balance is ${balance}.`, balance, amount };
   return null;
 }

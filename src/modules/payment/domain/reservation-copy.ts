@@ -23,9 +23,7 @@ export const MOVES_FROM: Record<MovedStatus, readonly CopyStatus[]> = {
 /** Whether the caller may pay this reservation, as far as the module's own copy tells. */
 export type Payability =
   /** No copy of the caller's: someone else's reservation is answered like an unknown one, with no hint that it exists. */
-  | { kind: 'unknown' }
-  | { kind: 'not-payable'; detail: string }
-  | { kind: 'payable'; amount: number };
+  { kind: 'unknown' } | { kind: 'not-payable'; detail: string } | { kind: 'payable'; amount: number };
 
 /** `/payments/process`: only the caller's own hold, not yet expired by the clock. */
 export function payabilityFor(copy: ReservationCopy | null, userId: number, reservationId: number, nowMs: number): Payability {

@@ -1,10 +1,10 @@
 import { inject, injectable } from 'inversify';
 import type { EventEnvelope } from '../../../contracts/events';
+import type { Outbox } from '../../../platform/bus/outbox';
 import type { EventHandler } from '../../../platform/bus/subscription';
+import type { Clock } from '../../../platform/clock/clock';
 import type { Transaction } from '../../../platform/db/module-database';
 import { on } from '../../../platform/module/module-definition';
-import type { Outbox } from '../../../platform/bus/outbox';
-import type { Clock } from '../../../platform/clock/clock';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { PayReservation } from '../commands/pay-reservation/pay-reservation.service';
 import { sagaPayRefusal } from '../domain/reservation-copy';
@@ -36,6 +36,12 @@ export class PayWhenPaymentRequested implements EventHandler<'payment.requested'
     const refusal = sagaPayRefusal(p.reservationId, p.expiresAt, await this.copies.find(trx, p.reservationId), this.clock.now());
     const outcome = refusal ?? (await this.payReservation.pay(trx, { reservationId: p.reservationId, userId: p.userId, amount: p.amount, sagaId: p.sagaId }));
     if (outcome.ok) return;
-    await this.outbox.publish(trx, 'payment.failed', p.reservationId, { reservationId: p.reservationId, userId: p.userId, sagaId: p.sagaId, reason: outcome.reason, detail: outcome.detail });
+    await this.outbox.publish(trx, 'payment.failed', p.reservationId, {
+      reservationId: p.reservationId,
+      userId: p.userId,
+      sagaId: p.sagaId,
+      reason: outcome.reason,
+      detail: outcome.detail,
+    });
   }
 }

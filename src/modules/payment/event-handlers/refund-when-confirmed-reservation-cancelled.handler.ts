@@ -2,8 +2,8 @@ import { inject, injectable } from 'inversify';
 import type { EventEnvelope } from '../../../contracts/events';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Transaction } from '../../../platform/db/module-database';
-import { on } from '../../../platform/module/module-definition';
 import type { Logger } from '../../../platform/logging/logger';
+import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { RefundPayment } from '../commands/refund-payment/refund-payment.service';
 
@@ -27,6 +27,12 @@ export class RefundWhenConfirmedReservationCancelled implements EventHandler<'re
       this.logger.warn({ reservationId: p.reservationId }, 'confirmed reservation cancelled without a payment id: nothing to refund');
       return;
     }
-    await this.refunds.refund(trx, { paymentId: p.paymentId, reservationId: p.reservationId, reason: 'RESERVATION_CANCELLED', sagaId: null, replyIfAlreadyRefunded: false });
+    await this.refunds.refund(trx, {
+      paymentId: p.paymentId,
+      reservationId: p.reservationId,
+      reason: 'RESERVATION_CANCELLED',
+      sagaId: null,
+      replyIfAlreadyRefunded: false,
+    });
   }
 }

@@ -14,6 +14,12 @@ export class RefundWhenRefundRequested implements EventHandler<'payment.refund-r
 
   async handle(event: EventEnvelope<'payment.refund-requested'>, trx: Transaction): Promise<void> {
     const p = event.payload;
-    await this.refunds.refund(trx, { paymentId: p.paymentId, reservationId: p.reservationId, reason: p.reason, sagaId: p.sagaId, replyIfAlreadyRefunded: true });
+    await this.refunds.refund(trx, {
+      paymentId: p.paymentId,
+      reservationId: p.reservationId,
+      reason: p.reason,
+      sagaId: p.sagaId,
+      replyIfAlreadyRefunded: true,
+    });
   }
 }

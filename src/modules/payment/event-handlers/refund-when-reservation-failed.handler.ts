@@ -14,6 +14,12 @@ export class RefundWhenReservationFailed implements EventHandler<'reservation.fa
 
   async handle(event: EventEnvelope<'reservation.failed'>, trx: Transaction): Promise<void> {
     const p = event.payload;
-    await this.refunds.refund(trx, { paymentId: p.paymentId, reservationId: p.reservationId, reason: `RESERVATION_FAILED: ${p.reason}`, sagaId: null, replyIfAlreadyRefunded: false });
+    await this.refunds.refund(trx, {
+      paymentId: p.paymentId,
+      reservationId: p.reservationId,
+      reason: `RESERVATION_FAILED: ${p.reason}`,
+      sagaId: null,
+      replyIfAlreadyRefunded: false,
+    });
   }
 }

@@ -49,7 +49,10 @@ export class ChargeAttemptRepository {
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {}
 
-  async insert(trx: Transaction, a: { id: string; userId: number; amount: number; status: 'PENDING' | 'SETTLED'; gatewayRef?: string; idempotencyKey: string | null }): Promise<void> {
+  async insert(
+    trx: Transaction,
+    a: { id: string; userId: number; amount: number; status: 'PENDING' | 'SETTLED'; gatewayRef?: string; idempotencyKey: string | null },
+  ): Promise<void> {
     const now = this.clock.now();
     await trx('charge_attempts').insert({
       id: a.id,
@@ -69,7 +72,12 @@ export class ChargeAttemptRepository {
   }
 
   /** PENDING → another state; false if someone resolved it first (so it is credited at most once). */
-  async resolve(q: Transaction | Db, id: string, status: Exclude<AttemptState, 'PENDING'>, details: { gatewayRef?: string; failure?: string } = {}): Promise<boolean> {
+  async resolve(
+    q: Transaction | Db,
+    id: string,
+    status: Exclude<AttemptState, 'PENDING'>,
+    details: { gatewayRef?: string; failure?: string } = {},
+  ): Promise<boolean> {
     const n = await q('charge_attempts')
       .where({ id, status: 'PENDING' })
       .update({ status, gateway_ref: details.gatewayRef ?? null, failure: details.failure?.slice(0, 500) ?? null, resolved_at_ms: this.clock.now() });
@@ -93,7 +101,12 @@ export class ChargeAttemptRepository {
   }
 
   async pendingOlderThan(createdBeforeMs: number, limit: number): Promise<ChargeAttempt[]> {
-    const rows: AttemptRow[] = await this.db.knex('charge_attempts').where({ status: 'PENDING' }).andWhere('created_at_ms', '<', createdBeforeMs).orderBy('created_at_ms').limit(limit);
+    const rows: AttemptRow[] = await this.db
+      .knex('charge_attempts')
+      .where({ status: 'PENDING' })
+      .andWhere('created_at_ms', '<', createdBeforeMs)
+      .orderBy('created_at_ms')
+      .limit(limit);
     return rows.map(fromRow);
   }
 }

@@ -1,6 +1,13 @@
 import CircuitBreaker from 'opossum';
 import type { Logger } from '../../../platform/logging/logger';
-import { GatewayUnavailableError, type AttemptStatus, type AuthorizeOutcome, type BreakerState, type ChargeRequest, type PaymentGateway } from './payment-gateway';
+import {
+  type AttemptStatus,
+  type AuthorizeOutcome,
+  type BreakerState,
+  type ChargeRequest,
+  GatewayUnavailableError,
+  type PaymentGateway,
+} from './payment-gateway';
 
 export interface GatewayTuning {
   /** Per HTTP attempt (the request is aborted after it). */
@@ -89,7 +96,8 @@ export class HttpPaymentGateway implements PaymentGateway {
       const body = await readJson(res);
       if (res.status === 402 || res.status === 422) return { approved: false, reason: reasonOf(body, `HTTP ${res.status}`) };
       if (res.status !== 200 && res.status !== 201) throw new GatewayResponseError(`gateway answered HTTP ${res.status}`);
-      if (body?.approved === true && typeof body.gatewayRef === 'string' && body.gatewayRef.length > 0) return { approved: true, gatewayRef: body.gatewayRef.slice(0, 200) };
+      if (body?.approved === true && typeof body.gatewayRef === 'string' && body.gatewayRef.length > 0)
+        return { approved: true, gatewayRef: body.gatewayRef.slice(0, 200) };
       if (body?.approved === false) return { approved: false, reason: reasonOf(body, 'declined') };
       throw new GatewayResponseError('gateway answer has no approved flag and gatewayRef');
     });

@@ -66,7 +66,11 @@ export class LedgerRepository {
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {
-    this.selectBalance = db.prepare<[number], { balance: number }>((k, p) => k('accounts').where({ user_id: p(0) }).first('balance'));
+    this.selectBalance = db.prepare<[number], { balance: number }>((k, p) =>
+      k('accounts')
+        .where({ user_id: p(0) })
+        .first('balance'),
+    );
     this.debitIfCovered = db.prepare<[number, number, number], { balance: number }>((k, p) =>
       k('accounts')
         .where({ user_id: p(0) })
@@ -76,7 +80,16 @@ export class LedgerRepository {
     );
     this.insertEntry = db.prepare<[number, EntryType, number, number, number | null, number | null, string | null, number], { id: number }>((k, p) =>
       k('ledger_entries')
-        .insert({ user_id: p(0), type: p(1), amount: p(2), balance_after: p(3), reservation_id: p(4), payment_id: p(5), charge_attempt_id: p(6), created_at_ms: p(7) })
+        .insert({
+          user_id: p(0),
+          type: p(1),
+          amount: p(2),
+          balance_after: p(3),
+          reservation_id: p(4),
+          payment_id: p(5),
+          charge_attempt_id: p(6),
+          created_at_ms: p(7),
+        })
         .returning('id'),
     );
   }
@@ -121,7 +134,17 @@ export class LedgerRepository {
   }
 
   private async post(trx: Transaction, userId: number, type: EntryType, amount: number, balanceAfter: number, refs: EntryRefs, now: number): Promise<Posted> {
-    const inserted = await this.insertEntry.all(trx, userId, type, amount, balanceAfter, refs.reservationId ?? null, refs.paymentId ?? null, refs.chargeAttemptId ?? null, now);
+    const inserted = await this.insertEntry.all(
+      trx,
+      userId,
+      type,
+      amount,
+      balanceAfter,
+      refs.reservationId ?? null,
+      refs.paymentId ?? null,
+      refs.chargeAttemptId ?? null,
+      now,
+    );
     return { entryId: inserted[0].id, balance: balanceAfter };
   }
 }

@@ -9,6 +9,8 @@ export class PaymentMetrics implements ModuleMetrics {
   constructor(@inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway) {}
 
   register(metrics: Metrics): void {
-    metrics.gauge('payment_gateway_breaker_state', 'Payment gateway circuit breaker: 0 closed, 1 half-open, 2 open', [], (g) => g.set(this.gateway.breakerState()));
+    metrics.gauge('payment_gateway_breaker_state', 'Payment gateway circuit breaker: 0 closed, 1 half-open, 2 open', [], (g) =>
+      g.set(this.gateway.breakerState()),
+    );
   }
 }

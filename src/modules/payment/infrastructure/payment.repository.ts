@@ -32,7 +32,11 @@ export class PaymentRepository {
   private readonly insertPaid;
 
   constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
-    this.selectByReservation = db.prepare<[number], PaymentRow>((k, p) => k('payments').where({ reservation_id: p(0) }).first());
+    this.selectByReservation = db.prepare<[number], PaymentRow>((k, p) =>
+      k('payments')
+        .where({ reservation_id: p(0) })
+        .first(),
+    );
     this.insertPaid = db.prepare<[number, number, number, string | null, number], { id: number }>((k, p) =>
       k('payments')
         .insert({ reservation_id: p(0), user_id: p(1), amount: p(2), status: 'PAID', saga_id: p(3), created_at_ms: p(4) })
@@ -60,7 +64,9 @@ export class PaymentRepository {
 
   /** PAID → REFUNDED; false if it was not PAID (a refund happens at most once). */
   async markRefunded(trx: Transaction, id: number, reason: string, now: number): Promise<boolean> {
-    const n = await trx('payments').where({ id, status: 'PAID' }).update({ status: 'REFUNDED', refund_reason: reason.slice(0, 500), refunded_at_ms: now });
+    const n = await trx('payments')
+      .where({ id, status: 'PAID' })
+      .update({ status: 'REFUNDED', refund_reason: reason.slice(0, 500), refunded_at_ms: now });
     return n === 1;
   }
 }

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { MOVES_FROM, type CopyStatus, type MovedStatus, type ReservationCopy } from '../domain/reservation-copy';
+import { type CopyStatus, MOVES_FROM, type MovedStatus, type ReservationCopy } from '../domain/reservation-copy';
 
 interface CopyRow {
   reservation_id: number;
@@ -27,7 +27,11 @@ export class ReservationCopyRepository {
     @inject(PLATFORM.Database) db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {
-    this.selectCopy = db.prepare<[number], CopyRow>((k, p) => k('reservation_copies').where({ reservation_id: p(0) }).first());
+    this.selectCopy = db.prepare<[number], CopyRow>((k, p) =>
+      k('reservation_copies')
+        .where({ reservation_id: p(0) })
+        .first(),
+    );
     this.upsertHeld = db.prepare<[number, number, number, number, number]>((k, p) =>
       k('reservation_copies')
         .insert({ reservation_id: p(0), user_id: p(1), amount: p(2), expires_at_ms: p(3), status: 'HELD', updated_at_ms: p(4) })
@@ -51,7 +55,13 @@ export class ReservationCopyRepository {
   async find(trx: Transaction, reservationId: number): Promise<ReservationCopy | null> {
     const row = await this.selectCopy.first(trx, reservationId);
     return row
-      ? { reservationId: row.reservation_id, userId: row.user_id, amount: row.amount === null ? null : Number(row.amount), expiresAtMs: row.expires_at_ms === null ? null : Number(row.expires_at_ms), status: row.status }
+      ? {
+          reservationId: row.reservation_id,
+          userId: row.user_id,
+          amount: row.amount === null ? null : Number(row.amount),
+          expiresAtMs: row.expires_at_ms === null ? null : Number(row.expires_at_ms),
+          status: row.status,
+        }
       : null;
   }
 

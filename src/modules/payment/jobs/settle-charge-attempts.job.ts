@@ -6,7 +6,7 @@ import type { Logger } from '../../../platform/logging/logger';
 import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { chargedResponse, chargeRefusal } from '../commands/charge/charge.http.controller';
-import { ChargeService, type AttemptRef, type KeyAnswer } from '../commands/charge/charge.service';
+import { type AttemptRef, ChargeService, type KeyAnswer } from '../commands/charge/charge.service';
 import { ChargeAttemptRepository } from '../infrastructure/charge-attempt.repository';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../infrastructure/payment-gateway';
 import type { PaymentSettings } from '../payment.settings';

@@ -4,8 +4,8 @@ import type { Clock } from '../../../platform/clock/clock';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { AdmissionMeter } from '../domain/admission-meter';
 import { admissionRateFloor, effectiveFlow, type Flow, type FlowOverrides } from '../domain/admission-rules';
-import { QueueState, type LiveTicket, type NewLiveTicket } from '../domain/queue-state';
-import { activeView, oldestWaitSeconds, waitingView, type QueueOverview, type TicketView } from '../domain/views';
+import { type LiveTicket, type NewLiveTicket, QueueState } from '../domain/queue-state';
+import { activeView, oldestWaitSeconds, type QueueOverview, type TicketView, waitingView } from '../domain/views';
 import type { QueueSettings } from '../queue.settings';
 import { QueueRepository, type TokenRow } from './queue.repository';
 

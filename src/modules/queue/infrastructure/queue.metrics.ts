@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
-import type { ModuleMetrics } from '../../../platform/module/module-definition';
 import type { Metrics } from '../../../platform/metrics/metrics';
+import type { ModuleMetrics } from '../../../platform/module/module-definition';
 import { LiveQueue } from './live-queue';
 
 /** Read from the index at each scrape: no query. */

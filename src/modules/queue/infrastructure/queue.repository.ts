@@ -93,7 +93,14 @@ export class QueueRepository {
   }
 
   /** Ends the given tokens if they are still in `from`; returns the seqs actually changed. */
-  async end(trx: Transaction, seqs: number[], from: 'WAITING' | 'ACTIVE' | 'LIVE', to: 'EXPIRED' | 'COMPLETED', reason: EndReason, nowMs: number): Promise<number[]> {
+  async end(
+    trx: Transaction,
+    seqs: number[],
+    from: 'WAITING' | 'ACTIVE' | 'LIVE',
+    to: 'EXPIRED' | 'COMPLETED',
+    reason: EndReason,
+    nowMs: number,
+  ): Promise<number[]> {
     const changed: number[] = [];
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const q = trx('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
@@ -128,13 +135,21 @@ export class QueueRepository {
       .whereIn('end_reason', ['LEFT', 'RESERVATION_CONFIRMED'])
       .andWhere('expires_at_ms', '>', nowMs)
       .select('token', 'user_id', 'end_reason', 'expires_at_ms');
-    return rows.map((r) => ({ token: r.token, userId: r.user_id, reason: r.end_reason === 'LEFT' ? 'LEFT' : 'COMPLETED', expiresAtMs: Number(r.expires_at_ms) }));
+    return rows.map((r) => ({
+      token: r.token,
+      userId: r.user_id,
+      reason: r.end_reason === 'LEFT' ? 'LEFT' : 'COMPLETED',
+      expiresAtMs: Number(r.expires_at_ms),
+    }));
   }
 
   /** Every live token, waiting ones in arrival order and active ones in expiry order. */
   async loadLive(): Promise<{ waiting: TokenRow[]; active: TokenRow[] }> {
     const waiting: TokenRow[] = await this.db.knex('queue_tokens').where('status', 'WAITING').orderBy('seq');
-    const active: TokenRow[] = await this.db.knex('queue_tokens').where('status', 'ACTIVE').orderBy([{ column: 'expires_at_ms' }, { column: 'seq' }]);
+    const active: TokenRow[] = await this.db
+      .knex('queue_tokens')
+      .where('status', 'ACTIVE')
+      .orderBy([{ column: 'expires_at_ms' }, { column: 'seq' }]);
     return { waiting: waiting.map(toRow), active: active.map(toRow) };
   }
 

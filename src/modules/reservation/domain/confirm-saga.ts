@@ -64,7 +64,6 @@ export function refundResendDelayMs(attempts: number): number {
   return Math.min(REFUND_RESEND_BASE_MS * 2 ** Math.max(0, attempts - 1), REFUND_RESEND_MAX_MS);
 }
 
-
 // ── What the saga is told ────────────────────────────────────────────────────────────────────
 
 export type SagaMessage =
@@ -150,12 +149,20 @@ export function decide(state: ConfirmSaga | null, message: SagaMessage, nowMs: n
       const { sagaId, paymentId } = message;
       if (!state) {
         const payload = { sagaId, paymentId, reservationId: message.reservationId, userId: message.userId, reason: 'UNKNOWN_SAGA' };
-        return { events: [], send: [{ type: 'payment.refund-requested', aggregateId: message.reservationId, payload }], warning: { message: 'payment for an unknown saga: refunding it', sagaId, paymentId } };
+        return {
+          events: [],
+          send: [{ type: 'payment.refund-requested', aggregateId: message.reservationId, payload }],
+          warning: { message: 'payment for an unknown saga: refunding it', sagaId, paymentId },
+        };
       }
       if (state.paymentId !== null) {
         if (state.paymentId === paymentId) return nothing(); // the same payment again
         const payload = { sagaId: state.id, paymentId, reservationId: state.reservationId, userId: message.userId, reason: 'DUPLICATE_PAYMENT' };
-        return { events: [], send: [{ type: 'payment.refund-requested', aggregateId: state.reservationId, payload }], warning: { message: 'second payment for one saga: refunding it', sagaId: state.id, paymentId } };
+        return {
+          events: [],
+          send: [{ type: 'payment.refund-requested', aggregateId: state.reservationId, payload }],
+          warning: { message: 'second payment for one saga: refunding it', sagaId: state.id, paymentId },
+        };
       }
       if (state.status !== 'RUNNING' || state.step !== 'PAY') {
         // The saga gave up (timed out) before this payment arrived: give the money back.
@@ -170,8 +177,16 @@ export function decide(state: ConfirmSaga | null, message: SagaMessage, nowMs: n
 
     case 'ReservationConfirmed': {
       if (!state || state.step !== 'CONFIRM') return nothing();
-      const announce: SagaOutput[] = message.announcement ? [{ type: 'reservation.success', aggregateId: message.announcement.reservationId, payload: message.announcement }] : [];
-      return { events: [{ type: 'ConfirmDone', at: nowMs }, { type: 'NotifyDone', at: nowMs }], send: announce };
+      const announce: SagaOutput[] = message.announcement
+        ? [{ type: 'reservation.success', aggregateId: message.announcement.reservationId, payload: message.announcement }]
+        : [];
+      return {
+        events: [
+          { type: 'ConfirmDone', at: nowMs },
+          { type: 'NotifyDone', at: nowMs },
+        ],
+        send: announce,
+      };
     }
 
     case 'ReservationNotConfirmed': {
@@ -195,7 +210,11 @@ export function decide(state: ConfirmSaga | null, message: SagaMessage, nowMs: n
       if (state.status === 'RUNNING' && state.step === 'PAY') {
         if (state.deadlineAtMs !== null && nowMs >= state.deadlineAtMs) return { events: [{ type: 'PayTimedOut', at: nowMs }], send: [] };
         // Asked again with the same saga id: the payment module answers a saga once.
-        const resent: ConfirmSagaEvent = { type: 'PaymentResent', at: nowMs, retryAtMs: Math.min(nowMs + PAY_RESEND_MS, state.deadlineAtMs ?? nowMs + PAY_RESEND_MS) };
+        const resent: ConfirmSagaEvent = {
+          type: 'PaymentResent',
+          at: nowMs,
+          retryAtMs: Math.min(nowMs + PAY_RESEND_MS, state.deadlineAtMs ?? nowMs + PAY_RESEND_MS),
+        };
         return { events: [resent], send: [paymentRequested(evolve(state, resent), nowMs)] };
       }
       if (state.status === 'COMPENSATING' && state.step === 'REFUND') {
@@ -264,7 +283,15 @@ export function evolve(state: ConfirmSaga | null, event: ConfirmSagaEvent): Conf
     case 'ConfirmFailed':
       return { ...s, failureCode: 'CONFIRMATION_FAILED', failureDetail: event.reason, steps: log('CONFIRM', 'FAILED', event.reason) };
     case 'RefundStarted':
-      return { ...s, status: 'COMPENSATING', step: 'REFUND', attempts: 1, retryAtMs: event.retryAtMs, deadlineAtMs: event.retryAtMs, steps: log('REFUND', 'STARTED', event.reason) };
+      return {
+        ...s,
+        status: 'COMPENSATING',
+        step: 'REFUND',
+        attempts: 1,
+        retryAtMs: event.retryAtMs,
+        deadlineAtMs: event.retryAtMs,
+        steps: log('REFUND', 'STARTED', event.reason),
+      };
     case 'RefundResent':
       return { ...s, attempts: s.attempts + 1, retryAtMs: event.retryAtMs, deadlineAtMs: event.retryAtMs };
     case 'RefundDone':

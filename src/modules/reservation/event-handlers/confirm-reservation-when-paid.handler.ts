@@ -6,8 +6,8 @@ import type { Transaction } from '../../../platform/db/module-database';
 import type { Logger } from '../../../platform/logging/logger';
 import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 import { ReservationRepository } from '../infrastructure/reservation.repository';
+import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 
 /**
  * Choreography (seed §3.2.1): a payment for a hold succeeded → confirm it and publish
@@ -37,7 +37,12 @@ export class ConfirmReservationWhenPaid implements EventHandler<'payment.success
       await this.lifecycle.publishFailed(trx, p.reservationId, p.userId, p.paymentId, 'UNKNOWN_RESERVATION');
       return;
     }
-    const outcome = await this.lifecycle.applyPayment(trx, reservation, { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null }, this.clock.now());
+    const outcome = await this.lifecycle.applyPayment(
+      trx,
+      reservation,
+      { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null },
+      this.clock.now(),
+    );
     if (outcome.kind === 'confirmed') await this.lifecycle.publishSuccess(trx, reservation);
     else if (outcome.kind === 'failed') await this.lifecycle.publishFailed(trx, reservation.id, p.userId, p.paymentId, outcome.reason);
   }

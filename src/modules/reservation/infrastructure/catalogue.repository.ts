@@ -45,7 +45,11 @@ export class CatalogueRepository {
           'c.reservation_id as claimReservationId',
           'c.status as claimStatus',
           'c.expires_at_ms as claimExpiresAtMs',
-          k('reservations').where({ user_id: p(2), status: 'HELD' }).andWhere('expires_at_ms', '>', p(3)).count('*').as('liveHoldsOfUser'),
+          k('reservations')
+            .where({ user_id: p(2), status: 'HELD' })
+            .andWhere('expires_at_ms', '>', p(3))
+            .count('*')
+            .as('liveHoldsOfUser'),
         ),
     );
   }
@@ -67,7 +71,13 @@ export class CatalogueRepository {
     const claim: SeatClaim | null =
       row.claimReservationId == null
         ? null
-        : { scheduleId, seatId, reservationId: row.claimReservationId, status: row.claimStatus, expiresAtMs: row.claimExpiresAtMs == null ? null : Number(row.claimExpiresAtMs) };
+        : {
+            scheduleId,
+            seatId,
+            reservationId: row.claimReservationId,
+            status: row.claimStatus,
+            expiresAtMs: row.claimExpiresAtMs == null ? null : Number(row.claimExpiresAtMs),
+          };
     return { seat, claim, liveHoldsOfUser: Number(row.liveHoldsOfUser) };
   }
 
@@ -78,18 +88,32 @@ export class CatalogueRepository {
   /** Idempotent: a republished schedule replaces its copy (seats no longer listed are dropped). */
   async upsertSchedule(trx: Transaction, s: EventPayload<'concert.schedule.published'>, nowMs: number): Promise<void> {
     await trx('catalogue_schedules')
-      .insert({ schedule_id: s.scheduleId, concert_id: s.concertId, title: s.title, artist: s.artist, venue: s.venue, starts_at: s.startsAt, updated_at_ms: nowMs })
+      .insert({
+        schedule_id: s.scheduleId,
+        concert_id: s.concertId,
+        title: s.title,
+        artist: s.artist,
+        venue: s.venue,
+        starts_at: s.startsAt,
+        updated_at_ms: nowMs,
+      })
       .onConflict('schedule_id')
       .merge();
     const rows = s.seats.map((seat) => ({ schedule_id: s.scheduleId, seat_id: seat.seatId, label: seat.label, price: seat.price }));
     for (let i = 0; i < rows.length; i += CHUNK) {
-      await trx('catalogue_seats').insert(rows.slice(i, i + CHUNK)).onConflict(['schedule_id', 'seat_id']).merge(['label', 'price']);
+      await trx('catalogue_seats')
+        .insert(rows.slice(i, i + CHUNK))
+        .onConflict(['schedule_id', 'seat_id'])
+        .merge(['label', 'price']);
     }
     const listed = new Set(s.seats.map((seat) => seat.seatId));
     const existing: Array<{ seat_id: number }> = await trx('catalogue_seats').where({ schedule_id: s.scheduleId }).select('seat_id');
     const dropped = existing.map((r) => r.seat_id).filter((id) => !listed.has(id));
     for (let i = 0; i < dropped.length; i += CHUNK) {
-      await trx('catalogue_seats').where({ schedule_id: s.scheduleId }).whereIn('seat_id', dropped.slice(i, i + CHUNK)).delete();
+      await trx('catalogue_seats')
+        .where({ schedule_id: s.scheduleId })
+        .whereIn('seat_id', dropped.slice(i, i + CHUNK))
+        .delete();
     }
   }
 }

@@ -87,7 +87,15 @@ export class ConfirmSagaRepository {
   /** Stores a new saga (version 1); false if another saga is already in flight for the reservation. */
   async insert(trx: Transaction, s: ConfirmSaga): Promise<boolean> {
     try {
-      await trx('confirm_sagas').insert({ id: s.id, reservation_id: s.reservationId, user_id: s.userId, amount: s.amount, created_at_ms: s.createdAtMs, version: 1, ...toColumns(s) });
+      await trx('confirm_sagas').insert({
+        id: s.id,
+        reservation_id: s.reservationId,
+        user_id: s.userId,
+        amount: s.amount,
+        created_at_ms: s.createdAtMs,
+        version: 1,
+        ...toColumns(s),
+      });
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -97,7 +105,9 @@ export class ConfirmSagaRepository {
 
   /** Saves a loaded saga's new state; a concurrent change since `version` was loaded fails the save. */
   async update(trx: Transaction, s: ConfirmSaga, version: number): Promise<void> {
-    const updated = await trx('confirm_sagas').where({ id: s.id, version }).update({ ...toColumns(s), version: version + 1 });
+    const updated = await trx('confirm_sagas')
+      .where({ id: s.id, version })
+      .update({ ...toColumns(s), version: version + 1 });
     if (updated !== 1) throw new SagaConflictError(s.id, s.reservationId, version);
   }
 

@@ -14,7 +14,9 @@ export class ConcurrencyError extends Error {
 export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
-  return e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '');
+  return (
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505' || /UNIQUE constraint failed/.test(e.message ?? '')
+  );
 }
 
 /** Another connection wrote after this transaction read (SQLite WAL snapshot, PostgreSQL serialization). */

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Outbox } from '../../../platform/bus/outbox';
 import type { Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { confirmedAnnouncement, type ConfirmOutcome, type Reservation } from '../domain/reservation.aggregate';
+import { type ConfirmOutcome, confirmedAnnouncement, type Reservation } from '../domain/reservation.aggregate';
 import { ReservationRepository } from './reservation.repository';
 import { SeatClaimRepository } from './seat-claims.repository';
 
@@ -32,7 +32,10 @@ export class ReservationLifecycle {
       r.expire(nowMs);
       await this.repository.save(trx, r, nowMs);
     }
-    await this.claims.release(trx, reservations.map((r) => r.id));
+    await this.claims.release(
+      trx,
+      reservations.map((r) => r.id),
+    );
     for (const r of reservations) await this.publishExpired(trx, r);
   }
 

@@ -1,7 +1,7 @@
 import { inject, injectable } from 'inversify';
+import type { Changes } from '../../../platform/bus/changes';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import type { Changes } from '../../../platform/bus/changes';
 import { effectiveStatus, iso, Reservation } from '../domain/reservation.aggregate';
 import type { ReservationEventData, ReservationEventType, ReservationStatus, StoredEvent } from '../domain/reservation.events';
 import type { ReservationView } from '../domain/reservation.view';
@@ -53,7 +53,13 @@ interface EventRow {
 }
 
 const fromEventRow = (row: EventRow): StoredEvent =>
-  ({ type: row.type, data: JSON.parse(row.data), reservationId: row.reservation_id, version: row.version, occurredAtMs: Number(row.occurred_at_ms) }) as StoredEvent;
+  ({
+    type: row.type,
+    data: JSON.parse(row.data),
+    reservationId: row.reservation_id,
+    version: row.version,
+    occurredAtMs: Number(row.occurred_at_ms),
+  }) as StoredEvent;
 
 /**
  * The event store and the read model. An append inserts the pending events at the versions
@@ -97,18 +103,36 @@ export class ReservationRepository {
     this.insertEvent = db.prepare<[number, number, string, string, number]>((k, p) =>
       k('reservation_events').insert({ reservation_id: p(0), version: p(1), type: p(2), data: p(3), occurred_at_ms: p(4) }),
     );
-    this.selectStream = db.prepare<[number], EventRow>((k, p) => k('reservation_events').where({ reservation_id: p(0) }).orderBy('version'));
+    this.selectStream = db.prepare<[number], EventRow>((k, p) =>
+      k('reservation_events')
+        .where({ reservation_id: p(0) })
+        .orderBy('version'),
+    );
     this.updateReadModel = db.prepare<[string, number | null, number | null, number | null, number, number, number, number]>((k, p) =>
       k('reservations')
         .where({ id: p(6), version: p(7) })
         .update({ status: p(0), payment_id: p(1), confirmed_at_ms: p(2), cancelled_at_ms: p(3), updated_at_ms: p(4), version: p(5) }),
     );
-    this.selectRow = db.prepare<[number], ReservationRow>((k, p) => k('reservations').where({ id: p(0) }).first());
+    this.selectRow = db.prepare<[number], ReservationRow>((k, p) =>
+      k('reservations')
+        .where({ id: p(0) })
+        .first(),
+    );
   }
 
   /** A new hold: allocates its id with the read-model row and appends `HoldPlaced` as version 1. */
   async create(trx: Transaction, data: Omit<ReservationEventData['HoldPlaced'], 'expiresAt'>, nowMs: number, ttlMs: number): Promise<Reservation> {
-    const [{ id }] = await this.insertHeld.all(trx, data.userId, data.concertId, data.scheduleId, data.seatId, data.seatLabel, data.price, nowMs + ttlMs, nowMs);
+    const [{ id }] = await this.insertHeld.all(
+      trx,
+      data.userId,
+      data.concertId,
+      data.scheduleId,
+      data.seatId,
+      data.seatLabel,
+      data.price,
+      nowMs + ttlMs,
+      nowMs,
+    );
     const reservation = Reservation.place(id, data, nowMs, ttlMs);
     await this.appendEvents(trx, id, 0, reservation.pendingEvents);
     reservation.markCommitted();
@@ -124,7 +148,9 @@ export class ReservationRepository {
   /** Loads several streams with one query (the sweeper's batches). */
   async loadMany(trx: Transaction, ids: number[]): Promise<Reservation[]> {
     if (ids.length === 0) return [];
-    const rows: EventRow[] = await trx('reservation_events').whereIn('reservation_id', ids).orderBy([{ column: 'reservation_id' }, { column: 'version' }]);
+    const rows: EventRow[] = await trx('reservation_events')
+      .whereIn('reservation_id', ids)
+      .orderBy([{ column: 'reservation_id' }, { column: 'version' }]);
     const streams = new Map<number, StoredEvent[]>();
     for (const row of rows) {
       const list = streams.get(row.reservation_id) ?? [];
@@ -141,7 +167,17 @@ export class ReservationRepository {
     const expected = reservation.expectedVersion;
     await this.appendEvents(trx, reservation.id, expected, pending);
     const s = reservation.state;
-    const updated = await this.updateReadModel.run(trx, s.status, s.paymentId, s.confirmedAtMs, s.cancelledAtMs, nowMs, reservation.version, reservation.id, expected);
+    const updated = await this.updateReadModel.run(
+      trx,
+      s.status,
+      s.paymentId,
+      s.confirmedAtMs,
+      s.cancelledAtMs,
+      nowMs,
+      reservation.version,
+      reservation.id,
+      expected,
+    );
     if (updated !== 1) throw new ConcurrencyError(reservation.id, expected);
     reservation.markCommitted();
     this.announceAfterCommit(reservation.id);
@@ -195,7 +231,12 @@ export class ReservationRepository {
 
   /** Ids of holds whose time is up but whose expiry is not recorded yet, oldest first (indexed). */
   async dueForExpiry(trx: Transaction, nowMs: number, limit: number): Promise<number[]> {
-    const rows: Array<{ id: number }> = await trx('reservations').where({ status: 'HELD' }).andWhere('expires_at_ms', '<=', nowMs).orderBy('expires_at_ms').limit(limit).select('id');
+    const rows: Array<{ id: number }> = await trx('reservations')
+      .where({ status: 'HELD' })
+      .andWhere('expires_at_ms', '<=', nowMs)
+      .orderBy('expires_at_ms')
+      .limit(limit)
+      .select('id');
     return rows.map((r) => r.id);
   }
 }

@@ -18,7 +18,11 @@ export class SeatClaimRepository {
     this.insertHeld = db.prepare<[number, number, number, number]>((k, p) =>
       k('seat_claims').insert({ schedule_id: p(0), seat_id: p(1), reservation_id: p(2), status: 'HELD', expires_at_ms: p(3) }),
     );
-    this.markConfirmed = db.prepare<[number]>((k, p) => k('seat_claims').where({ reservation_id: p(0) }).update({ status: 'CONFIRMED', expires_at_ms: null }));
+    this.markConfirmed = db.prepare<[number]>((k, p) =>
+      k('seat_claims')
+        .where({ reservation_id: p(0) })
+        .update({ status: 'CONFIRMED', expires_at_ms: null }),
+    );
   }
 
   /** Takes a free seat; a concurrent taker (another process) makes this fail with SEAT_UNAVAILABLE. */

@@ -4,8 +4,8 @@ import type { ModuleDatabase } from '../../../platform/db/module-database';
 import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { withConcurrencyRetry } from '../infrastructure/optimistic-concurrency';
-import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 import { ReservationRepository } from '../infrastructure/reservation.repository';
+import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 
 export const EXPIRE_BATCH = 200;
 

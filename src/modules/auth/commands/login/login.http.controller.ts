@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import type { LoginService } from './login.service';
 import { loginRequest } from './login.request.dto';
+import type { LoginService } from './login.service';
 
 const loginResponse = z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() });
 

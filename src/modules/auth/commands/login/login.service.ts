@@ -27,6 +27,10 @@ export class LoginService {
     const { ok, rehash } = await this.hasher.check(request.password, user?.passwordHash ?? null);
     if (!user || !ok) throw AuthErrors.invalidCredentials();
     if (rehash) await this.db.transaction((trx) => this.users.update(trx, user.id, { passwordHash: rehash }));
-    return { accessToken: this.tokens.issue({ id: user.id, email: user.email, role: user.role }), tokenType: 'Bearer', expiresIn: this.tokens.expiresInSeconds };
+    return {
+      accessToken: this.tokens.issue({ id: user.id, email: user.email, role: user.role }),
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.expiresInSeconds,
+    };
   }
 }

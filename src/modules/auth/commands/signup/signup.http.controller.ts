@@ -1,7 +1,7 @@
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { publicUserSchema } from '../../auth.schemas';
-import type { SignupService } from './signup.service';
 import { signupRequest } from './signup.request.dto';
+import type { SignupService } from './signup.service';
 
 export function signupRoute(service: SignupService): RouteDefinition {
   return defineRoute({

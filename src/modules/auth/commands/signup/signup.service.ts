@@ -4,7 +4,7 @@ import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { AuthErrors } from '../../auth.errors';
-import { toPublicUser, type PublicUser } from '../../domain/user';
+import { type PublicUser, toPublicUser } from '../../domain/user';
 import { PasswordHasher } from '../../infrastructure/password-hasher';
 import { UserRepository } from '../../infrastructure/user.repository';
 import type { SignupRequest } from './signup.request.dto';

@@ -10,7 +10,10 @@ export function meRoute(query: MeQuery): RouteDefinition {
     tags: ['auth'],
     access: 'user',
     errors: { UNAUTHORIZED: 401 },
-    responses: { 200: { description: 'The account', schema: publicUserSchema }, 401: { description: 'UNAUTHORIZED: the token is missing, invalid or expired, or its account no longer exists' } },
+    responses: {
+      200: { description: 'The account', schema: publicUserSchema },
+      401: { description: 'UNAUTHORIZED: the token is missing, invalid or expired, or its account no longer exists' },
+    },
     handle: async ({ user }) => ({ status: 200, body: await query.execute(user.id) }),
   });
 }

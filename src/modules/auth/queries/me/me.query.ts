@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import { AuthErrors } from '../../auth.errors';
-import { toPublicUser, type PublicUser } from '../../domain/user';
+import { type PublicUser, toPublicUser } from '../../domain/user';
 import { UserRepository } from '../../infrastructure/user.repository';
 
 @injectable()

@@ -24,7 +24,10 @@ export function createConcertRoute(service: CreateConcertService): RouteDefiniti
     bodyMaxValues: CREATE_CONCERT_MAX_VALUES,
     responses: {
       201: { description: 'The concert with its schedules and seat ids', schema: createdConcertSchema },
-      400: { description: 'VALIDATION_FAILED: empty or over-long text, bad date-time, no schedule or seat, duplicate seat label in a schedule, price not an integer 1…10 000 000, more than 50 schedules, 5 000 seats per schedule or 20 000 seats in all' },
+      400: {
+        description:
+          'VALIDATION_FAILED: empty or over-long text, bad date-time, no schedule or seat, duplicate seat label in a schedule, price not an integer 1…10 000 000, more than 50 schedules, 5 000 seats per schedule or 20 000 seats in all',
+      },
     },
     handle: async ({ body }) => ({ status: 201, body: await service.create(body) }),
   });

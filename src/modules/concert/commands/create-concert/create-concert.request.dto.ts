@@ -44,7 +44,12 @@ const schedule = z
       const key = s.label.toUpperCase();
       const first = seen.get(key);
       if (first === undefined) seen.set(key, index);
-      else ctx.addIssue({ code: 'custom', path: ['seats', index, 'label'], message: `duplicate label "${s.label}" (same as seats.${first}.label) in this schedule` });
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['seats', index, 'label'],
+          message: `duplicate label "${s.label}" (same as seats.${first}.label) in this schedule`,
+        });
     });
   });
 
@@ -60,7 +65,12 @@ export const createConcertRequest = z
   })
   .superRefine((value, ctx) => {
     const seats = value.schedules.reduce((n, s) => n + s.seats.length, 0);
-    if (seats > MAX_SEATS_PER_CONCERT) ctx.addIssue({ code: 'custom', path: ['schedules'], message: `at most ${MAX_SEATS_PER_CONCERT} seats per concert across its schedules (this one has ${seats})` });
+    if (seats > MAX_SEATS_PER_CONCERT)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedules'],
+        message: `at most ${MAX_SEATS_PER_CONCERT} seats per concert across its schedules (this one has ${seats})`,
+      });
     // Two performances of one concert at the same instant is a typing mistake, not a plan.
     const seen = new Map<number, number>();
     value.schedules.forEach((s, index) => {

@@ -25,6 +25,10 @@ export class SeedDemoConcertService {
     // The same validation as the HTTP route: the demo is an ordinary concert.
     const request = createConcertRequest.parse(demoConcert(this.clock.now()));
     const created = await this.service.createIfCatalogueEmpty(request);
-    if (created) this.logger.info({ concertId: created.id, schedules: created.schedules.length, seatsPerSchedule: created.schedules[0].totalSeats }, 'demo concert seeded');
+    if (created)
+      this.logger.info(
+        { concertId: created.id, schedules: created.schedules.length, seatsPerSchedule: created.schedules[0].totalSeats },
+        'demo concert seeded',
+      );
   }
 }

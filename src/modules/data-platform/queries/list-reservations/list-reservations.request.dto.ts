@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DELIVERY_STATES } from '../../domain/reservation-record';
 import { integerText } from '../../../../platform/http/input-schemas';
+import { DELIVERY_STATES } from '../../domain/reservation-record';
 
 const id = integerText();
 const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2030-01-01T00:00:00Z' });

@@ -2,8 +2,8 @@ import type { DomainError } from '../../../../platform/domain/domain-error';
 import { problemFor } from '../../../../platform/http/domain-problem';
 import { defineRoute, type HttpResult, type RouteDefinition } from '../../../../platform/http/route';
 import { scopeOf } from '../../../../platform/idempotency/idempotency-store';
-import type { ChargeResult, ChargeService } from './charge.service';
 import { chargeRequest, chargeResponse } from './charge.request.dto';
+import type { ChargeResult, ChargeService } from './charge.service';
 
 const CHARGE_ROUTE = 'POST /payments/charge';
 
@@ -39,9 +39,15 @@ export function chargeRoute(service: ChargeService): RouteDefinition {
     responses: {
       200: { description: 'Charged; transactionId is the CHARGE ledger entry', schema: chargeResponse },
       402: { description: 'PAYMENT_DECLINED by the gateway (nothing charged)' },
-      409: { description: 'IDEMPOTENCY_IN_FLIGHT: the first request with this key is still running, or its gateway outcome is not known yet (retry after Retry-After; the same charge is continued, never repeated)' },
+      409: {
+        description:
+          'IDEMPOTENCY_IN_FLIGHT: the first request with this key is still running, or its gateway outcome is not known yet (retry after Retry-After; the same charge is continued, never repeated)',
+      },
       422: { description: 'BALANCE_LIMIT_EXCEEDED; IDEMPOTENCY_KEY_REUSED' },
-      503: { description: 'PAYMENT_GATEWAY_UNAVAILABLE (nothing charged); PAYMENT_OUTCOME_UNKNOWN (the gateway may have charged: with a key, repeat it to continue the same charge; without, it is settled later, see /payments/history)' },
+      503: {
+        description:
+          'PAYMENT_GATEWAY_UNAVAILABLE (nothing charged); PAYMENT_OUTCOME_UNKNOWN (the gateway may have charged: with a key, repeat it to continue the same charge; without, it is settled later, see /payments/history)',
+      },
     },
     handle: async ({ body, user, idempotency }) => chargedResponse(await service.charge(user.id, body.amount, scopeOf(idempotency, chargedResponse))),
   });

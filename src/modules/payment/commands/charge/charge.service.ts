@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
 import type { DomainError } from '../../../../platform/domain/domain-error';
-import { OutcomePendingError, type IdempotencyScope } from '../../../../platform/idempotency/idempotency-store';
+import { type IdempotencyScope, OutcomePendingError } from '../../../../platform/idempotency/idempotency-store';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { exceedsBalanceLimit } from '../../domain/money';
-import { ChargeAttemptRepository, type ChargeAttempt } from '../../infrastructure/charge-attempt.repository';
+import { type ChargeAttempt, ChargeAttemptRepository } from '../../infrastructure/charge-attempt.repository';
 import { LedgerRepository } from '../../infrastructure/ledger.repository';
-import { GatewayUnavailableError, PAYMENT_GATEWAY, type AuthorizeOutcome, type PaymentGateway } from '../../infrastructure/payment-gateway';
+import { type AuthorizeOutcome, GatewayUnavailableError, PAYMENT_GATEWAY, type PaymentGateway } from '../../infrastructure/payment-gateway';
 import { PaymentErrors } from '../../payment.errors';
 import { keyedChargeAttemptId } from './charge-attempt-id';
 
@@ -62,7 +62,9 @@ export class ChargeService {
 
   async charge(userId: number, amount: number, scope?: IdempotencyScope<ChargeResult>): Promise<ChargeResult> {
     const attemptId = scope ? keyedChargeAttemptId(userId, scope.key) : randomUUID();
-    return this.gateway.local ? this.chargeLocally(userId, amount, attemptId, scope) : this.chargeThroughGateway({ id: attemptId, userId, amount, idempotencyKey: scope?.key ?? null }, scope);
+    return this.gateway.local
+      ? this.chargeLocally(userId, amount, attemptId, scope)
+      : this.chargeThroughGateway({ id: attemptId, userId, amount, idempotencyKey: scope?.key ?? null }, scope);
   }
 
   /** PENDING → SETTLED with its CHARGE entry and its key's answer, at most once; null if the attempt was already resolved. */
@@ -141,7 +143,14 @@ export class ChargeService {
     }
     // A voided attempt never reached the gateway (or the gateway has no record of it): send it again, under the same id.
     if (earlier) await this.attempts.revive(trx, attempt.id);
-    else await this.attempts.insert(trx, { id: attempt.id, userId: attempt.userId, amount: attempt.amount, status: 'PENDING', idempotencyKey: attempt.idempotencyKey });
+    else
+      await this.attempts.insert(trx, {
+        id: attempt.id,
+        userId: attempt.userId,
+        amount: attempt.amount,
+        status: 'PENDING',
+        idempotencyKey: attempt.idempotencyKey,
+      });
     await scope?.attach(trx, attempt.id);
     return { kind: 'ask', attempt };
   }
@@ -159,7 +168,10 @@ export class ChargeService {
         throw PaymentErrors.gatewayUnavailable();
       }
       // The gateway may have taken the money: the attempt stays PENDING until its outcome is known.
-      this.logger.warn({ attemptId: attempt.id, userId: attempt.userId, amount: attempt.amount, keyed: attempt.idempotencyKey !== null }, 'charge outcome unknown; left PENDING');
+      this.logger.warn(
+        { attemptId: attempt.id, userId: attempt.userId, amount: attempt.amount, keyed: attempt.idempotencyKey !== null },
+        'charge outcome unknown; left PENDING',
+      );
       throw PaymentErrors.outcomeUnknown(attempt.idempotencyKey !== null);
     }
     if (!outcome.approved) {
@@ -176,7 +188,10 @@ export class ChargeService {
       status = await this.gateway.status(attempt.id);
     } catch (err) {
       if (!(err instanceof GatewayUnavailableError)) throw err;
-      throw new OutcomePendingError('The payment gateway cannot tell yet how this charge ended; nothing was charged twice. Repeat the request later with the same Idempotency-Key.', 5);
+      throw new OutcomePendingError(
+        'The payment gateway cannot tell yet how this charge ended; nothing was charged twice. Repeat the request later with the same Idempotency-Key.',
+        5,
+      );
     }
     switch (status.state) {
       case 'APPROVED':
@@ -210,7 +225,8 @@ export class ChargeService {
 
   /** One request of this process at a time per attempt; a concurrent repeat hears that the first is still at it. */
   private async exclusively(attemptId: string, work: () => Promise<ChargeResult>): Promise<ChargeResult> {
-    if (this.inFlight.has(attemptId)) throw new OutcomePendingError('This charge is being sent to the payment gateway right now; repeat the request shortly.', 1);
+    if (this.inFlight.has(attemptId))
+      throw new OutcomePendingError('This charge is being sent to the payment gateway right now; repeat the request shortly.', 1);
     this.inFlight.add(attemptId);
     try {
       return await work();

@@ -3,7 +3,7 @@ import type { Outbox } from '../../../../platform/bus/outbox';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { Transaction } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { alreadyPaid, payRefusal, type PayOutcome } from '../../domain/payment';
+import { alreadyPaid, type PayOutcome, payRefusal } from '../../domain/payment';
 import { LedgerRepository } from '../../infrastructure/ledger.repository';
 import { PaymentRepository } from '../../infrastructure/payment.repository';
 

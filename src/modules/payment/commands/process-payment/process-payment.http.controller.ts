@@ -1,7 +1,7 @@
 import { defineRoute, type HttpResult, type RouteDefinition } from '../../../../platform/http/route';
 import { scopeOf } from '../../../../platform/idempotency/idempotency-store';
-import type { ProcessPaymentResult, ProcessPaymentService } from './process-payment.service';
 import { processPaymentRequest, processPaymentResponse } from './process-payment.request.dto';
+import type { ProcessPaymentResult, ProcessPaymentService } from './process-payment.service';
 
 const paidResponse = (result: ProcessPaymentResult): HttpResult => ({ status: 200, body: result });
 

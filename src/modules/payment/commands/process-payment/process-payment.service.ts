@@ -42,7 +42,9 @@ export class ProcessPaymentService {
     // module (98 % of them in the bench's journey): wait for it first, rather than spend a
     // transaction finding nothing. Someone else's reservation waits the same way as an unknown one
     // (for a hold of *this* user's), so how long the answer takes tells nothing about it.
-    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.knex, reservationId, userId)) || null, { timeoutMs: this.settings.holdWaitMs });
+    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.knex, reservationId, userId)) || null, {
+      timeoutMs: this.settings.holdWaitMs,
+    });
     // The answer, refusals included, is stored for the key in the transaction that pays.
     const answer = await this.db.transaction(async (trx): Promise<{ result: ProcessPaymentResult } | { error: DomainError }> => {
       const attempt = await this.tryPay(trx, userId, reservationId);

@@ -46,7 +46,8 @@ export class RefundPayment {
     }
     const payload = { paymentId: payment.id, reservationId: payment.reservationId, userId: payment.userId, amount: payment.amount, sagaId: cmd.sagaId };
     if (!(await this.payments.markRefunded(trx, payment.id, cmd.reason, this.clock.now()))) {
-      if (cmd.replyIfAlreadyRefunded) await this.outbox.publish(trx, 'payment.cancelled', payment.reservationId, { ...payload, reason: payment.refundReason ?? cmd.reason });
+      if (cmd.replyIfAlreadyRefunded)
+        await this.outbox.publish(trx, 'payment.cancelled', payment.reservationId, { ...payload, reason: payment.refundReason ?? cmd.reason });
       return 'ALREADY_REFUNDED';
     }
     if (payment.amount > 0) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { integerText } from '../../../../platform/http/input-schemas';
+import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import type { PaymentHistoryQuery } from './payment-history.query';
 
 export const DEFAULT_HISTORY_LIMIT = 50;

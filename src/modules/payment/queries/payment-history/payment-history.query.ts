@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { LedgerRepository, type EntryType } from '../../infrastructure/ledger.repository';
+import { type EntryType, LedgerRepository } from '../../infrastructure/ledger.repository';
 
 export interface HistoryItem {
   id: number;

@@ -50,7 +50,8 @@ export class TakeTokenService {
 
   async join(userId: number): Promise<JoinOutcome> {
     const existing = this.live.state.liveOf(userId);
-    if (existing && !isOver(existing, this.clock.now(), this.settings.waitingIdleSeconds)) return { view: this.live.answer(existing, this.clock.now()), created: false };
+    if (existing && !isOver(existing, this.clock.now(), this.settings.waitingIdleSeconds))
+      return { view: this.live.answer(existing, this.clock.now()), created: false };
     return new Promise<JoinOutcome>((resolve, reject) => {
       this.pendingJoins.push({ userId, resolve, reject });
       if (this.joinBatchQueued) return;
@@ -87,7 +88,13 @@ export class TakeTokenService {
       await this.db.transaction(async (trx) => {
         for (const p of plans) {
           if (p.current) await this.repo.end(trx, [p.current.seq], 'LIVE', 'EXPIRED', p.current.status === 'ACTIVE' ? 'PASS_EXPIRED' : 'IDLE', now);
-          p.seq = await this.repo.insertLive(trx, { token: p.token, userId: p.userId, status: p.admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, expiresAtMs: p.expiresAtMs });
+          p.seq = await this.repo.insertLive(trx, {
+            token: p.token,
+            userId: p.userId,
+            status: p.admitNow ? 'ACTIVE' : 'WAITING',
+            createdAtMs: now,
+            expiresAtMs: p.expiresAtMs,
+          });
         }
       });
       for (const p of plans) if (p.current) live.state.end(p.current.seq);
@@ -96,7 +103,16 @@ export class TakeTokenService {
         this.logger.warn({ users: plans.filter((p) => p.seq === null).map((p) => p.userId) }, 'queue index out of step with the database; reloading');
         await live.reload();
       } else {
-        for (const p of plans) live.state.add({ seq: p.seq!, token: p.token, userId: p.userId, status: p.admitNow ? 'ACTIVE' : 'WAITING', createdAtMs: now, seenAtMs: now, expiresAtMs: p.expiresAtMs });
+        for (const p of plans)
+          live.state.add({
+            seq: p.seq!,
+            token: p.token,
+            userId: p.userId,
+            status: p.admitNow ? 'ACTIVE' : 'WAITING',
+            createdAtMs: now,
+            seenAtMs: now,
+            expiresAtMs: p.expiresAtMs,
+          });
         if (admitNow > 0) live.meter.record(now, admitNow, admitPerSecond);
       }
       for (const p of plans) {

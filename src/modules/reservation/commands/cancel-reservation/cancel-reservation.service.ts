@@ -3,7 +3,7 @@ import type { Outbox } from '../../../../platform/bus/outbox';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { viewFromAggregate, type ReservationView } from '../../domain/reservation.view';
+import { type ReservationView, viewFromAggregate } from '../../domain/reservation.view';
 import { withConcurrencyRetry } from '../../infrastructure/optimistic-concurrency';
 import { ReservationRepository } from '../../infrastructure/reservation.repository';
 import { SeatClaimRepository } from '../../infrastructure/seat-claims.repository';

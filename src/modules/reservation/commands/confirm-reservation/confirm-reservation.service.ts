@@ -4,7 +4,7 @@ import type { Clock } from '../../../../platform/clock/clock';
 import type { DomainError } from '../../../../platform/domain/domain-error';
 import type { IdempotentCall } from '../../../../platform/idempotency/idempotency-store';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { sagaView, type ConfirmSaga, type SagaView } from '../../domain/confirm-saga';
+import { type ConfirmSaga, type SagaView, sagaView } from '../../domain/confirm-saga';
 import type { ReservationView } from '../../domain/reservation.view';
 import { ConfirmSagaRepository } from '../../infrastructure/confirm-saga.repository';
 import { ReservationRepository, viewFromRow } from '../../infrastructure/reservation.repository';
@@ -49,14 +49,20 @@ export class ConfirmReservationService {
         return { kind: 'running', saga: sagaView(saga) };
       case 'FAILED':
         if (saga.failureCode === 'INSUFFICIENT_BALANCE') {
-          return { kind: 'failed', error: ReservationErrors.insufficientBalance(saga.failureDetail ?? 'Not enough points for this reservation.', { saga: brief }) };
+          return {
+            kind: 'failed',
+            error: ReservationErrors.insufficientBalance(saga.failureDetail ?? 'Not enough points for this reservation.', { saga: brief }),
+          };
         }
         return { kind: 'failed', error: ReservationErrors.notPayable(saga.failureDetail ?? `Reservation ${reservationId} cannot be paid.`, { saga: brief }) };
       default:
         // Paid, but the confirmation failed (e.g. the hold ran out meanwhile): the payment is refunded.
         return {
           kind: 'failed',
-          error: ReservationErrors.notPayable(`Reservation ${reservationId} could not be confirmed (${saga.failureDetail ?? 'unknown reason'}); the payment is refunded.`, { saga: brief }),
+          error: ReservationErrors.notPayable(
+            `Reservation ${reservationId} could not be confirmed (${saga.failureDetail ?? 'unknown reason'}); the payment is refunded.`,
+            { saga: brief },
+          ),
         };
     }
   }

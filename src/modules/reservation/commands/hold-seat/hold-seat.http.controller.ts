@@ -14,7 +14,10 @@ export function holdSeatRoute(service: HoldSeatService): RouteDefinition {
     body: holdSeatRequest,
     errors: { SCHEDULE_NOT_FOUND: 404, SEAT_NOT_FOUND: 404, SEAT_UNAVAILABLE: 409, HOLD_LIMIT_REACHED: 409, CONCURRENT_MODIFICATION: 409 },
     responses: {
-      201: { description: 'The seat is held until expiresAt. `ETag` tags this state, for a later `GET` with `If-None-Match` and `Prefer: wait`.', schema: reservationViewSchema },
+      201: {
+        description: 'The seat is held until expiresAt. `ETag` tags this state, for a later `GET` with `If-None-Match` and `Prefer: wait`.',
+        schema: reservationViewSchema,
+      },
       404: { description: 'SCHEDULE_NOT_FOUND or SEAT_NOT_FOUND' },
       409: { description: 'SEAT_UNAVAILABLE or HOLD_LIMIT_REACHED (CONCURRENT_MODIFICATION: changed by a concurrent request; retry)' },
     },

@@ -5,12 +5,20 @@ import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { decide, evolve, type ConfirmReservationCommand, type ConfirmSaga, type ConfirmSagaEvent, type SagaMessage, type SagaOutput } from '../../domain/confirm-saga';
+import {
+  type ConfirmReservationCommand,
+  type ConfirmSaga,
+  type ConfirmSagaEvent,
+  decide,
+  evolve,
+  type SagaMessage,
+  type SagaOutput,
+} from '../../domain/confirm-saga';
 import { confirmedAnnouncement } from '../../domain/reservation.aggregate';
 import { ConfirmSagaRepository, type StoredSaga } from '../../infrastructure/confirm-saga.repository';
 import { ConcurrencyError, withConcurrencyRetry } from '../../infrastructure/optimistic-concurrency';
-import { ReservationLifecycle } from '../../infrastructure/reservation-lifecycle';
 import { ReservationRepository } from '../../infrastructure/reservation.repository';
+import { ReservationLifecycle } from '../../infrastructure/reservation-lifecycle';
 import { ReservationErrors } from '../../reservation.errors';
 
 /**
@@ -49,7 +57,12 @@ export class ConfirmSagaOrchestrator {
         }
         reservation.checkPayable(now);
         const s = reservation.state;
-        const saga = await this.advance(trx, null, { type: 'ConfirmRequested', sagaId: randomUUID(), reservationId, userId, amount: s.price, holdExpiresAtMs: s.expiresAtMs }, now);
+        const saga = await this.advance(
+          trx,
+          null,
+          { type: 'ConfirmRequested', sagaId: randomUUID(), reservationId, userId, amount: s.price, holdExpiresAtMs: s.expiresAtMs },
+          now,
+        );
         if (!saga) throw new Error(`The saga for reservation ${reservationId} did not start`);
         await onStarted?.(trx, saga);
         return saga;

@@ -1,7 +1,7 @@
 import { preferredWaitMs } from '../../../../platform/http/prefer';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
 import { reservationIdParams, reservationViewSchema } from '../../reservation.schemas';
-import { MAX_CHANGE_WAIT_MS, type GetReservationQuery } from './get-reservation.query';
+import { type GetReservationQuery, MAX_CHANGE_WAIT_MS } from './get-reservation.query';
 
 export function getReservationRoute(query: GetReservationQuery): RouteDefinition {
   return defineRoute({
@@ -15,7 +15,11 @@ export function getReservationRoute(query: GetReservationQuery): RouteDefinition
     params: reservationIdParams,
     headers: [
       { name: 'If-None-Match', required: false, description: 'An `ETag` this reservation was seen with: answer 304 while it still matches' },
-      { name: 'Prefer', required: false, description: 'RFC 7240 `wait=<seconds>` (0–30), with `If-None-Match`: how long to wait for a change before answering 304' },
+      {
+        name: 'Prefer',
+        required: false,
+        description: 'RFC 7240 `wait=<seconds>` (0–30), with `If-None-Match`: how long to wait for a change before answering 304',
+      },
     ],
     errors: { RESERVATION_NOT_FOUND: 404 },
     responses: {

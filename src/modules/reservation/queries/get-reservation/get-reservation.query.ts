@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { reservationEtag, type ReservationView } from '../../domain/reservation.view';
+import { type ReservationView, reservationEtag } from '../../domain/reservation.view';
 import { ChangeWaits } from '../../infrastructure/reservation.metrics';
 import { ReservationRepository, viewFromRow } from '../../infrastructure/reservation.repository';
 import { ReservationErrors } from '../../reservation.errors';

@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { sagaView, type SagaView } from '../../domain/confirm-saga';
+import { type SagaView, sagaView } from '../../domain/confirm-saga';
 import { ConfirmSagaRepository } from '../../infrastructure/confirm-saga.repository';
 import { ReservationErrors } from '../../reservation.errors';
 

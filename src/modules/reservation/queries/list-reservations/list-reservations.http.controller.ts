@@ -12,7 +12,9 @@ export function listReservationsRoute(query: ListReservationsQuery): RouteDefini
     tags: ['reservations'],
     access: 'user',
     query: listReservationsQuery,
-    responses: { 200: { description: 'A page of reservations', schema: z.object({ items: z.array(reservationViewSchema), nextBefore: z.number().int().nullable() }) } },
+    responses: {
+      200: { description: 'A page of reservations', schema: z.object({ items: z.array(reservationViewSchema), nextBefore: z.number().int().nullable() }) },
+    },
     handle: async ({ query: q, user }) => ({ status: 200, body: await query.list(user.id, q.limit, q.before) }),
   });
 }

@@ -16,7 +16,11 @@ export function reservationHistoryRoute(query: ReservationHistoryQuery): RouteDe
     responses: {
       200: {
         description: 'The event stream',
-        schema: z.object({ items: z.array(z.object({ type: z.enum(RESERVATION_EVENT_TYPES as [string, ...string[]]), version: z.number().int(), occurredAt: z.string(), data: z.unknown() })) }),
+        schema: z.object({
+          items: z.array(
+            z.object({ type: z.enum(RESERVATION_EVENT_TYPES as [string, ...string[]]), version: z.number().int(), occurredAt: z.string(), data: z.unknown() }),
+          ),
+        }),
       },
       404: { description: 'RESERVATION_NOT_FOUND' },
     },
