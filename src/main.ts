@@ -5,7 +5,7 @@ import { ConfigError } from './platform/config/config';
 const EX_CONFIG = 78;
 
 async function main(): Promise<void> {
-  let platform;
+  let platform: Awaited<ReturnType<typeof buildPlatform>>;
   try {
     platform = await buildPlatform(loadConfiguration());
   } catch (err) {

@@ -24,7 +24,7 @@ import { measureStatusPolling } from './scenarios/status';
 import { measureTokenBurst } from './scenarios/token-burst';
 
 async function main(): Promise<void> {
-  let options;
+  let options: ReturnType<typeof parseOptions>;
   try {
     options = parseOptions(process.argv.slice(2), path.resolve(__dirname, '../../../docs/performance.md'));
   } catch (err) {

@@ -125,5 +125,5 @@ export interface EventEnvelope<T extends EventType = EventType> {
 }
 
 export function isEventType(value: string): value is EventType {
-  return Object.prototype.hasOwnProperty.call(integrationEvents, value);
+  return Object.hasOwn(integrationEvents, value);
 }

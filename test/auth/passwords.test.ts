@@ -15,7 +15,10 @@ describe('passwords: every byte counts', () => {
   after(async () => app.stop());
 
   let n = 0;
-  const email = () => `pw-${(n += 1)}@example.com`;
+  const email = () => {
+    n += 1;
+    return `pw-${n}@example.com`;
+  };
   const signup = (address: string, password: string) => app.http.post('/auth/signup').send({ email: address, password, name: 'P' });
   const login = (address: string, password: string) => app.http.post('/auth/login').send({ email: address, password });
   const storedHash = async (address: string) =>

@@ -37,7 +37,7 @@ describe('structured logs', () => {
       const unsafe = 'evil\u0007id with spaces';
       const res = await app.http
         .get('/ticketing/nope/123')
-        .set('x-correlation-id', encodeURIComponent(unsafe) + '%')
+        .set('x-correlation-id', `${encodeURIComponent(unsafe)}%`)
         .expect(404);
       const generated = res.headers['x-correlation-id'];
       expect(generated).to.match(/^[0-9a-f-]{36}$/);

@@ -199,7 +199,7 @@ describe('payment ledger invariants (property-based)', () => {
             }
             case 'cancel': {
               const r = pick(o.r);
-              if (!r || r.status !== 'HELD') break;
+              if (r?.status !== 'HELD') break;
               const payload = {
                 reservationId: r.id,
                 userId: users[r.user],
@@ -219,7 +219,7 @@ describe('payment ledger invariants (property-based)', () => {
             }
             case 'expire': {
               const r = pick(o.r);
-              if (!r || r.status !== 'HELD') break;
+              if (r?.status !== 'HELD') break;
               await deliver(MarkCopyExpiredWhenReservationExpired, 'reservation.expired', r.id, {
                 reservationId: r.id,
                 userId: users[r.user],

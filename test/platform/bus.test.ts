@@ -133,7 +133,14 @@ describe('outbox event bus', () => {
   it('carries the envelope fields, with correlation and causation from the context', async () => {
     rig = await new BusRig().migrate();
     let seen: EventEnvelope<'reservation.held'> | null = null;
-    rig.bus.subscribe('concert', subscribe('reservation.held', 'seat-map', { handle: async (e) => void (seen = e) }));
+    rig.bus.subscribe(
+      'concert',
+      subscribe('reservation.held', 'seat-map', {
+        handle: async (e) => {
+          seen = e;
+        },
+      }),
+    );
     rig.bus.start();
     await runInContext({ correlationId: 'corr-1', causationId: 'cause-1' }, () => rig.hold(3));
     await rig.bus.drain();

@@ -13,7 +13,6 @@ const knexRoot = path.dirname(require.resolve('knex/package.json'));
 const PINNED_MINOR = '3.3';
 
 function prototypeHas(modulePath: string, methods: string[]): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ctor = require(modulePath) as { prototype: Record<string, unknown> };
   return methods.filter((m) => typeof findOnChain(ctor.prototype, m) !== 'function');
 }

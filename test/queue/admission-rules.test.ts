@@ -27,6 +27,7 @@ function given<C>(situation: string, setup: () => C) {
   return {
     when<R>(action: string, act: (context: C) => R) {
       return {
+        // biome-ignore lint/suspicious/noThenProperty: the given/when/then vocabulary; this builder is never awaited.
         then(outcome: string, check: (result: R, context: C) => void): void {
           it(`given ${situation}, when ${action}, then ${outcome}`, () => {
             const context = setup();

@@ -45,7 +45,7 @@ class Model {
 
   activate(seq: number, expiresAtMs: number): void {
     const t = this.find(seq);
-    if (!t || t.status !== 'WAITING') return;
+    if (t?.status !== 'WAITING') return;
     t.status = 'ACTIVE';
     t.expiresAtMs = expiresAtMs;
     this.seenOrder = this.seenOrder.filter((s) => s !== seq);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/platform/clock/clock';
+import type { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, eventually, queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
 import { hold, publishAs, published, publishSchedule, type TestSchedule, tableCount } from './reservation-kit';
 

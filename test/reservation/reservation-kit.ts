@@ -30,9 +30,13 @@ export interface TestSchedule {
  * `concert.schedule.published` event (from the concert module's outbox when it runs here).
  */
 export async function publishSchedule(app: TestApp, seatCount = 5, price = 50_000): Promise<TestSchedule> {
-  const concertId = (nextId += 1);
-  const scheduleId = (nextId += 1);
-  const seats = Array.from({ length: seatCount }, (_, i) => ({ seatId: (nextId += 1), label: `A${i + 1}`, price: price + i * 1000 }));
+  const take = () => {
+    nextId += 1;
+    return nextId;
+  };
+  const concertId = take();
+  const scheduleId = take();
+  const seats = Array.from({ length: seatCount }, (_, i) => ({ seatId: take(), label: `A${i + 1}`, price: price + i * 1000 }));
   const publisher: ModuleName = app.platform.moduleNames.includes('concert') ? 'concert' : 'reservation';
   await publishAs(app.platform, publisher, 'concert.schedule.published', scheduleId, {
     concertId,

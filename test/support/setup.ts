@@ -7,7 +7,6 @@ process.env.TZ = 'UTC';
 export const mochaHooks = {
   afterAll(): void {
     // Loaded lazily so this setup file stays free of app imports.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('./test-app') as typeof import('./test-app')).removeTempDataDirs();
   },
 };

@@ -1,8 +1,6 @@
 // knex's own better-sqlite3 dialect, with two changes: prepared statements are reused, and
 // LIMIT/OFFSET are written as integer literals.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const ClientBetterSQLite3: new (config: unknown) => KnexClient = require('knex/lib/dialects/better-sqlite3');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const SQLiteQueryCompiler: new (
   client: unknown,
   builder: unknown,

@@ -93,7 +93,7 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
     legacyHeaders: false,
     // TRUST_PROXY is validated at start-up; the library's own checks would only print to the console.
     validate: { trustProxy: false, xForwardedForHeader: false },
-    handler: (req, res, _next, options) =>
+    handler: (_req, res, _next, options) =>
       sendProblem(res, errors.tooManyRequests(options.windowMs / 1000, 'Too many attempts from this address; wait and retry.')),
   });
   const methodsByPath = new Map<string, Set<string>>();
@@ -285,9 +285,14 @@ function hasBody(req: Request): boolean {
 }
 
 function renderError(logger: Logger, err: unknown, res: Response): void {
-  if (err instanceof AppError) return sendProblem(res, err);
+  sendProblem(res, problemOf(logger, err));
+}
+
+/** What an error becomes for the client: our own problem, a 4xx Express raised, or a logged 500. */
+function problemOf(logger: Logger, err: unknown): AppError {
+  if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; message?: string };
-  if (e?.status && e.status >= 400 && e.status < 500) return sendProblem(res, new AppError(e.status, 'BAD_REQUEST', 'Bad request', e.message));
+  if (e?.status && e.status >= 400 && e.status < 500) return new AppError(e.status, 'BAD_REQUEST', 'Bad request', e.message);
   logger.error({ err }, 'unhandled error');
-  return sendProblem(res, new AppError(500, 'INTERNAL_ERROR', 'Internal error', 'Something went wrong on our side.'));
+  return new AppError(500, 'INTERNAL_ERROR', 'Internal error', 'Something went wrong on our side.');
 }

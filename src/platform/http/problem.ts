@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { currentContext } from '../context/request-context';
-import { AppError } from './app-error';
+import type { AppError } from './app-error';
 
 export interface Problem {
   type: string;

@@ -103,7 +103,8 @@ export function buildOpenApiDocument(groups: readonly MountedRoutes[], info: Ope
   for (const group of groups) {
     for (const route of group.routes) {
       const path = toOpenApiPath(route.path);
-      const operations = (paths[path] ??= {});
+      paths[path] ??= {};
+      const operations = paths[path];
       if (operations[route.method]) throw new Error(`Route declared twice: ${route.method.toUpperCase()} ${route.path}`);
       operations[route.method] = operationOf(route, schemas);
       for (const tag of route.tags) tags.add(tag);

@@ -92,7 +92,7 @@ function swaggerUiDistDir(): string {
 
 /** One asset of the viewer, read once and kept in memory; null for an unknown name. */
 export function docsAsset(name: string): { body: Buffer; contentType: string } | null {
-  const asset = Object.prototype.hasOwnProperty.call(ASSETS, name) ? ASSETS[name] : undefined;
+  const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!asset) return null;
   let body = loaded.get(name);
   if (!body) {

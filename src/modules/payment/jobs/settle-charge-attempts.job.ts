@@ -8,7 +8,7 @@ import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { chargedResponse, chargeRefusal } from '../commands/charge/charge.http.controller';
 import { type AttemptRef, ChargeService, type KeyAnswer } from '../commands/charge/charge.service';
 import { ChargeAttemptRepository } from '../infrastructure/charge-attempt.repository';
-import { PAYMENT_GATEWAY, type PaymentGateway } from '../infrastructure/payment-gateway';
+import { type AttemptStatus, PAYMENT_GATEWAY, type PaymentGateway } from '../infrastructure/payment-gateway';
 import type { PaymentSettings } from '../payment.settings';
 
 const BATCH = 100;
@@ -53,7 +53,7 @@ export class SettleChargeAttemptsJob {
     const stale = await this.attempts.pendingOlderThan(this.clock.now() - this.staleAfterMs, BATCH);
     for (const attempt of stale) {
       if (this.charges.isInFlight(attempt.id)) continue;
-      let status;
+      let status: AttemptStatus;
       try {
         status = await this.gateway.status(attempt.id);
       } catch (err) {

@@ -176,7 +176,7 @@ export function decide(state: ConfirmSaga | null, message: SagaMessage, nowMs: n
     }
 
     case 'ReservationConfirmed': {
-      if (!state || state.step !== 'CONFIRM') return nothing();
+      if (state?.step !== 'CONFIRM') return nothing();
       const announce: SagaOutput[] = message.announcement
         ? [{ type: 'reservation.success', aggregateId: message.announcement.reservationId, payload: message.announcement }]
         : [];
@@ -190,18 +190,18 @@ export function decide(state: ConfirmSaga | null, message: SagaMessage, nowMs: n
     }
 
     case 'ReservationNotConfirmed': {
-      if (!state || state.step !== 'CONFIRM') return nothing();
+      if (state?.step !== 'CONFIRM') return nothing();
       return compensating(state, [{ type: 'ConfirmFailed', at: nowMs, reason: message.reason }], message.reason, nowMs);
     }
 
     case 'PaymentFailed': {
       // Nothing was debited, so nothing to compensate; a late or repeated refusal changes nothing.
-      if (!state || state.status !== 'RUNNING' || state.step !== 'PAY') return nothing();
+      if (state?.status !== 'RUNNING' || state.step !== 'PAY') return nothing();
       return { events: [{ type: 'PayFailed', at: nowMs, reason: message.reason, detail: message.detail }], send: [] };
     }
 
     case 'PaymentCancelled': {
-      if (!state || state.status !== 'COMPENSATING' || state.step !== 'REFUND' || state.paymentId !== message.paymentId) return nothing();
+      if (state?.status !== 'COMPENSATING' || state.step !== 'REFUND' || state.paymentId !== message.paymentId) return nothing();
       return { events: [{ type: 'RefundDone', at: nowMs, paymentId: message.paymentId }], send: [] };
     }
 

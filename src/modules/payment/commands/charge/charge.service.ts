@@ -8,7 +8,7 @@ import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { exceedsBalanceLimit } from '../../domain/money';
 import { type ChargeAttempt, ChargeAttemptRepository } from '../../infrastructure/charge-attempt.repository';
 import { LedgerRepository } from '../../infrastructure/ledger.repository';
-import { type AuthorizeOutcome, GatewayUnavailableError, PAYMENT_GATEWAY, type PaymentGateway } from '../../infrastructure/payment-gateway';
+import { type AttemptStatus, type AuthorizeOutcome, GatewayUnavailableError, PAYMENT_GATEWAY, type PaymentGateway } from '../../infrastructure/payment-gateway';
 import { PaymentErrors } from '../../payment.errors';
 import { keyedChargeAttemptId } from './charge-attempt-id';
 
@@ -183,7 +183,7 @@ export class ChargeService {
 
   /** A keyed repeat of a charge whose outcome nobody heard: asks the gateway how that same attempt ended. */
   private async continuePending(attempt: ChargeAttempt, answer?: KeyAnswer): Promise<ChargeResult> {
-    let status;
+    let status: AttemptStatus;
     try {
       status = await this.gateway.status(attempt.id);
     } catch (err) {

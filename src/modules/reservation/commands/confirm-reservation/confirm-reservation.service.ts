@@ -70,7 +70,7 @@ export class ConfirmReservationService {
   /** The saga once it has left RUNNING, or as it is after `waitMs` of real time. */
   private async awaitOutcome(sagaId: string, waitMs: number): Promise<ConfirmSaga | null> {
     const saga = await this.sagas.find(sagaId);
-    if (!saga || saga.status !== 'RUNNING') return saga;
+    if (saga?.status !== 'RUNNING') return saga;
     // Its replies and steps are events of its reservation: each wakes the wait (the poll catches a deadline passing).
     const ended = await this.changes.waitUntil(
       'reservation',
