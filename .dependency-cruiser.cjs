@@ -59,6 +59,17 @@ module.exports = {
       to: { path: '^src/platform/http/app-error\\.ts$' },
     },
     {
+      name: 'modules-know-only-the-database-interface',
+      comment: 'A module gets its ModuleDatabase handed in; which backend serves it is the platform’s business.',
+      severity: 'error',
+      from: { path: '^src/modules/' },
+      to: {
+        // knex's types are fine: a handle's queries are knex builders.
+        path: ['^src/platform/db/(sqlite|postgres)/', '^src/platform/db/open-database\\.ts$', '(^|node_modules/)(@types/)?(better-sqlite3|pg)(/|$)'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'commands-do-not-reach-into-queries',
       comment: 'A command and a query share what they need through domain/ or infrastructure/, not through each other.',
       severity: 'error',

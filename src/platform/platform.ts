@@ -15,7 +15,9 @@ import { type EventTransport, InProcessTransport } from './bus/transport';
 import { type Clock, systemClock } from './clock/clock';
 import { type AppConfig, ConfigError, MODULE_NAMES, type ModuleName } from './config/config';
 import { newCorrelationId, runInContext } from './context/request-context';
-import { ModuleDatabase, migrationsRoot } from './db/module-database';
+import { migrationsRoot, type StoredDatabase } from './db/module-database';
+import { openModuleDatabase } from './db/open-database';
+import { provisionSystem } from './db/postgres/provision';
 import { createHttpApp, type MountedRoutes } from './http/create-http-app';
 import { IdempotencyStore } from './idempotency/idempotency-store';
 import { HEARTBEAT_INTERVAL_MS, ProcessIncarnations } from './idempotency/process-incarnations';
@@ -50,7 +52,7 @@ export interface PlatformOptions {
 interface LoadedModule {
   definition: ModuleDefinition;
   container: Container;
-  db: ModuleDatabase;
+  db: StoredDatabase;
   jobs: JobDefinition[];
   /** Registered only where keyed (idempotent) routes keep keys in flight. */
   incarnations: ProcessIncarnations | null;
@@ -100,11 +102,16 @@ export class Platform {
     this.root.bind(PLATFORM.Metrics).toConstantValue(this.metrics);
     this.root.bind(PLATFORM.Shutdown).toConstantValue(this.shutdown.signal);
 
+    const retries = this.metrics.counter('database_transaction_retries_total', 'Transactions run again after a conflict, by module and reason', [
+      'module',
+      'reason',
+    ]);
     const groups: MountedRoutes[] = [];
     const slot = options.instanceSlot ?? config.modules.join(',');
     for (const definition of options.modules) {
       if (!config.modules.includes(definition.name)) continue;
-      const db = ModuleDatabase.open(definition.name, config.dataDir);
+      const db = openModuleDatabase(definition.name, config.database);
+      db.onRetry((reason) => retries.inc({ module: definition.name, reason }));
       // Classes resolve by themselves (autobind), one instance per module; symbols only name ports.
       const container = new Container({ parent: this.root, defaultScope: 'Singleton', autobind: true });
       const incarnations = new ProcessIncarnations(db, this.clock, this.incarnationId, slot);
@@ -168,7 +175,7 @@ export class Platform {
     return m.container;
   }
 
-  database(name: ModuleName): ModuleDatabase {
+  database(name: ModuleName): StoredDatabase {
     const m = this.loaded.get(name);
     if (!m) throw new Error(`Module ${name} is not loaded`);
     return m.db;
@@ -271,6 +278,8 @@ export class Platform {
 
   private async prepare(): Promise<void> {
     const root = migrationsRoot();
+    // One admin connection creates every module's database and role that is missing.
+    if (this.config.database.kind === 'postgres') await provisionSystem(this.config.database.url, this.moduleNames);
     for (const [name, m] of this.loaded) {
       await m.db.migrate([
         { directory: path.join(root, 'platform'), tableName: 'platform_migrations' },

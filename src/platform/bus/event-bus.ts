@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock';
-import type { ModuleDatabase } from '../db/module-database';
+import type { StoredDatabase } from '../db/module-database';
 import type { Logger } from '../logging/logger';
 import { Changes } from './changes';
 import { type DeadLetter, Inbox } from './inbox';
@@ -25,7 +25,7 @@ export interface ModuleBusStats {
 }
 
 interface ModuleEndpoints {
-  db: ModuleDatabase;
+  db: StoredDatabase;
   outbox: Outbox;
   relay: OutboxRelay;
   inbox: Inbox;
@@ -53,7 +53,7 @@ export class EventBus {
   }
 
   /** Gives a module its outbox and inbox; returns the outbox it publishes through. */
-  attach(db: ModuleDatabase): Outbox {
+  attach(db: StoredDatabase): Outbox {
     const outbox = new Outbox(db, this.clock, this.changes);
     const relay = new OutboxRelay(db, this.transport, this.clock, this.logger, this.options.retryBaseMs);
     const inbox = new Inbox(db, this.clock, this.logger, this.changes, this.options);

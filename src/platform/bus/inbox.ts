@@ -1,7 +1,7 @@
 import { type EventEnvelope, integrationEvents } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { runInContext } from '../context/request-context';
-import type { ModuleDatabase, Transaction } from '../db/module-database';
+import type { StoredDatabase, Transaction } from '../db/module-database';
 import type { PreparedStatements } from '../db/prepared-statement';
 import type { Logger } from '../logging/logger';
 import { backoffDelayMs } from './backoff';
@@ -54,36 +54,41 @@ export class Inbox implements EventConsumer {
   private processing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly waiting = new Set<string>();
+  /**
+   * The (subscriber, aggregate) pairs that have an event waiting (see loadWaiting), each with the
+   * number of the last time it was marked, so a refresh whose read began before a newer mark keeps it.
+   */
+  private readonly waiting = new Map<string, number>();
+  private marks = 0;
   private waitingLoaded: Promise<void> | null = null;
   /**
    * The insert-or-ignore of n handled deliveries, compiled once per row count n: five values a
-   * row (subscriber, event id, type, aggregate id, time).
+   * row (`subscriber<r>`, `eventId<r>`, `type<r>`, `aggregateId<r>`, and the time `now`).
    */
-  private readonly insertHandled: PreparedStatements<number, unknown[], { subscriber: string; event_id: string }>;
+  private readonly insertHandled: PreparedStatements<number, Record<string, unknown>, { subscriber: string; event_id: string }>;
 
   constructor(
-    private readonly db: ModuleDatabase,
+    private readonly db: StoredDatabase,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly changes: Changes,
     private readonly options: InboxOptions,
   ) {
-    this.insertHandled = db.prepareEach<number, unknown[], { subscriber: string; event_id: string }>((k, p, rows) =>
+    this.insertHandled = db.prepareEach<number, Record<string, unknown>, { subscriber: string; event_id: string }>((k, p, rows) =>
       k('inbox')
         .insert(
           Array.from({ length: rows }, (_, r) => ({
-            subscriber: p(5 * r),
-            event_id: p(5 * r + 1),
-            type: p(5 * r + 2),
-            aggregate_id: p(5 * r + 3),
+            subscriber: p(`subscriber${r}`),
+            event_id: p(`eventId${r}`),
+            type: p(`type${r}`),
+            aggregate_id: p(`aggregateId${r}`),
             status: 'DONE',
             attempts: 1,
             next_attempt_at_ms: null,
             last_error: null,
             envelope: null,
-            received_at_ms: p(5 * r + 4),
-            handled_at_ms: p(5 * r + 4),
+            received_at_ms: p('now'),
+            handled_at_ms: p('now'),
           })),
         )
         .onConflict(['subscriber', 'event_id'])
@@ -123,7 +128,12 @@ export class Inbox implements EventConsumer {
       // Fast path under load: the whole batch in one transaction. If any handler throws, the
       // batch rolls back and every event goes again on its own, so only the failing one retries.
       try {
-        const handled = await this.db.transaction((trx) => this.accept(trx, work));
+        const queued = new Set<string>();
+        const handled = await this.db.transaction((trx) => {
+          queued.clear();
+          return this.accept(trx, work, queued);
+        });
+        this.markCommittedQueue(queued);
         for (const [subscription, event] of handled) this.notifyHandled(this.subscriberId(subscription), event, 1);
         return;
       } catch {
@@ -174,7 +184,7 @@ export class Inbox implements EventConsumer {
       .where({ id: rowId, status: 'DEAD' })
       .update({ status: 'RETRYING', attempts: 0, next_attempt_at_ms: this.clock.now() });
     if (updated === 0) return false;
-    this.waiting.add(waitingKey(row.subscriber, row.aggregate_id));
+    this.markWaiting(waitingKey(row.subscriber, row.aggregate_id));
     await this.processDue();
     return true;
   }
@@ -206,9 +216,9 @@ export class Inbox implements EventConsumer {
    * Takes events for their subscribers inside `trx`, in order. An event of an aggregate that has
    * an earlier event waiting queues behind it (PENDING). The others get their inbox rows with one
    * insert-or-ignore per chunk, whose RETURNING names the ones not seen before; those are handled,
-   * the rest are redeliveries. Returns what was handled.
+   * the rest are redeliveries. Returns what was handled; `queued` gets the waiting keys of the events queued.
    */
-  private async accept(trx: Transaction, work: Array<[Subscription, EventEnvelope]>): Promise<Array<[Subscription, EventEnvelope]>> {
+  private async accept(trx: Transaction, work: Array<[Subscription, EventEnvelope]>, queued: Set<string>): Promise<Array<[Subscription, EventEnvelope]>> {
     const now = this.clock.now();
     const ready: Array<[Subscription, EventEnvelope]> = [];
     const inBatch = new Set<string>();
@@ -221,14 +231,20 @@ export class Inbox implements EventConsumer {
           .insert(this.newRow(subscriber, event, 'PENDING', 0, now, null))
           .onConflict(['subscriber', 'event_id'])
           .ignore();
+        queued.add(waitingKey(subscriber, event.aggregateId));
       } else ready.push([subscription, event]);
     }
     const fresh = new Set<string>();
     for (let i = 0; i < ready.length; i += INSERT_CHUNK) {
       const chunk = ready.slice(i, i + INSERT_CHUNK);
-      const values: unknown[] = [];
-      for (const [subscription, event] of chunk) values.push(this.subscriberId(subscription), event.id, event.type, event.aggregateId, now);
-      const inserted = await this.insertHandled.for(chunk.length).all(trx, ...values);
+      const values: Record<string, unknown> = { now };
+      chunk.forEach(([subscription, event], r) => {
+        values[`subscriber${r}`] = this.subscriberId(subscription);
+        values[`eventId${r}`] = event.id;
+        values[`type${r}`] = event.type;
+        values[`aggregateId${r}`] = event.aggregateId;
+      });
+      const inserted = await this.insertHandled.for(chunk.length).all(trx, values);
       for (const r of inserted) fresh.add(deliveryKey(r.subscriber, r.event_id));
     }
     const handled: Array<[Subscription, EventEnvelope]> = [];
@@ -243,7 +259,12 @@ export class Inbox implements EventConsumer {
   private async receiveOne(subscription: Subscription, event: EventEnvelope): Promise<void> {
     const subscriber = this.subscriberId(subscription);
     try {
-      const handled = await this.db.transaction((trx) => this.accept(trx, [[subscription, event]]));
+      const queued = new Set<string>();
+      const handled = await this.db.transaction((trx) => {
+        queued.clear();
+        return this.accept(trx, [[subscription, event]], queued);
+      });
+      this.markCommittedQueue(queued);
       if (handled.length > 0) this.notifyHandled(subscriber, event, 1);
       return;
     } catch (err) {
@@ -257,7 +278,7 @@ export class Inbox implements EventConsumer {
           .onConflict(['subscriber', 'event_id'])
           .ignore(),
       );
-      if (!permanent) this.waiting.add(waitingKey(subscriber, event.aggregateId));
+      if (!permanent) this.markWaiting(waitingKey(subscriber, event.aggregateId));
       this.logFailure(subscriber, event, 1, err, permanent);
       this.scheduleWake();
     }
@@ -274,15 +295,32 @@ export class Inbox implements EventConsumer {
         .knex('inbox')
         .whereIn('status', ['PENDING', 'RETRYING'])
         .distinct('subscriber', 'aggregate_id');
-      for (const r of rows) this.waiting.add(waitingKey(r.subscriber, r.aggregate_id));
+      for (const r of rows) this.markWaiting(waitingKey(r.subscriber, r.aggregate_id));
     })();
     return this.waitingLoaded;
   }
 
-  /** Forgets an aggregate's waiting mark once none of its events waits any more. */
+  private markWaiting(key: string): void {
+    this.marks += 1;
+    this.waiting.set(key, this.marks);
+  }
+
+  /**
+   * Marks again, once their transaction has committed, the aggregates whose events it queued: a
+   * retry of an earlier event of one of them may have finished meanwhile and, reading the inbox
+   * before those rows were visible (PostgreSQL; another connection), dropped the mark, which would
+   * let a later event overtake the queued one.
+   */
+  private markCommittedQueue(queued: Set<string>): void {
+    for (const key of queued) this.markWaiting(key);
+  }
+
+  /** Forgets an aggregate's waiting mark once none of its events waits any more (unless it was marked again meanwhile). */
   private async refreshWaiting(subscriber: string, aggregateId: string): Promise<void> {
+    const key = waitingKey(subscriber, aggregateId);
+    const mark = this.waiting.get(key);
     const still = await this.db.knex('inbox').where({ subscriber, aggregate_id: aggregateId }).whereIn('status', ['PENDING', 'RETRYING']).first('id');
-    if (!still) this.waiting.delete(waitingKey(subscriber, aggregateId));
+    if (!still && this.waiting.get(key) === mark) this.waiting.delete(key);
   }
 
   private async drainDue(): Promise<void> {
@@ -323,19 +361,25 @@ export class Inbox implements EventConsumer {
       return;
     }
     try {
-      await this.db.transaction(async (trx) => {
-        await this.invoke(subscription, event, trx, attempt);
-        await trx('inbox')
+      const handled = await this.db.transaction(async (trx) => {
+        // Claimed first, with a status guard, in the handler's own transaction: if another process
+        // (or an earlier pass) has handled it meanwhile, nothing is done twice.
+        const claimed = await trx('inbox')
           .where({ id: row.id })
+          .whereIn('status', ['PENDING', 'RETRYING'])
           .update({ status: 'DONE', attempts: attempt, envelope: null, last_error: null, handled_at_ms: now, next_attempt_at_ms: null });
+        if (claimed !== 1) return false;
+        await this.invoke(subscription, event, trx, attempt);
+        return true;
       });
-      this.notifyHandled(row.subscriber, event, attempt);
+      if (handled) this.notifyHandled(row.subscriber, event, attempt);
       await this.refreshWaiting(row.subscriber, row.aggregate_id);
     } catch (err) {
       const dead = err instanceof PermanentEventError || attempt >= this.options.maxAttempts;
       await this.db
         .knex('inbox')
         .where({ id: row.id })
+        .whereIn('status', ['PENDING', 'RETRYING'])
         .update({
           status: dead ? 'DEAD' : 'RETRYING',
           attempts: attempt,

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock';
-import type { ModuleDatabase } from '../db/module-database';
+import type { StoredDatabase } from '../db/module-database';
 import type { Logger } from '../logging/logger';
 import { backoffDelayMs } from './backoff';
 import { envelopeFromRow, type OutboxRow } from './outbox';
@@ -22,7 +22,7 @@ export class OutboxRelay {
   delivered = 0;
 
   constructor(
-    private readonly db: ModuleDatabase,
+    private readonly db: StoredDatabase,
     private readonly transport: EventTransport,
     private readonly clock: Clock,
     private readonly logger: Logger,

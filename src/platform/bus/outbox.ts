@@ -1,7 +1,7 @@
 import { type EventEnvelope, type EventPayload, type EventType, integrationEvents } from '../../contracts/events';
 import type { Clock } from '../clock/clock';
 import { currentContext, newCorrelationId } from '../context/request-context';
-import type { ModuleDatabase, Transaction } from '../db/module-database';
+import type { StoredDatabase, Transaction } from '../db/module-database';
 import type { Changes } from './changes';
 import { timeOrderedUuid } from './event-id';
 
@@ -9,26 +9,39 @@ import { timeOrderedUuid } from './event-id';
  * Publishing an event = writing it to the publisher's outbox inside the caller's transaction.
  * If the transaction rolls back, the event never existed. The relay delivers it after commit.
  */
+interface OutboxInsert extends Record<string, unknown> {
+  eventId: string;
+  type: string;
+  version: number;
+  aggregateId: string;
+  correlationId: string;
+  /** null when the event was not caused by another (a request's own change). */
+  causationId: string | null;
+  occurredAt: string;
+  createdAtMs: number;
+  payload: string;
+}
+
 export class Outbox {
   private readonly insert;
 
   constructor(
-    private readonly db: ModuleDatabase,
+    private readonly db: StoredDatabase,
     private readonly clock: Clock,
     private readonly changes?: Changes,
   ) {
     // Every state change that publishes runs this: compiled once (see PreparedStatement).
-    this.insert = db.prepare<[string, string, number, string, string, string | null, string, number, string]>((k, p) =>
+    this.insert = db.prepare<OutboxInsert>((k, p) =>
       k('outbox').insert({
-        event_id: p(0),
-        type: p(1),
-        version: p(2),
-        aggregate_id: p(3),
-        correlation_id: p(4),
-        causation_id: p(5),
-        occurred_at: p(6),
-        created_at_ms: p(7),
-        payload: p(8),
+        event_id: p('eventId'),
+        type: p('type'),
+        version: p('version'),
+        aggregate_id: p('aggregateId'),
+        correlation_id: p('correlationId'),
+        causation_id: p('causationId'),
+        occurred_at: p('occurredAt'),
+        created_at_ms: p('createdAtMs'),
+        payload: p('payload'),
       }),
     );
   }
@@ -50,21 +63,21 @@ export class Outbox {
       causationId: ctx?.causationId ?? null,
       payload,
     };
-    await this.insert.run(
-      trx,
-      envelope.id,
+    await this.insert.run(trx, {
+      eventId: envelope.id,
       type,
-      envelope.version,
-      envelope.aggregateId,
-      envelope.correlationId,
-      envelope.causationId,
-      envelope.occurredAt,
-      now,
-      JSON.stringify(payload),
-    );
-    this.db.markPublished();
+      version: envelope.version,
+      aggregateId: envelope.aggregateId,
+      correlationId: envelope.correlationId,
+      causationId: envelope.causationId,
+      occurredAt: envelope.occurredAt,
+      createdAtMs: now,
+      payload: JSON.stringify(payload),
+    });
+    this.db.markPublished(trx);
     // Waiters on this aggregate look again once the transaction has ended (see Changes).
-    if (this.changes) this.db.afterTransaction(() => this.changes!.notify(this.db.moduleName, envelope.aggregateId));
+    const changes = this.changes;
+    if (changes) this.db.afterTransaction(trx, () => changes.notify(this.db.moduleName, envelope.aggregateId));
     return envelope;
   }
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
+import type { DatabaseStorage } from '../db/open-database';
+import { systemDatabaseName } from '../db/postgres/provision';
 
 export const MODULE_NAMES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
@@ -21,6 +23,8 @@ const schema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
   PORT: int(0, 65535).default(3000),
   DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL (leave it unset for SQLite files under DATA_DIR)' }).optional(),
+  DATABASE_POOL_MAX: int(1, 100).default(5),
   MODULES: z.string().default(MODULE_NAMES.join(',')),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_EXPIRES_IN_SECONDS: int(60, 7 * 24 * 3600).default(3600),
@@ -46,6 +50,8 @@ export interface AppConfig {
   port: number;
   /** `:memory:` keeps every module database in memory (tests). */
   dataDir: string;
+  /** SQLite files under `dataDir`, or, with DATABASE_URL, a PostgreSQL database and role per module. */
+  database: DatabaseStorage;
   modules: ModuleName[];
   jwt: { secret: string; expiresInSeconds: number; issuer: string; audience: string; generated: boolean };
   queuePass: { secret: string; issuer: string; audience: string; generated: boolean };
@@ -92,12 +98,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError('MODULES', `names an unknown module "${m}" (known: ${MODULE_NAMES.join(', ')})`);
   }
   if (modules.length === 0) throw new ConfigError('MODULES', 'selects no module');
+  if (e.DATABASE_URL) {
+    try {
+      systemDatabaseName(e.DATABASE_URL);
+    } catch (err) {
+      throw new ConfigError('DATABASE_URL', `names ${(err as Error).message}`);
+    }
+  }
   const jwtSecret = e.JWT_SECRET ?? randomBytes(48).toString('base64url');
   return {
     env: e.NODE_ENV,
     environment: Object.freeze(cleaned),
     port: e.PORT,
     dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      : { kind: 'sqlite', dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR) },
     modules: modules as ModuleName[],
     jwt: {
       secret: jwtSecret,

@@ -8,6 +8,7 @@ import type { PassUse, QueuePasses } from '../auth/queue-pass';
 import type { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/config';
 import { type ExecutionContext, newCorrelationId, runInContext } from '../context/request-context';
+import { DatabaseBusyError } from '../db/module-database';
 import { IdempotencyStore, type IdempotentCall } from '../idempotency/idempotency-store';
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
@@ -291,6 +292,17 @@ function renderError(logger: Logger, err: unknown, res: Response): void {
 /** What an error becomes for the client: our own problem, a 4xx Express raised, or a logged 500. */
 function problemOf(logger: Logger, err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof DatabaseBusyError) {
+    logger.warn({ err }, 'database busy');
+    return new AppError(
+      503,
+      'SERVICE_BUSY',
+      'Service busy',
+      'Too many conflicting requests right now; nothing was changed. Try again shortly.',
+      {},
+      { 'Retry-After': '1' },
+    );
+  }
   const e = err as { type?: string; status?: number; message?: string };
   if (e?.status && e.status >= 400 && e.status < 500) return new AppError(e.status, 'BAD_REQUEST', 'Bad request', e.message);
   logger.error({ err }, 'unhandled error');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock/clock';
-import type { ModuleDatabase, Transaction } from '../db/module-database';
+import { type StoredDatabase, type Transaction, TransactionConflictError } from '../db/module-database';
 import type { DomainError } from '../domain/domain-error';
 import { AppError, errors } from '../http/app-error';
 import type { HttpResult } from '../http/http-result';
@@ -84,11 +84,11 @@ interface KeyRow {
  * over at once and continues what the first attempt started, if anything.
  */
 export class IdempotencyStore {
-  /** Keys this process is serving right now, `<user>:<key>`. */
-  private readonly serving = new Set<string>();
+  /** Keys this process is serving right now, `<user>:<key>`, each with the request serving it. */
+  private readonly serving = new Map<string, symbol>();
 
   constructor(
-    private readonly db: ModuleDatabase,
+    private readonly db: StoredDatabase,
     private readonly clock: Clock,
     private readonly incarnations: ProcessIncarnations,
   ) {}
@@ -110,12 +110,13 @@ export class IdempotencyStore {
   ): Promise<HttpResult & { replayed?: boolean }> {
     if (!KEY_PATTERN.test(key)) throw errors.validation([{ field: 'headers.idempotency-key', message: 'must be 1 to 255 printable ASCII characters' }]);
     const serving = `${userId}:${key}`;
+    const me = Symbol(serving);
     let claim: Awaited<ReturnType<IdempotencyStore['claim']>>;
     try {
-      claim = await this.claim(userId, key, route, fingerprint);
+      claim = await this.claim(userId, key, route, fingerprint, me);
     } catch (err) {
-      // A claim that did not commit serves nothing (unless it was refused because another request of this process serves the key).
-      if (!(err instanceof AppError)) this.serving.delete(serving);
+      // A claim that did not commit serves nothing (another request of this process may be serving the key, though).
+      if (this.serving.get(serving) === me) this.serving.delete(serving);
       throw err;
     }
     if (claim.kind === 'replay') return { status: claim.status, body: claim.body, replayed: true };
@@ -161,7 +162,7 @@ export class IdempotencyStore {
       if (!resolvedInTransaction) await this.storeIfOwned(userId, key, result.status, result.body ?? null);
       return result;
     } finally {
-      this.serving.delete(serving);
+      if (this.serving.get(serving) === me) this.serving.delete(serving);
     }
   }
 
@@ -188,21 +189,28 @@ export class IdempotencyStore {
     key: string,
     route: string,
     fingerprint: string,
+    me: symbol,
   ): Promise<{ kind: 'replay'; status: number; body: unknown } | { kind: 'claimed'; resumeRef: string | null }> {
     const serving = `${userId}:${key}`;
     return this.db.transaction(async (trx) => {
       const row: KeyRow | undefined = await trx('idempotency_keys').where({ user_id: userId, idempotency_key: key }).first();
       if (!row) {
-        await trx('idempotency_keys').insert({
-          user_id: userId,
-          idempotency_key: key,
-          route,
-          fingerprint,
-          state: 'IN_FLIGHT',
-          owner: this.incarnations.id,
-          created_at_ms: this.clock.now(),
-        });
-        return this.serve(serving, null);
+        const inserted = await trx('idempotency_keys')
+          .insert({
+            user_id: userId,
+            idempotency_key: key,
+            route,
+            fingerprint,
+            state: 'IN_FLIGHT',
+            owner: this.incarnations.id,
+            created_at_ms: this.clock.now(),
+          })
+          .onConflict(['user_id', 'idempotency_key'])
+          .ignore()
+          .returning('user_id');
+        // A concurrent request with the same key claimed it after this snapshot: look again (then 409 or its answer).
+        if (inserted.length === 0) throw new TransactionConflictError(`Idempotency-Key ${key}`);
+        return this.serve(serving, me, null);
       }
       if (row.fingerprint !== fingerprint || row.route !== route) {
         throw new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', 'This Idempotency-Key was already used with a different request.');
@@ -213,17 +221,19 @@ export class IdempotencyStore {
           status: Number(row.response_status),
           body: row.response_body === null ? undefined : (JSON.parse(row.response_body) ?? undefined),
         };
-      if (this.serving.has(serving)) throw inFlight();
+      // Another request of this process serves it (this one's own mark, left by an attempt the database ran again, is no obstacle).
+      const holder = this.serving.get(serving);
+      if (holder !== undefined && holder !== me) throw inFlight();
       if (row.owner !== null && row.owner !== this.incarnations.id && (await this.incarnations.isAlive(trx, row.owner))) throw inFlight();
       // Nobody is working on it (released, or its process is gone): this request takes it over.
       await trx('idempotency_keys').where({ user_id: userId, idempotency_key: key, state: 'IN_FLIGHT' }).update({ owner: this.incarnations.id });
-      return this.serve(serving, row.resume_ref);
+      return this.serve(serving, me, row.resume_ref);
     });
   }
 
-  private serve(serving: string, resumeRef: string | null): { kind: 'claimed'; resumeRef: string | null } {
+  private serve(serving: string, me: symbol, resumeRef: string | null): { kind: 'claimed'; resumeRef: string | null } {
     // Inside the claiming transaction, so a concurrent repeat of this process, whose claim runs next, sees it.
-    this.serving.add(serving);
+    this.serving.set(serving, me);
     return { kind: 'claimed', resumeRef };
   }
 

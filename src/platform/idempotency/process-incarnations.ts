@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock';
-import type { Db, ModuleDatabase, Transaction } from '../db/module-database';
+import type { Db, StoredDatabase, Transaction } from '../db/module-database';
 
 /** A live process renews its record this often… */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -18,7 +18,7 @@ export class ProcessIncarnations {
   private registered = false;
 
   constructor(
-    private readonly db: ModuleDatabase,
+    private readonly db: StoredDatabase,
     private readonly clock: Clock,
     readonly id: string,
     private readonly slot: string,

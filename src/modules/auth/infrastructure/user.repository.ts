@@ -1,6 +1,5 @@
-import { inject, injectable } from 'inversify';
-import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
-import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { injectable } from 'inversify';
+import type { Db, Transaction } from '../../../platform/db/module-database';
 import { normalizeEmail, type UserRecord } from '../domain/user';
 
 interface UserRow {
@@ -15,17 +14,15 @@ const fromRow = (row: UserRow): UserRecord => ({ id: row.id, email: row.email, n
 
 @injectable()
 export class UserRepository {
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
-
-  async findByEmail(email: string, q: Db | Transaction = this.db.knex): Promise<UserRecord | null> {
+  async findByEmail(q: Db, email: string): Promise<UserRecord | null> {
     const row: UserRow | undefined = await q('users')
       .where({ email: normalizeEmail(email) })
       .first();
     return row ? fromRow(row) : null;
   }
 
-  async findById(id: number): Promise<UserRecord | null> {
-    const row: UserRow | undefined = await this.db.knex('users').where({ id }).first();
+  async findById(q: Db, id: number): Promise<UserRecord | null> {
+    const row: UserRow | undefined = await q('users').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 
@@ -39,6 +36,15 @@ export class UserRepository {
       .returning('id');
     if (inserted.length === 0) return null;
     return { ...user, email, id: inserted[0].id };
+  }
+
+  /**
+   * Replaces the password hash only if it is still `from`, the one the password was just checked
+   * against; false if it changed meanwhile (a reset by another process must not be undone).
+   */
+  async replaceHash(trx: Transaction, id: number, from: string, to: string): Promise<boolean> {
+    const n = await trx('users').where({ id, password_hash: from }).update({ password_hash: to });
+    return n === 1;
   }
 
   async update(trx: Transaction, id: number, changes: Partial<Pick<UserRecord, 'passwordHash' | 'role'>>): Promise<void> {

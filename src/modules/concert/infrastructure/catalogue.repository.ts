@@ -1,6 +1,5 @@
-import { inject, injectable } from 'inversify';
-import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
-import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { injectable } from 'inversify';
+import type { Db, Transaction } from '../../../platform/db/module-database';
 import type { SeatStatus } from '../domain/seat-map';
 
 export interface ConcertSummary {
@@ -50,8 +49,6 @@ const scheduleView = (row: ScheduleRow): ScheduleView => ({
 /** Concerts, schedules and seats in the concert module's own database. */
 @injectable()
 export class CatalogueRepository {
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
-
   async insertConcert(trx: Transaction, concert: Omit<ConcertSummary, 'id'>, nowMs: number): Promise<number> {
     const [row]: Array<{ id: number }> = await trx('concerts')
       .insert({ ...concert, created_at_ms: nowMs })
@@ -82,33 +79,32 @@ export class CatalogueRepository {
     });
   }
 
-  async countConcerts(q: Db | Transaction = this.db.knex): Promise<number> {
+  async countConcerts(q: Db): Promise<number> {
     const row = await q('concerts').count({ n: '*' }).first();
     return Number(row?.n ?? 0);
   }
 
-  async listConcerts(limit: number, offset: number): Promise<ConcertSummary[]> {
-    return this.db.knex('concerts').select('id', 'title', 'artist', 'venue').orderBy('id').limit(limit).offset(offset);
+  async listConcerts(q: Db, limit: number, offset: number): Promise<ConcertSummary[]> {
+    return q('concerts').select('id', 'title', 'artist', 'venue').orderBy('id').limit(limit).offset(offset);
   }
 
-  async concertExists(concertId: number): Promise<boolean> {
-    return (await this.db.knex('concerts').where({ id: concertId }).first('id')) !== undefined;
+  async concertExists(q: Db, concertId: number): Promise<boolean> {
+    return (await q('concerts').where({ id: concertId }).first('id')) !== undefined;
   }
 
-  async listSchedules(concertId: number): Promise<ScheduleView[]> {
-    const rows: ScheduleRow[] = await this.db
-      .knex('schedules')
+  async listSchedules(q: Db, concertId: number): Promise<ScheduleView[]> {
+    const rows: ScheduleRow[] = await q('schedules')
       .where({ concert_id: concertId })
       .select('id', 'concert_id', 'starts_at_ms', 'total_seats', 'available_seats')
       .orderBy([{ column: 'starts_at_ms' }, { column: 'id' }]);
     return rows.map(scheduleView);
   }
 
-  async scheduleExists(scheduleId: number): Promise<boolean> {
-    return (await this.db.knex('schedules').where({ id: scheduleId }).first('id')) !== undefined;
+  async scheduleExists(q: Db, scheduleId: number): Promise<boolean> {
+    return (await q('schedules').where({ id: scheduleId }).first('id')) !== undefined;
   }
 
-  async listSeats(scheduleId: number): Promise<SeatView[]> {
-    return this.db.knex('seats').where({ schedule_id: scheduleId }).select('id', 'label', 'price', 'status').orderBy('id');
+  async listSeats(q: Db, scheduleId: number): Promise<SeatView[]> {
+    return q('seats').where({ schedule_id: scheduleId }).select('id', 'label', 'price', 'status').orderBy('id');
   }
 }

@@ -15,7 +15,7 @@ export class ConcertMetrics implements ModuleMetrics {
 
   register(metrics: Metrics): void {
     metrics.gauge('seats_by_status', 'Seats in the catalogue by seat-map status', ['status'], async (gauge) => {
-      const row = await this.db.knex('schedules').sum({ AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' }).first();
+      const row = await this.db.direct('schedules').sum({ AVAILABLE: 'available_seats', HELD: 'held_seats', SOLD: 'sold_seats' }).first();
       for (const status of SEAT_STATUSES) gauge.set({ status }, Number(row?.[status] ?? 0));
     });
   }

@@ -32,7 +32,11 @@ export interface SeatEventFacts {
 /**
  * The seat map (`seats.status` and the per-schedule counters) as a projection of reservation
  * events. It runs inside the inbox's transaction for the event, so the claim, the seat and the
- * counters change together with the record that the event was handled.
+ * counters change together with the record that the event was handled. Every change of a claim
+ * also writes its seat's row, the one row all the events of a seat share: on PostgreSQL two
+ * overlapping events of one seat then conflict and the later runs again on a fresh snapshot, so
+ * the seat always reflects every claim on it; the counters move by atomic increments of the
+ * schedule row, only for a seat status this transaction read and changed.
  */
 @injectable()
 export class SeatMapProjection {
@@ -45,35 +49,41 @@ export class SeatMapProjection {
   private readonly moveCounter;
 
   constructor(
-    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(PLATFORM.Database) db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
   ) {
-    this.selectSeatAndClaim = db.prepare<[number, number], SeatAndClaimRow>((k, p) =>
+    this.selectSeatAndClaim = db.prepare<{ reservationId: number; seatId: number }, SeatAndClaimRow>((k, p) =>
       k('seats as s')
         .leftJoin('seat_map_claims as c', function onThisReservation() {
-          this.onVal('c.reservation_id', '=', p(0));
+          this.onVal('c.reservation_id', '=', p('reservationId'));
         })
-        .where('s.id', p(1))
+        .where('s.id', p('seatId'))
         .first('s.schedule_id', 's.status', 's.claimed_by', 'c.state as claim_state', 'c.seat_id as claim_seat_id'),
     );
-    this.insertClaim = db.prepare<[number, number, number, ClaimState, number]>((k, p) =>
-      k('seat_map_claims').insert({ reservation_id: p(0), seat_id: p(1), schedule_id: p(2), state: p(3), updated_at_ms: p(4) }),
+    this.insertClaim = db.prepare<{ reservationId: number; seatId: number; scheduleId: number; state: ClaimState; updatedAtMs: number }>((k, p) =>
+      k('seat_map_claims').insert({
+        reservation_id: p('reservationId'),
+        seat_id: p('seatId'),
+        schedule_id: p('scheduleId'),
+        state: p('state'),
+        updated_at_ms: p('updatedAtMs'),
+      }),
     );
-    this.updateClaim = db.prepare<[ClaimState, number, number]>((k, p) =>
+    this.updateClaim = db.prepare<{ reservationId: number; state: ClaimState; updatedAtMs: number }>((k, p) =>
       k('seat_map_claims')
-        .where({ reservation_id: p(2) })
-        .update({ state: p(0), updated_at_ms: p(1) }),
+        .where({ reservation_id: p('reservationId') })
+        .update({ state: p('state'), updated_at_ms: p('updatedAtMs') }),
     );
-    this.updateSeat = db.prepare<[SeatStatus, number | null, number]>((k, p) =>
+    this.updateSeat = db.prepare<{ seatId: number; status: SeatStatus; claimedBy: number | null }>((k, p) =>
       k('seats')
-        .where({ id: p(2) })
-        .update({ status: p(0), claimed_by: p(1) }),
+        .where({ id: p('seatId') })
+        .update({ status: p('status'), claimed_by: p('claimedBy') }),
     );
-    this.moveCounter = db.prepareEach<`${SeatStatus}>${SeatStatus}`, [number]>((k, p, move) => {
+    this.moveCounter = db.prepareEach<`${SeatStatus}>${SeatStatus}`, { scheduleId: number }>((k, p, move) => {
       const [from, to] = move.split('>') as [SeatStatus, SeatStatus];
       return k('schedules')
-        .where({ id: p(0) })
+        .where({ id: p('scheduleId') })
         .increment({ [COUNTER[from]]: -1, [COUNTER[to]]: 1 });
     });
   }
@@ -82,7 +92,7 @@ export class SeatMapProjection {
   async apply(trx: Transaction, transition: ClaimTransition, facts: SeatEventFacts): Promise<void> {
     const { reservationId, scheduleId, seatId } = facts;
     // The seat and this reservation's claim (if any) in one indexed read.
-    const row = await this.selectSeatAndClaim.first(trx, reservationId, seatId);
+    const row = await this.selectSeatAndClaim.first(trx, { reservationId, seatId });
     if (!row || row.schedule_id !== scheduleId) {
       // Not a seat of ours (or not of that schedule): nothing on the map to change.
       this.logger.warn({ reservationId, scheduleId, seatId, transition }, 'seat map: event names a seat this catalogue does not have; ignored');
@@ -99,14 +109,16 @@ export class SeatMapProjection {
     const next = nextClaimState(claim, transition);
     if (claim === next) return;
     const now = this.clock.now();
-    if (claim) await this.updateClaim.run(trx, next, now, reservationId);
-    else await this.insertClaim.run(trx, reservationId, seatId, scheduleId, next, now);
+    if (claim) await this.updateClaim.run(trx, { reservationId, state: next, updatedAtMs: now });
+    else await this.insertClaim.run(trx, { reservationId, seatId, scheduleId, state: next, updatedAtMs: now });
 
     const seat = { status: row.status, claimedBy: row.claimed_by };
     const { status, claimedBy } = next === 'RELEASED' ? seatStatusFrom(await this.liveClaims(trx, seatId)) : seatStatusAfterClaim(seat, reservationId, next);
-    if (status === seat.status && claimedBy === seat.claimedBy) return;
-    await this.updateSeat.run(trx, status, claimedBy, seatId);
-    if (status !== seat.status) await this.moveCounter.for(`${seat.status}>${status}`).run(trx, scheduleId);
+    // Written even when it stays as it was: the seat's status is derived from every claim on it, so
+    // two events of different reservations of one seat must not both decide from snapshots that
+    // lack the other's claim (on PostgreSQL the later writer of the seat row runs again).
+    await this.updateSeat.run(trx, { seatId, status, claimedBy });
+    if (status !== seat.status) await this.moveCounter.for(`${seat.status}>${status}`).run(trx, { scheduleId });
   }
 
   private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {
@@ -118,9 +130,8 @@ export class SeatMapProjection {
   }
 
   /** Drops released claims old enough that no late event for them can still arrive. */
-  async purgeReleasedClaims(): Promise<number> {
-    return this.db
-      .knex('seat_map_claims')
+  async purgeReleasedClaims(trx: Transaction): Promise<number> {
+    return trx('seat_map_claims')
       .where({ state: 'RELEASED' })
       .andWhere('updated_at_ms', '<', this.clock.now() - RELEASED_CLAIM_RETENTION_MS)
       .delete();

@@ -1,5 +1,7 @@
 import { inject, injectable } from 'inversify';
+import type { ModuleDatabase } from '../../../platform/db/module-database';
 import { every, type Job } from '../../../platform/module/module-definition';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { SeatMapProjection } from '../infrastructure/seat-map.projection';
 
 /** Hourly: drops the seat map's released claims once no late event for them can still arrive (RELEASED_CLAIM_RETENTION_MS). */
@@ -7,9 +9,12 @@ import { SeatMapProjection } from '../infrastructure/seat-map.projection';
 export class PurgeReleasedSeatClaimsJob implements Job {
   static readonly schedule = every(3600_000, 'purge-released-seat-claims');
 
-  constructor(@inject(SeatMapProjection) private readonly seatMap: SeatMapProjection) {}
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(SeatMapProjection) private readonly seatMap: SeatMapProjection,
+  ) {}
 
   async run(): Promise<void> {
-    await this.seatMap.purgeReleasedClaims();
+    await this.db.transaction((trx) => this.seatMap.purgeReleasedClaims(trx));
   }
 }

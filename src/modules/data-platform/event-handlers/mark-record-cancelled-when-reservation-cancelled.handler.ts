@@ -2,10 +2,10 @@ import { inject, injectable } from 'inversify';
 import type { EventEnvelope } from '../../../contracts/events';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Clock } from '../../../platform/clock/clock';
-import type { Transaction } from '../../../platform/db/module-database';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { ReservationRecords } from '../infrastructure/reservation-records.repository';
+import { RECORD_OF_RESERVATION, ReservationRecords } from '../infrastructure/reservation-records.repository';
 
 /**
  * A confirmed reservation that is cancelled (and refunded) stays in the feed as CANCELLED with
@@ -18,6 +18,7 @@ export class MarkRecordCancelledWhenReservationCancelled implements EventHandler
   static readonly subscription = on('reservation.cancelled', 'mark-reservation-cancelled');
 
   constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(ReservationRecords) private readonly records: ReservationRecords,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {}
@@ -25,6 +26,9 @@ export class MarkRecordCancelledWhenReservationCancelled implements EventHandler
   async handle(event: EventEnvelope<'reservation.cancelled'>, trx: Transaction): Promise<void> {
     const p = event.payload;
     if (p.previousStatus !== 'CONFIRMED') return;
+    // Takes turns with the confirmation of the same reservation: "no record yet, so leave a note"
+    // is only true if that confirmation is not being stored at the same time.
+    await this.db.lock(trx, RECORD_OF_RESERVATION, p.reservationId);
     const parsed = Date.parse(event.occurredAt);
     const cancelledAtMs = Number.isFinite(parsed) ? parsed : this.clock.now();
     const outcome = await this.records.cancel(trx, p.reservationId, cancelledAtMs);

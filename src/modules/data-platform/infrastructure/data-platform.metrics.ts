@@ -1,7 +1,9 @@
 import { inject, injectable } from 'inversify';
 import type { Counter } from 'prom-client';
+import type { ModuleDatabase } from '../../../platform/db/module-database';
 import type { Metrics } from '../../../platform/metrics/metrics';
 import type { ModuleMetrics } from '../../../platform/module/module-definition';
+import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { PostOutcome } from '../domain/delivery';
 import { DELIVERY_STATES } from '../domain/reservation-record';
 import { ReservationRecords } from './reservation-records.repository';
@@ -13,13 +15,14 @@ export class DataPlatformMetrics implements ModuleMetrics {
   private sinkPosts: Counter<'outcome'> | undefined;
 
   constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(ReservationRecords) private readonly records: ReservationRecords,
     @inject(SinkBreaker) private readonly breaker: SinkBreaker,
   ) {}
 
   register(metrics: Metrics): void {
     metrics.gauge('data_platform_records', 'Confirmed reservations stored by the data platform, by delivery state', ['delivery'], async (g) => {
-      const counts = await this.records.countByDelivery();
+      const counts = await this.records.countByDelivery(this.db.direct);
       for (const state of DELIVERY_STATES) g.set({ delivery: state }, counts[state]);
     });
     metrics.gauge('data_platform_sink_circuit_open', '1 while the data-platform sink circuit is open (deliveries paused)', [], (g) => {

@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { Knex } from 'knex';
-import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { type DeliveryResult, UNDELIVERED_STATES } from '../domain/delivery';
 import { DELIVERY_STATES, type DeliveryState, type NewRecord, type RecordStatus, type ReservationRecord } from '../domain/reservation-record';
@@ -99,6 +99,13 @@ const RECORD_COLUMNS = [
   's.starts_at',
 ];
 
+/**
+ * The `db.lock` scope on which a reservation's confirmation and its cancellation take turns
+ * (key: the reservation id): each decides from the absence of the other's row (the record, the
+ * early-cancellation note), which no single row or unique key carries.
+ */
+export const RECORD_OF_RESERVATION = 'record-of-reservation';
+
 /** The feed table (dp_reservations) and the early-cancellation notes. */
 @injectable()
 export class ReservationRecords {
@@ -106,61 +113,42 @@ export class ReservationRecords {
   private readonly insertRecord;
   private readonly selectEarlyCancellation;
 
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
-    this.insertRecord = db.prepare<
-      [number, number, number, number, number, string, number, number, number, number, string, number | null, string, string, number | null],
-      { id: number }
-    >((k, p) =>
+  constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
+    this.insertRecord = db.prepare<NewRecord & { nextAttemptAtMs: number | null }, { id: number }>((k, p) =>
       k('dp_reservations')
         .insert({
-          reservation_id: p(0),
-          user_id: p(1),
-          concert_id: p(2),
-          schedule_id: p(3),
-          seat_id: p(4),
-          seat_label: p(5),
-          amount: p(6),
-          payment_id: p(7),
-          confirmed_at_ms: p(8),
-          received_at_ms: p(9),
-          status: p(10),
-          cancelled_at_ms: p(11),
-          source_event_id: p(12),
-          delivery: p(13),
+          reservation_id: p('reservationId'),
+          user_id: p('userId'),
+          concert_id: p('concertId'),
+          schedule_id: p('scheduleId'),
+          seat_id: p('seatId'),
+          seat_label: p('seatLabel'),
+          amount: p('amount'),
+          payment_id: p('paymentId'),
+          confirmed_at_ms: p('confirmedAtMs'),
+          received_at_ms: p('receivedAtMs'),
+          status: p('status'),
+          cancelled_at_ms: p('cancelledAtMs'),
+          source_event_id: p('sourceEventId'),
+          delivery: p('delivery'),
           delivery_attempts: 0,
-          next_attempt_at_ms: p(14),
+          next_attempt_at_ms: p('nextAttemptAtMs'),
         })
         .onConflict('reservation_id')
         .ignore()
         .returning('id'),
     );
-    this.selectEarlyCancellation = db.prepare<[number], { cancelled_at_ms: number }>((k, p) =>
+    this.selectEarlyCancellation = db.prepare<{ reservationId: number }, { cancelled_at_ms: number }>((k, p) =>
       k('dp_early_cancellations')
-        .where({ reservation_id: p(0) })
+        .where({ reservation_id: p('reservationId') })
         .first('cancelled_at_ms'),
     );
   }
 
   /** Stores a confirmed reservation; false when it is already stored (the unique reservation_id decides). */
   async insert(trx: Transaction, record: NewRecord): Promise<boolean> {
-    const inserted = await this.insertRecord.all(
-      trx,
-      record.reservationId,
-      record.userId,
-      record.concertId,
-      record.scheduleId,
-      record.seatId,
-      record.seatLabel,
-      record.amount,
-      record.paymentId,
-      record.confirmedAtMs,
-      record.receivedAtMs,
-      record.status,
-      record.cancelledAtMs,
-      record.sourceEventId,
-      record.delivery,
-      record.delivery === 'PENDING' ? record.receivedAtMs : null,
-    );
+    // A record is due for delivery as soon as it arrives; one stored without a sink waits for none.
+    const inserted = await this.insertRecord.all(trx, { ...record, nextAttemptAtMs: record.delivery === 'PENDING' ? record.receivedAtMs : null });
     return inserted.length > 0;
   }
 
@@ -180,16 +168,15 @@ export class ReservationRecords {
 
   /** Returns and forgets the cancellation noted before the reservation's confirmation arrived, if any. */
   async takeEarlyCancellation(trx: Transaction, reservationId: number): Promise<number | null> {
-    const row = await this.selectEarlyCancellation.first(trx, reservationId);
+    const row = await this.selectEarlyCancellation.first(trx, { reservationId });
     if (!row) return null;
     await trx('dp_early_cancellations').where({ reservation_id: reservationId }).delete();
     return Number(row.cancelled_at_ms);
   }
 
   /** Records whose delivery is due: PENDING ones and the slow retries of FAILED ones. */
-  async dueForDelivery(nowMs: number, limit: number): Promise<ReservationRecord[]> {
-    const rows: RecordRow[] = await this.db
-      .knex('dp_reservations as r')
+  async dueForDelivery(q: Db, nowMs: number, limit: number): Promise<ReservationRecord[]> {
+    const rows: RecordRow[] = await q('dp_reservations as r')
       .leftJoin('dp_schedules as s', 's.schedule_id', 'r.schedule_id')
       .whereIn('r.delivery', UNDELIVERED_STATES)
       .andWhere('r.next_attempt_at_ms', '<=', nowMs)
@@ -200,39 +187,36 @@ export class ReservationRecords {
     return rows.map(fromRow);
   }
 
-  /** Writes the outcome of one batch of POSTs, in one transaction (after the network calls). */
-  async recordDeliveryResults(results: DeliveryResult[], nowMs: number): Promise<void> {
-    if (results.length === 0) return;
-    await this.db.transaction(async (trx) => {
-      for (const result of results) {
-        const row = trx('dp_reservations').where({ reservation_id: result.reservationId }).whereIn('delivery', UNDELIVERED_STATES);
-        if (result.outcome === 'DELIVERED') {
-          await row.update({
-            delivery: 'DELIVERED',
-            delivery_attempts: trx.raw('delivery_attempts + 1'),
-            delivered_at_ms: nowMs,
-            next_attempt_at_ms: null,
-            last_delivery_error: null,
-          });
-        } else {
-          await row.update({
-            delivery: result.outcome,
-            delivery_attempts: trx.raw('delivery_attempts + 1'),
-            next_attempt_at_ms: result.nextAttemptAtMs,
-            last_delivery_error: result.error.slice(0, 1000),
-          });
-        }
+  /** Writes the outcome of one batch of POSTs (in one transaction, after the network calls). */
+  async recordDeliveryResults(trx: Transaction, results: DeliveryResult[], nowMs: number): Promise<void> {
+    for (const result of results) {
+      const row = trx('dp_reservations').where({ reservation_id: result.reservationId }).whereIn('delivery', UNDELIVERED_STATES);
+      if (result.outcome === 'DELIVERED') {
+        await row.update({
+          delivery: 'DELIVERED',
+          delivery_attempts: trx.raw('delivery_attempts + 1'),
+          delivered_at_ms: nowMs,
+          next_attempt_at_ms: null,
+          last_delivery_error: null,
+        });
+      } else {
+        await row.update({
+          delivery: result.outcome,
+          delivery_attempts: trx.raw('delivery_attempts + 1'),
+          next_attempt_at_ms: result.nextAttemptAtMs,
+          last_delivery_error: result.error.slice(0, 1000),
+        });
       }
-    });
+    }
   }
 
   /** With a sink configured again, records stored while there was none are queued for it. */
-  async queueUndelivered(nowMs: number): Promise<number> {
-    return this.db.knex('dp_reservations').where({ delivery: 'DISABLED' }).update({ delivery: 'PENDING', next_attempt_at_ms: nowMs });
+  async queueUndelivered(trx: Transaction, nowMs: number): Promise<number> {
+    return trx('dp_reservations').where({ delivery: 'DISABLED' }).update({ delivery: 'PENDING', next_attempt_at_ms: nowMs });
   }
 
-  async countByDelivery(): Promise<Record<DeliveryState, number>> {
-    const rows: Array<{ delivery: DeliveryState; n: number }> = await this.db.knex('dp_reservations').select('delivery').count({ n: '*' }).groupBy('delivery');
+  async countByDelivery(q: Db): Promise<Record<DeliveryState, number>> {
+    const rows: Array<{ delivery: DeliveryState; n: number }> = await q('dp_reservations').select('delivery').count({ n: '*' }).groupBy('delivery');
     const counts = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])) as Record<DeliveryState, number>;
     for (const row of rows) counts[row.delivery] = Number(row.n);
     return counts;
@@ -240,27 +224,25 @@ export class ReservationRecords {
 
   /**
    * One page of the filtered feed, oldest confirmation first, with the count and sums of the
-   * whole filtered set. Both reads run in one transaction so the page and the summary agree.
+   * whole filtered set. Both reads take `trx`'s transaction so the page and the summary agree.
    */
-  async list(filter: RecordFilter, page: number, pageSize: number): Promise<RecordPage> {
-    return this.db.transaction(async (trx) => {
-      const summary: { n: number; revenue: number | null } | undefined = await this.filtered(trx('dp_reservations as r'), filter)
-        .select(trx.raw('count(*) as n'), trx.raw("sum(case when r.status = 'CONFIRMED' then r.amount else 0 end) as revenue"))
-        .first();
-      const total = Number(summary?.n ?? 0);
-      const offset = (page - 1) * pageSize;
-      const rows: RecordRow[] =
-        total > offset
-          ? await this.filtered(trx('dp_reservations as r'), filter)
-              .leftJoin('dp_schedules as s', 's.schedule_id', 'r.schedule_id')
-              .orderBy('r.confirmed_at_ms')
-              .orderBy('r.reservation_id')
-              .limit(pageSize)
-              .offset(offset)
-              .select(RECORD_COLUMNS)
-          : [];
-      return { records: rows.map(fromRow), total, revenue: Number(summary?.revenue ?? 0) };
-    });
+  async list(trx: Transaction, filter: RecordFilter, page: number, pageSize: number): Promise<RecordPage> {
+    const summary: { n: number; revenue: number | null } | undefined = await this.filtered(trx('dp_reservations as r'), filter)
+      .select(trx.raw('count(*) as n'), trx.raw("sum(case when r.status = 'CONFIRMED' then r.amount else 0 end) as revenue"))
+      .first();
+    const total = Number(summary?.n ?? 0);
+    const offset = (page - 1) * pageSize;
+    const rows: RecordRow[] =
+      total > offset
+        ? await this.filtered(trx('dp_reservations as r'), filter)
+            .leftJoin('dp_schedules as s', 's.schedule_id', 'r.schedule_id')
+            .orderBy('r.confirmed_at_ms')
+            .orderBy('r.reservation_id')
+            .limit(pageSize)
+            .offset(offset)
+            .select(RECORD_COLUMNS)
+        : [];
+    return { records: rows.map(fromRow), total, revenue: Number(summary?.revenue ?? 0) };
   }
 
   private filtered(q: Knex.QueryBuilder, filter: RecordFilter): Knex.QueryBuilder {

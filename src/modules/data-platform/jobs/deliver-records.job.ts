@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { backoffDelayMs } from '../../../platform/bus/backoff';
 import type { Clock } from '../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../platform/db/module-database';
 import type { Logger } from '../../../platform/logging/logger';
 import { every } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
@@ -34,6 +35,7 @@ export class DeliverRecordsJob {
 
   constructor(
     @inject(PLATFORM.Settings) private readonly settings: DataPlatformSettings,
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(ReservationRecords) private readonly records: ReservationRecords,
     @inject(SinkBreaker) private readonly breaker: SinkBreaker,
     @inject(DataPlatformMetrics) private readonly metrics: DataPlatformMetrics,
@@ -83,10 +85,13 @@ export class DeliverRecordsJob {
       const state = this.breaker.state();
       if (state === 'open') return;
       // A probe is one record: the circuit closes only once the sink has taken it.
-      const due = await this.records.dueForDelivery(this.clock.now(), state === 'probe' ? 1 : this.tuning.batchSize);
+      const due = await this.records.dueForDelivery(this.db.direct, this.clock.now(), state === 'probe' ? 1 : this.tuning.batchSize);
       if (due.length === 0) return;
       const { results, interrupted } = await this.send(due);
-      await this.records.recordDeliveryResults(results, this.clock.now());
+      if (results.length > 0) {
+        const nowMs = this.clock.now();
+        await this.db.transaction((trx) => this.records.recordDeliveryResults(trx, results, nowMs));
+      }
       if (interrupted) return;
       if (state === 'closed' && due.length < this.tuning.batchSize) return;
     }

@@ -30,7 +30,7 @@ export class PayWhenPaymentRequested implements EventHandler<'payment.requested'
 
   async handle(event: EventEnvelope<'payment.requested'>, trx: Transaction): Promise<void> {
     const p = event.payload;
-    const paid = await this.payments.findByReservation(p.reservationId, trx);
+    const paid = await this.payments.findByReservation(trx, p.reservationId);
     // The same saga asking again: it was answered the first time, and the outbox delivers that answer.
     if (paid && paid.sagaId === p.sagaId) return;
     const refusal = sagaPayRefusal(p.reservationId, p.expiresAt, await this.copies.find(trx, p.reservationId), this.clock.now());

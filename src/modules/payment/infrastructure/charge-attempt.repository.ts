@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../platform/clock/clock';
-import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { Db, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 
 export type AttemptState = 'PENDING' | 'SETTLED' | 'DECLINED' | 'VOIDED';
@@ -44,10 +44,7 @@ const fromRow = (r: AttemptRow): ChargeAttempt => ({
  */
 @injectable()
 export class ChargeAttemptRepository {
-  constructor(
-    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
-    @inject(PLATFORM.Clock) private readonly clock: Clock,
-  ) {}
+  constructor(@inject(PLATFORM.Clock) private readonly clock: Clock) {}
 
   async insert(
     trx: Transaction,
@@ -66,19 +63,19 @@ export class ChargeAttemptRepository {
     });
   }
 
-  async pendingAmount(trx: Transaction, userId: number): Promise<number> {
-    const row = await trx('charge_attempts').where({ user_id: userId, status: 'PENDING' }).sum({ total: 'amount' }).first();
+  async pendingAmount(q: Db, userId: number): Promise<number> {
+    const row = await q('charge_attempts').where({ user_id: userId, status: 'PENDING' }).sum({ total: 'amount' }).first();
     return Number(row?.total ?? 0);
   }
 
   /** PENDING → another state; false if someone resolved it first (so it is credited at most once). */
   async resolve(
-    q: Transaction | Db,
+    trx: Transaction,
     id: string,
     status: Exclude<AttemptState, 'PENDING'>,
     details: { gatewayRef?: string; failure?: string } = {},
   ): Promise<boolean> {
-    const n = await q('charge_attempts')
+    const n = await trx('charge_attempts')
       .where({ id, status: 'PENDING' })
       .update({ status, gateway_ref: details.gatewayRef ?? null, failure: details.failure?.slice(0, 500) ?? null, resolved_at_ms: this.clock.now() });
     return n === 1;
@@ -95,14 +92,13 @@ export class ChargeAttemptRepository {
     return n === 1;
   }
 
-  async findById(id: string, q: Transaction | Db = this.db.knex): Promise<ChargeAttempt | null> {
+  async findById(q: Db, id: string): Promise<ChargeAttempt | null> {
     const row: AttemptRow | undefined = await q('charge_attempts').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 
-  async pendingOlderThan(createdBeforeMs: number, limit: number): Promise<ChargeAttempt[]> {
-    const rows: AttemptRow[] = await this.db
-      .knex('charge_attempts')
+  async pendingOlderThan(q: Db, createdBeforeMs: number, limit: number): Promise<ChargeAttempt[]> {
+    const rows: AttemptRow[] = await q('charge_attempts')
       .where({ status: 'PENDING' })
       .andWhere('created_at_ms', '<', createdBeforeMs)
       .orderBy('created_at_ms')

@@ -63,39 +63,51 @@ export class LedgerRepository {
   private readonly insertEntry;
 
   constructor(
-    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(PLATFORM.Database) db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {
-    this.selectBalance = db.prepare<[number], { balance: number }>((k, p) =>
+    this.selectBalance = db.prepare<{ userId: number }, { balance: number }>((k, p) =>
       k('accounts')
-        .where({ user_id: p(0) })
+        .where({ user_id: p('userId') })
         .first('balance'),
     );
-    this.debitIfCovered = db.prepare<[number, number, number], { balance: number }>((k, p) =>
+    this.debitIfCovered = db.prepare<{ userId: number; amount: number; now: number }, { balance: number }>((k, p) =>
       k('accounts')
-        .where({ user_id: p(0) })
-        .andWhere('balance', '>=', p(1))
-        .update({ balance: k.raw('balance - ?', [p(1)]), version: k.raw('version + 1'), updated_at_ms: p(2) })
+        .where({ user_id: p('userId') })
+        .andWhere('balance', '>=', p('amount'))
+        .update({ balance: k.raw('balance - ?', [p('amount')]), version: k.raw('version + 1'), updated_at_ms: p('now') })
         .returning(['balance']),
     );
-    this.insertEntry = db.prepare<[number, EntryType, number, number, number | null, number | null, string | null, number], { id: number }>((k, p) =>
+    this.insertEntry = db.prepare<
+      {
+        userId: number;
+        type: EntryType;
+        amount: number;
+        balanceAfter: number;
+        reservationId: number | null;
+        paymentId: number | null;
+        chargeAttemptId: string | null;
+        now: number;
+      },
+      { id: number }
+    >((k, p) =>
       k('ledger_entries')
         .insert({
-          user_id: p(0),
-          type: p(1),
-          amount: p(2),
-          balance_after: p(3),
-          reservation_id: p(4),
-          payment_id: p(5),
-          charge_attempt_id: p(6),
-          created_at_ms: p(7),
+          user_id: p('userId'),
+          type: p('type'),
+          amount: p('amount'),
+          balance_after: p('balanceAfter'),
+          reservation_id: p('reservationId'),
+          payment_id: p('paymentId'),
+          charge_attempt_id: p('chargeAttemptId'),
+          created_at_ms: p('now'),
         })
         .returning('id'),
     );
   }
 
-  async balance(userId: number, q: Db | Transaction = this.db.knex): Promise<number> {
-    const row = await this.selectBalance.first(q, userId);
+  async balance(q: Db, userId: number): Promise<number> {
+    const row = await this.selectBalance.first(q, { userId });
     return row ? Number(row.balance) : 0;
   }
 
@@ -115,36 +127,35 @@ export class LedgerRepository {
   /** Takes points for a PAYMENT; null (nothing changed) when the balance is short. */
   async debit(trx: Transaction, userId: number, amount: number, refs: EntryRefs): Promise<Posted | null> {
     const now = this.clock.now();
-    const updated = await this.debitIfCovered.all(trx, userId, amount, now);
+    const updated = await this.debitIfCovered.all(trx, { userId, amount, now });
     if (updated.length === 0) return null;
     return this.post(trx, userId, 'PAYMENT', amount, Number(updated[0].balance), refs, now);
   }
 
   /** Newest first; `beforeId` pages backwards. */
-  async history(userId: number, limit: number, beforeId?: number): Promise<LedgerEntry[]> {
-    const query = this.db.knex('ledger_entries').where({ user_id: userId });
+  async history(q: Db, userId: number, limit: number, beforeId?: number): Promise<LedgerEntry[]> {
+    const query = q('ledger_entries').where({ user_id: userId });
     if (beforeId !== undefined) query.andWhere('id', '<', beforeId);
     const rows: EntryRow[] = await query.orderBy('id', 'desc').limit(limit);
     return rows.map(fromRow);
   }
 
-  async entryForChargeAttempt(attemptId: string, q: Db | Transaction = this.db.knex): Promise<LedgerEntry | null> {
+  async entryForChargeAttempt(q: Db, attemptId: string): Promise<LedgerEntry | null> {
     const row: EntryRow | undefined = await q('ledger_entries').where({ charge_attempt_id: attemptId }).first();
     return row ? fromRow(row) : null;
   }
 
   private async post(trx: Transaction, userId: number, type: EntryType, amount: number, balanceAfter: number, refs: EntryRefs, now: number): Promise<Posted> {
-    const inserted = await this.insertEntry.all(
-      trx,
+    const inserted = await this.insertEntry.all(trx, {
       userId,
       type,
       amount,
       balanceAfter,
-      refs.reservationId ?? null,
-      refs.paymentId ?? null,
-      refs.chargeAttemptId ?? null,
+      reservationId: refs.reservationId ?? null,
+      paymentId: refs.paymentId ?? null,
+      chargeAttemptId: refs.chargeAttemptId ?? null,
       now,
-    );
+    });
     return { entryId: inserted[0].id, balance: balanceAfter };
   }
 }

@@ -31,34 +31,41 @@ export class PaymentRepository {
   private readonly selectByReservation;
   private readonly insertPaid;
 
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
-    this.selectByReservation = db.prepare<[number], PaymentRow>((k, p) =>
+  constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
+    this.selectByReservation = db.prepare<{ reservationId: number }, PaymentRow>((k, p) =>
       k('payments')
-        .where({ reservation_id: p(0) })
+        .where({ reservation_id: p('reservationId') })
         .first(),
     );
-    this.insertPaid = db.prepare<[number, number, number, string | null, number], { id: number }>((k, p) =>
+    this.insertPaid = db.prepare<{ reservationId: number; userId: number; amount: number; sagaId: string | null; now: number }, { id: number }>((k, p) =>
       k('payments')
-        .insert({ reservation_id: p(0), user_id: p(1), amount: p(2), status: 'PAID', saga_id: p(3), created_at_ms: p(4) })
+        .insert({
+          reservation_id: p('reservationId'),
+          user_id: p('userId'),
+          amount: p('amount'),
+          status: 'PAID',
+          saga_id: p('sagaId'),
+          created_at_ms: p('now'),
+        })
         .onConflict('reservation_id')
         .ignore()
         .returning('id'),
     );
   }
 
-  async findById(id: number, q: Db | Transaction = this.db.knex): Promise<Payment | null> {
+  async findById(q: Db, id: number): Promise<Payment | null> {
     const row: PaymentRow | undefined = await q('payments').where({ id }).first();
     return row ? fromRow(row) : null;
   }
 
-  async findByReservation(reservationId: number, q: Db | Transaction = this.db.knex): Promise<Payment | null> {
-    const row = await this.selectByReservation.first(q, reservationId);
+  async findByReservation(q: Db, reservationId: number): Promise<Payment | null> {
+    const row = await this.selectByReservation.first(q, { reservationId });
     return row ? fromRow(row) : null;
   }
 
   /** Null when the reservation already has a payment: the unique index decides, so races are safe. */
   async insert(trx: Transaction, p: { reservationId: number; userId: number; amount: number; sagaId: string | null }, now: number): Promise<number | null> {
-    const inserted = await this.insertPaid.all(trx, p.reservationId, p.userId, p.amount, p.sagaId, now);
+    const inserted = await this.insertPaid.all(trx, { reservationId: p.reservationId, userId: p.userId, amount: p.amount, sagaId: p.sagaId, now });
     return inserted.length === 0 ? null : inserted[0].id;
   }
 

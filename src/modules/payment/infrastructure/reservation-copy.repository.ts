@@ -27,33 +27,40 @@ export class ReservationCopyRepository {
     @inject(PLATFORM.Database) db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
   ) {
-    this.selectCopy = db.prepare<[number], CopyRow>((k, p) =>
+    this.selectCopy = db.prepare<{ reservationId: number }, CopyRow>((k, p) =>
       k('reservation_copies')
-        .where({ reservation_id: p(0) })
+        .where({ reservation_id: p('reservationId') })
         .first(),
     );
-    this.upsertHeld = db.prepare<[number, number, number, number, number]>((k, p) =>
+    this.upsertHeld = db.prepare<{ reservationId: number; userId: number; amount: number; expiresAtMs: number; now: number }>((k, p) =>
       k('reservation_copies')
-        .insert({ reservation_id: p(0), user_id: p(1), amount: p(2), expires_at_ms: p(3), status: 'HELD', updated_at_ms: p(4) })
+        .insert({
+          reservation_id: p('reservationId'),
+          user_id: p('userId'),
+          amount: p('amount'),
+          expires_at_ms: p('expiresAtMs'),
+          status: 'HELD',
+          updated_at_ms: p('now'),
+        })
         .onConflict('reservation_id')
         .merge(['user_id', 'amount', 'expires_at_ms']),
     );
-    this.upsertMoved = db.prepareEach<MovedStatus, [number, number, number]>((k, p, status) =>
+    this.upsertMoved = db.prepareEach<MovedStatus, { reservationId: number; userId: number; now: number }>((k, p, status) =>
       k('reservation_copies')
-        .insert({ reservation_id: p(0), user_id: p(1), amount: null, expires_at_ms: null, status, updated_at_ms: p(2) })
+        .insert({ reservation_id: p('reservationId'), user_id: p('userId'), amount: null, expires_at_ms: null, status, updated_at_ms: p('now') })
         .onConflict('reservation_id')
-        .merge({ status, updated_at_ms: p(2) })
+        .merge({ status, updated_at_ms: p('now') })
         .whereIn('reservation_copies.status', [...MOVES_FROM[status]]),
     );
   }
 
   /** Whether this user's reservation has been copied yet (read outside a transaction too). */
-  async ownedBy(q: Db | Transaction, reservationId: number, userId: number): Promise<boolean> {
-    return (await this.selectCopy.first(q, reservationId))?.user_id === userId;
+  async ownedBy(q: Db, reservationId: number, userId: number): Promise<boolean> {
+    return (await this.selectCopy.first(q, { reservationId }))?.user_id === userId;
   }
 
-  async find(trx: Transaction, reservationId: number): Promise<ReservationCopy | null> {
-    const row = await this.selectCopy.first(trx, reservationId);
+  async find(q: Db, reservationId: number): Promise<ReservationCopy | null> {
+    const row = await this.selectCopy.first(q, { reservationId });
     return row
       ? {
           reservationId: row.reservation_id,
@@ -67,10 +74,10 @@ export class ReservationCopyRepository {
 
   /** The hold: fills in owner, amount and expiry; a copy already moved on by a later event keeps its status. */
   async held(trx: Transaction, c: { reservationId: number; userId: number; amount: number; expiresAtMs: number }): Promise<void> {
-    await this.upsertHeld.run(trx, c.reservationId, c.userId, c.amount, c.expiresAtMs, this.clock.now());
+    await this.upsertHeld.run(trx, { reservationId: c.reservationId, userId: c.userId, amount: c.amount, expiresAtMs: c.expiresAtMs, now: this.clock.now() });
   }
 
   async moveTo(trx: Transaction, reservationId: number, userId: number, status: MovedStatus): Promise<void> {
-    await this.upsertMoved.for(status).run(trx, reservationId, userId, this.clock.now());
+    await this.upsertMoved.for(status).run(trx, { reservationId, userId, now: this.clock.now() });
   }
 }

@@ -50,7 +50,7 @@ export class SettleChargeAttemptsJob {
     const report: SettleReport = { settled: 0, voided: 0, declined: 0, left: 0 };
     // Only the gateway knows how an attempt made against it ended; without one, wait for it to be configured.
     if (this.gateway.local) return report;
-    const stale = await this.attempts.pendingOlderThan(this.clock.now() - this.staleAfterMs, BATCH);
+    const stale = await this.attempts.pendingOlderThan(this.db.direct, this.clock.now() - this.staleAfterMs, BATCH);
     for (const attempt of stale) {
       if (this.charges.isInFlight(attempt.id)) continue;
       let status: AttemptStatus;

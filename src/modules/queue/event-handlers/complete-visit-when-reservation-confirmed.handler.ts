@@ -37,13 +37,14 @@ export class CompleteVisitWhenReservationConfirmed implements EventHandler<'rese
     // The slot goes to the next in line, so the pass stops shopping; it may still pay for the other seats held on this visit.
     for (const c of completed) await this.revocations.publish(trx, c.token, userId, 'COMPLETED', c.expiresAtMs);
     const seqs = completed.map((c) => c.seq);
-    this.db.afterTransaction(() => void this.reconcile(seqs));
+    // Also after a rollback (or an attempt PostgreSQL runs again): the index follows what the database says, so it changes only if this committed.
+    this.db.afterTransaction(trx, () => void this.reconcile(seqs));
   }
 
   /** Applies what the database says about these tokens to the index (only ever ends them). */
   private async reconcile(seqs: number[]): Promise<void> {
     try {
-      const rows = await this.repo.findBySeqs(seqs);
+      const rows = await this.repo.findBySeqs(this.db.direct, seqs);
       let freed = false;
       for (const row of rows) {
         if (row.status === 'WAITING' || row.status === 'ACTIVE') continue;

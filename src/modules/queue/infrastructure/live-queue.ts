@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { QueuePasses } from '../../../platform/auth/queue-pass';
 import type { Clock } from '../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { AdmissionMeter } from '../domain/admission-meter';
 import { admissionRateFloor, effectiveFlow, type Flow, type FlowOverrides } from '../domain/admission-rules';
@@ -33,6 +34,7 @@ export class LiveQueue {
 
   constructor(
     @inject(PLATFORM.Settings) private readonly settings: QueueSettings,
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.QueuePasses) private readonly passes: QueuePasses,
     @inject(QueueRepository) private readonly repo: QueueRepository,
@@ -66,18 +68,18 @@ export class LiveQueue {
     return run;
   }
 
-  /** Rebuilds the index from the database. Call under the lock. */
+  /** Rebuilds the index from the database. Call under the lock, outside any transaction. */
   async reload(): Promise<void> {
     const now = this.clock.now();
-    this.applyOverrides(await this.repo.loadSettings());
-    const { waiting, active } = await this.repo.loadLive();
+    this.applyOverrides(await this.repo.loadSettings(this.db.direct));
+    const { waiting, active } = await this.repo.loadLive(this.db.direct);
     const state = new QueueState();
     // Nobody could poll while the process was down: idle time counts from now. Active tokens
     // arrived before the waiting ones, so adding them first lets the index's window grow forwards only.
     for (const row of active) state.add(liveTicketFromRow(row, now));
     for (const row of waiting) state.add(liveTicketFromRow(row, now));
     this.index = state;
-    this.meter.restore(await this.repo.activationsSince(now - 60_000), now, this.current.admitPerSecond);
+    this.meter.restore(await this.repo.activationsSince(this.db.direct, now - 60_000), now, this.current.admitPerSecond);
   }
 
   /** Admissions per second to expect: the observed average, within the configured rate and the floor. */

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { QueuePasses } from '../../../platform/auth/queue-pass';
 import type { Outbox } from '../../../platform/bus/outbox';
 import type { Clock } from '../../../platform/clock/clock';
-import type { Transaction } from '../../../platform/db/module-database';
+import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { QueueRepository } from './queue.repository';
 
@@ -14,6 +14,7 @@ import { QueueRepository } from './queue.repository';
 @injectable()
 export class PassRevocations {
   constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(PLATFORM.QueuePasses) private readonly passes: QueuePasses,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
@@ -31,6 +32,6 @@ export class PassRevocations {
    * (other processes keep their own copy from the bus).
    */
   async reapplyUnexpired(): Promise<void> {
-    for (const r of await this.repo.revokedPasses(this.clock.now())) this.passes.revoke(QueuePasses.passIdOf(r.token), r.reason, r.expiresAtMs);
+    for (const r of await this.repo.revokedPasses(this.db.direct, this.clock.now())) this.passes.revoke(QueuePasses.passIdOf(r.token), r.reason, r.expiresAtMs);
   }
 }

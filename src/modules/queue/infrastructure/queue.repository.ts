@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { FlowOverrides } from '../domain/admission-rules';
 
@@ -43,14 +43,14 @@ export class QueueRepository {
   private readonly completeActive;
   private readonly selectBySeq;
 
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {
-    this.completeActive = db.prepare<[number, number], { seq: number; token: string; expires_at_ms: number }>((k, p) =>
+  constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
+    this.completeActive = db.prepare<{ userId: number; endedAtMs: number }, { seq: number; token: string; expires_at_ms: number }>((k, p) =>
       k('queue_tokens')
-        .where({ live_user_id: p(0), status: 'ACTIVE' })
-        .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: p(1) })
+        .where({ live_user_id: p('userId'), status: 'ACTIVE' })
+        .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: p('endedAtMs') })
         .returning(['seq', 'token', 'expires_at_ms']),
     );
-    this.selectBySeq = db.prepare<[number], TokenRow>((k, p) => k('queue_tokens').where({ seq: p(0) }));
+    this.selectBySeq = db.prepare<{ seq: number }, TokenRow>((k, p) => k('queue_tokens').where({ seq: p('seq') }));
   }
 
   /** Inserts a live token; null when the user already holds one (the unique `live_user_id` decides). */
@@ -71,22 +71,22 @@ export class QueueRepository {
     return rows[0]?.seq ?? null;
   }
 
-  async findLiveByUser(trx: Transaction, userId: number): Promise<TokenRow | null> {
-    const row: TokenRow | undefined = await trx('queue_tokens').where({ live_user_id: userId }).first();
+  async findLiveByUser(q: Db, userId: number): Promise<TokenRow | null> {
+    const row: TokenRow | undefined = await q('queue_tokens').where({ live_user_id: userId }).first();
     return row ? toRow(row) : null;
   }
 
-  async findByToken(token: string): Promise<TokenRow | null> {
-    const row: TokenRow | undefined = await this.db.knex('queue_tokens').where({ token }).first();
+  async findByToken(q: Db, token: string): Promise<TokenRow | null> {
+    const row: TokenRow | undefined = await q('queue_tokens').where({ token }).first();
     return row ? toRow(row) : null;
   }
 
-  async findBySeqs(seqs: number[]): Promise<TokenRow[]> {
+  async findBySeqs(q: Db, seqs: number[]): Promise<TokenRow[]> {
     // One token (a purchase completing its buyer's token) is the common case.
-    if (seqs.length === 1) return (await this.selectBySeq.all(this.db.knex, seqs[0])).map(toRow);
+    if (seqs.length === 1) return (await this.selectBySeq.all(q, { seq: seqs[0] })).map(toRow);
     const out: TokenRow[] = [];
     for (let i = 0; i < seqs.length; i += CHUNK) {
-      const rows: TokenRow[] = await this.db.knex('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
+      const rows: TokenRow[] = await q('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
       out.push(...rows.map(toRow));
     }
     return out;
@@ -103,10 +103,12 @@ export class QueueRepository {
   ): Promise<number[]> {
     const changed: number[] = [];
     for (let i = 0; i < seqs.length; i += CHUNK) {
-      const q = trx('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
-      if (from === 'LIVE') q.whereIn('status', ['WAITING', 'ACTIVE']);
-      else q.where('status', from);
-      const rows: Array<{ seq: number }> = await q.update({ status: to, end_reason: reason, live_user_id: null, ended_at_ms: nowMs }).returning('seq');
+      const stillInFrom = trx('queue_tokens').whereIn('seq', seqs.slice(i, i + CHUNK));
+      if (from === 'LIVE') stillInFrom.whereIn('status', ['WAITING', 'ACTIVE']);
+      else stillInFrom.where('status', from);
+      const rows: Array<{ seq: number }> = await stillInFrom
+        .update({ status: to, end_reason: reason, live_user_id: null, ended_at_ms: nowMs })
+        .returning('seq');
       for (const r of rows) changed.push(r.seq);
     }
     return changed;
@@ -124,14 +126,13 @@ export class QueueRepository {
 
   /** `reservation.success`: the user's active token is done; returns what its pass needs to be revoked. */
   async completeActiveOfUser(trx: Transaction, userId: number, nowMs: number): Promise<Array<{ seq: number; token: string; expiresAtMs: number }>> {
-    const rows = await this.completeActive.all(trx, userId, nowMs);
+    const rows = await this.completeActive.all(trx, { userId, endedAtMs: nowMs });
     return rows.map((r) => ({ seq: r.seq, token: r.token, expiresAtMs: Number(r.expires_at_ms) }));
   }
 
   /** Tokens whose visit ended by leaving or buying while their pass has not expired yet: those passes are revoked. */
-  async revokedPasses(nowMs: number): Promise<Array<{ token: string; userId: number; reason: 'LEFT' | 'COMPLETED'; expiresAtMs: number }>> {
-    const rows: Array<{ token: string; user_id: number; end_reason: EndReason; expires_at_ms: number }> = await this.db
-      .knex('queue_tokens')
+  async revokedPasses(q: Db, nowMs: number): Promise<Array<{ token: string; userId: number; reason: 'LEFT' | 'COMPLETED'; expiresAtMs: number }>> {
+    const rows: Array<{ token: string; user_id: number; end_reason: EndReason; expires_at_ms: number }> = await q('queue_tokens')
       .whereIn('end_reason', ['LEFT', 'RESERVATION_CONFIRMED'])
       .andWhere('expires_at_ms', '>', nowMs)
       .select('token', 'user_id', 'end_reason', 'expires_at_ms');
@@ -144,22 +145,21 @@ export class QueueRepository {
   }
 
   /** Every live token, waiting ones in arrival order and active ones in expiry order. */
-  async loadLive(): Promise<{ waiting: TokenRow[]; active: TokenRow[] }> {
-    const waiting: TokenRow[] = await this.db.knex('queue_tokens').where('status', 'WAITING').orderBy('seq');
-    const active: TokenRow[] = await this.db
-      .knex('queue_tokens')
+  async loadLive(q: Db): Promise<{ waiting: TokenRow[]; active: TokenRow[] }> {
+    const waiting: TokenRow[] = await q('queue_tokens').where('status', 'WAITING').orderBy('seq');
+    const active: TokenRow[] = await q('queue_tokens')
       .where('status', 'ACTIVE')
       .orderBy([{ column: 'expires_at_ms' }, { column: 'seq' }]);
     return { waiting: waiting.map(toRow), active: active.map(toRow) };
   }
 
-  async activationsSince(sinceMs: number): Promise<number[]> {
-    const rows: Array<{ activated_at_ms: number }> = await this.db.knex('queue_tokens').where('activated_at_ms', '>', sinceMs).select('activated_at_ms');
+  async activationsSince(q: Db, sinceMs: number): Promise<number[]> {
+    const rows: Array<{ activated_at_ms: number }> = await q('queue_tokens').where('activated_at_ms', '>', sinceMs).select('activated_at_ms');
     return rows.map((r) => Number(r.activated_at_ms));
   }
 
-  async loadSettings(): Promise<FlowOverrides> {
-    const row: { max_active: number | null; admit_per_second: number | null } | undefined = await this.db.knex('queue_settings').where({ id: 1 }).first();
+  async loadSettings(q: Db): Promise<FlowOverrides> {
+    const row: { max_active: number | null; admit_per_second: number | null } | undefined = await q('queue_settings').where({ id: 1 }).first();
     return { maxActive: row?.max_active ?? null, admitPerSecond: row?.admit_per_second ?? null };
   }
 
@@ -170,17 +170,10 @@ export class QueueRepository {
       .merge();
   }
 
-  /** Deletes ended tokens older than `beforeMs`, a batch at a time; returns how many went. */
-  async purgeEnded(beforeMs: number, batch = 5000): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const deleted = await this.db.transaction((trx) =>
-        trx('queue_tokens')
-          .whereIn('seq', trx('queue_tokens').whereNotNull('ended_at_ms').andWhere('ended_at_ms', '<', beforeMs).select('seq').limit(batch))
-          .delete(),
-      );
-      total += deleted;
-      if (deleted < batch) return total;
-    }
+  /** Deletes at most `batch` ended tokens older than `beforeMs`; returns how many went (fewer than `batch`: none is left). */
+  async purgeEnded(trx: Transaction, beforeMs: number, batch: number): Promise<number> {
+    return trx('queue_tokens')
+      .whereIn('seq', trx('queue_tokens').whereNotNull('ended_at_ms').andWhere('ended_at_ms', '<', beforeMs).select('seq').limit(batch))
+      .delete();
   }
 }

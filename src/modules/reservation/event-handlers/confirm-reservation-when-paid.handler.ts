@@ -6,6 +6,7 @@ import type { Transaction } from '../../../platform/db/module-database';
 import type { Logger } from '../../../platform/logging/logger';
 import { on } from '../../../platform/module/module-definition';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { rerunOnConcurrentAppend } from '../infrastructure/optimistic-concurrency';
 import { ReservationRepository } from '../infrastructure/reservation.repository';
 import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 
@@ -30,20 +31,23 @@ export class ConfirmReservationWhenPaid implements EventHandler<'payment.success
   async handle(event: EventEnvelope<'payment.success'>, trx: Transaction): Promise<void> {
     const p = event.payload;
     if (p.sagaId !== null) return;
-    const reservation = await this.repository.load(trx, p.reservationId);
-    if (!reservation) {
-      // Money was taken for something we do not know: give it back.
-      this.logger.warn({ reservationId: p.reservationId, paymentId: p.paymentId }, 'payment for an unknown reservation');
-      await this.lifecycle.publishFailed(trx, p.reservationId, p.userId, p.paymentId, 'UNKNOWN_RESERVATION');
-      return;
-    }
-    const outcome = await this.lifecycle.applyPayment(
-      trx,
-      reservation,
-      { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null },
-      this.clock.now(),
-    );
-    if (outcome.kind === 'confirmed') await this.lifecycle.publishSuccess(trx, reservation);
-    else if (outcome.kind === 'failed') await this.lifecycle.publishFailed(trx, reservation.id, p.userId, p.paymentId, outcome.reason);
+    // A concurrent change of the reservation (a cancel, the sweeper) runs the delivery again on the new state.
+    await rerunOnConcurrentAppend(async () => {
+      const reservation = await this.repository.load(trx, p.reservationId);
+      if (!reservation) {
+        // Money was taken for something we do not know: give it back.
+        this.logger.warn({ reservationId: p.reservationId, paymentId: p.paymentId }, 'payment for an unknown reservation');
+        await this.lifecycle.publishFailed(trx, p.reservationId, p.userId, p.paymentId, 'UNKNOWN_RESERVATION');
+        return;
+      }
+      const outcome = await this.lifecycle.applyPayment(
+        trx,
+        reservation,
+        { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null },
+        this.clock.now(),
+      );
+      if (outcome.kind === 'confirmed') await this.lifecycle.publishSuccess(trx, reservation);
+      else if (outcome.kind === 'failed') await this.lifecycle.publishFailed(trx, reservation.id, p.userId, p.paymentId, outcome.reason);
+    });
   }
 }

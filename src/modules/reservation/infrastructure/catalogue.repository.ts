@@ -31,13 +31,13 @@ export class CatalogueRepository {
 
   constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
     // Run by every hold: compiled once (see PreparedStatement).
-    this.seatForHold = db.prepare<[number, number, number, number], SeatForHoldRow>((k, p) =>
+    this.seatForHold = db.prepare<{ scheduleId: number; seatId: number; userId: number; nowMs: number }, SeatForHoldRow>((k, p) =>
       k('catalogue_seats as s')
         .join('catalogue_schedules as sc', 'sc.schedule_id', 's.schedule_id')
         .leftJoin('seat_claims as c', function joinClaim() {
           this.on('c.schedule_id', '=', 's.schedule_id').andOn('c.seat_id', '=', 's.seat_id');
         })
-        .where({ 's.schedule_id': p(0), 's.seat_id': p(1) })
+        .where({ 's.schedule_id': p('scheduleId'), 's.seat_id': p('seatId') })
         .first(
           'sc.concert_id as concertId',
           's.label as label',
@@ -46,8 +46,8 @@ export class CatalogueRepository {
           'c.status as claimStatus',
           'c.expires_at_ms as claimExpiresAtMs',
           k('reservations')
-            .where({ user_id: p(2), status: 'HELD' })
-            .andWhere('expires_at_ms', '>', p(3))
+            .where({ user_id: p('userId'), status: 'HELD' })
+            .andWhere('expires_at_ms', '>', p('nowMs'))
             .count('*')
             .as('liveHoldsOfUser'),
         ),
@@ -65,7 +65,7 @@ export class CatalogueRepository {
     userId: number,
     nowMs: number,
   ): Promise<{ seat: CatalogueSeat; claim: SeatClaim | null; liveHoldsOfUser: number } | null> {
-    const row = await this.seatForHold.first(trx, scheduleId, seatId, userId, nowMs);
+    const row = await this.seatForHold.first(trx, { scheduleId, seatId, userId, nowMs });
     if (!row) return null;
     const seat = { concertId: row.concertId, scheduleId, seatId, label: row.label, price: row.price };
     const claim: SeatClaim | null =

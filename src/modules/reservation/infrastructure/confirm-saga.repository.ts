@@ -1,6 +1,5 @@
-import { inject, injectable } from 'inversify';
-import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
-import { PLATFORM } from '../../../platform/platform.di-tokens';
+import { injectable } from 'inversify';
+import type { Db, Transaction } from '../../../platform/db/module-database';
 import type { ConfirmSaga, SagaStatus } from '../domain/confirm-saga';
 import { ConcurrencyError, isUniqueViolation } from './optimistic-concurrency';
 
@@ -82,8 +81,6 @@ export class SagaConflictError extends ConcurrencyError {
 /** `confirm_sagas`: one row per saga, its state as `evolve` left it, versioned for optimistic concurrency. */
 @injectable()
 export class ConfirmSagaRepository {
-  constructor(@inject(PLATFORM.Database) private readonly db: ModuleDatabase) {}
-
   /** Stores a new saga (version 1); false if another saga is already in flight for the reservation. */
   async insert(trx: Transaction, s: ConfirmSaga): Promise<boolean> {
     try {
@@ -117,7 +114,7 @@ export class ConfirmSagaRepository {
     return row ? stored(row) : null;
   }
 
-  async find(id: string, q: Db | Transaction = this.db.knex): Promise<ConfirmSaga | null> {
+  async find(q: Db, id: string): Promise<ConfirmSaga | null> {
     const row: SagaRow | undefined = await q('confirm_sagas').where({ id }).first();
     return row ? fromRow(row) : null;
   }
@@ -133,8 +130,8 @@ export class ConfirmSagaRepository {
     return rows.map(stored);
   }
 
-  async countByStatus(): Promise<Map<string, number>> {
-    const rows: Array<{ status: string; n: number }> = await this.db.knex('confirm_sagas').select('status').count({ n: '*' }).groupBy('status');
+  async countByStatus(q: Db): Promise<Map<string, number>> {
+    const rows: Array<{ status: string; n: number }> = await q('confirm_sagas').select('status').count({ n: '*' }).groupBy('status');
     return new Map(rows.map((r) => [r.status, Number(r.n)]));
   }
 }

@@ -1,3 +1,4 @@
+import { TransactionConflictError } from '../../../platform/db/module-database';
 import { ReservationErrors } from '../reservation.errors';
 
 /** An append met a version that already exists: someone else changed the reservation meanwhile. */
@@ -43,5 +44,21 @@ export async function withConcurrencyRetry<T>(work: () => Promise<T>, attempts =
         throw ReservationErrors.concurrentModification();
       }
     }
+  }
+}
+
+/**
+ * For a handler, which runs in the inbox's transaction and so cannot retry it itself: an append
+ * that meets a concurrent one makes the kernel run the whole delivery again on a fresh snapshot
+ * (as for a serialization failure), rather than failing it into the inbox's retry with backoff.
+ * On PostgreSQL (REPEATABLE READ) two appends at one version are a unique violation, which
+ * appendEvents reports as ConcurrencyError; SERIALIZABLE used to report them as 40001.
+ */
+export async function rerunOnConcurrentAppend<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ConcurrencyError) throw new TransactionConflictError(`reservation ${err.reservationId}`);
+    throw err;
   }
 }

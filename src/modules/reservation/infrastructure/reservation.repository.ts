@@ -80,68 +80,92 @@ export class ReservationRepository {
     @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Changes) private readonly changes: Changes,
   ) {
-    this.insertHeld = db.prepare<[number, number, number, number, string, number, number, number], { id: number }>((k, p) =>
+    this.insertHeld = db.prepare<
+      { userId: number; concertId: number; scheduleId: number; seatId: number; seatLabel: string; price: number; expiresAtMs: number; nowMs: number },
+      { id: number }
+    >((k, p) =>
       k('reservations')
         .insert({
-          user_id: p(0),
-          concert_id: p(1),
-          schedule_id: p(2),
-          seat_id: p(3),
-          seat_label: p(4),
-          price: p(5),
+          user_id: p('userId'),
+          concert_id: p('concertId'),
+          schedule_id: p('scheduleId'),
+          seat_id: p('seatId'),
+          seat_label: p('seatLabel'),
+          price: p('price'),
           status: 'HELD',
-          expires_at_ms: p(6),
+          expires_at_ms: p('expiresAtMs'),
           payment_id: null,
           confirmed_at_ms: null,
           cancelled_at_ms: null,
-          created_at_ms: p(7),
-          updated_at_ms: p(7),
+          created_at_ms: p('nowMs'),
+          updated_at_ms: p('nowMs'),
           version: 1,
         })
         .returning('id'),
     );
-    this.insertEvent = db.prepare<[number, number, string, string, number]>((k, p) =>
-      k('reservation_events').insert({ reservation_id: p(0), version: p(1), type: p(2), data: p(3), occurred_at_ms: p(4) }),
+    this.insertEvent = db.prepare<{ reservationId: number; version: number; type: string; data: string; occurredAtMs: number }>((k, p) =>
+      k('reservation_events').insert({
+        reservation_id: p('reservationId'),
+        version: p('version'),
+        type: p('type'),
+        data: p('data'),
+        occurred_at_ms: p('occurredAtMs'),
+      }),
     );
-    this.selectStream = db.prepare<[number], EventRow>((k, p) =>
+    this.selectStream = db.prepare<{ reservationId: number }, EventRow>((k, p) =>
       k('reservation_events')
-        .where({ reservation_id: p(0) })
+        .where({ reservation_id: p('reservationId') })
         .orderBy('version'),
     );
-    this.updateReadModel = db.prepare<[string, number | null, number | null, number | null, number, number, number, number]>((k, p) =>
+    this.updateReadModel = db.prepare<{
+      reservationId: number;
+      expectedVersion: number;
+      status: string;
+      paymentId: number | null;
+      confirmedAtMs: number | null;
+      cancelledAtMs: number | null;
+      nowMs: number;
+      newVersion: number;
+    }>((k, p) =>
       k('reservations')
-        .where({ id: p(6), version: p(7) })
-        .update({ status: p(0), payment_id: p(1), confirmed_at_ms: p(2), cancelled_at_ms: p(3), updated_at_ms: p(4), version: p(5) }),
+        .where({ id: p('reservationId'), version: p('expectedVersion') })
+        .update({
+          status: p('status'),
+          payment_id: p('paymentId'),
+          confirmed_at_ms: p('confirmedAtMs'),
+          cancelled_at_ms: p('cancelledAtMs'),
+          updated_at_ms: p('nowMs'),
+          version: p('newVersion'),
+        }),
     );
-    this.selectRow = db.prepare<[number], ReservationRow>((k, p) =>
+    this.selectRow = db.prepare<{ reservationId: number }, ReservationRow>((k, p) =>
       k('reservations')
-        .where({ id: p(0) })
+        .where({ id: p('reservationId') })
         .first(),
     );
   }
 
   /** A new hold: allocates its id with the read-model row and appends `HoldPlaced` as version 1. */
   async create(trx: Transaction, data: Omit<ReservationEventData['HoldPlaced'], 'expiresAt'>, nowMs: number, ttlMs: number): Promise<Reservation> {
-    const [{ id }] = await this.insertHeld.all(
-      trx,
-      data.userId,
-      data.concertId,
-      data.scheduleId,
-      data.seatId,
-      data.seatLabel,
-      data.price,
-      nowMs + ttlMs,
+    const [{ id }] = await this.insertHeld.all(trx, {
+      userId: data.userId,
+      concertId: data.concertId,
+      scheduleId: data.scheduleId,
+      seatId: data.seatId,
+      seatLabel: data.seatLabel,
+      price: data.price,
+      expiresAtMs: nowMs + ttlMs,
       nowMs,
-    );
+    });
     const reservation = Reservation.place(id, data, nowMs, ttlMs);
     await this.appendEvents(trx, id, 0, reservation.pendingEvents);
     reservation.markCommitted();
-    this.announceAfterCommit(id);
+    this.announceAfterCommit(trx, id);
     return reservation;
   }
 
-  async load(q: Db | Transaction, id: number): Promise<Reservation | null> {
-    const rows = await this.selectStream.all(q, id);
+  async load(q: Db, id: number): Promise<Reservation | null> {
+    const rows = await this.selectStream.all(q, { reservationId: id });
     return rows.length === 0 ? null : Reservation.fromHistory(id, rows.map(fromEventRow));
   }
 
@@ -167,25 +191,24 @@ export class ReservationRepository {
     const expected = reservation.expectedVersion;
     await this.appendEvents(trx, reservation.id, expected, pending);
     const s = reservation.state;
-    const updated = await this.updateReadModel.run(
-      trx,
-      s.status,
-      s.paymentId,
-      s.confirmedAtMs,
-      s.cancelledAtMs,
+    const updated = await this.updateReadModel.run(trx, {
+      reservationId: reservation.id,
+      expectedVersion: expected,
+      status: s.status,
+      paymentId: s.paymentId,
+      confirmedAtMs: s.confirmedAtMs,
+      cancelledAtMs: s.cancelledAtMs,
       nowMs,
-      reservation.version,
-      reservation.id,
-      expected,
-    );
+      newVersion: reservation.version,
+    });
     if (updated !== 1) throw new ConcurrencyError(reservation.id, expected);
     reservation.markCommitted();
-    this.announceAfterCommit(reservation.id);
+    this.announceAfterCommit(trx, reservation.id);
   }
 
   /** Readers waiting on this reservation look again once the transaction has ended. */
-  private announceAfterCommit(id: number): void {
-    this.db.afterTransaction(() => this.changes.notify('reservation', id));
+  private announceAfterCommit(trx: Transaction, id: number): void {
+    this.db.afterTransaction(trx, () => this.changes.notify('reservation', id));
   }
 
   /**
@@ -201,7 +224,7 @@ export class ReservationRepository {
     try {
       if (rows.length === 1) {
         const [r] = rows;
-        await this.insertEvent.run(trx, r.reservation_id, r.version, r.type, r.data, r.occurred_at_ms);
+        await this.insertEvent.run(trx, { reservationId: r.reservation_id, version: r.version, type: r.type, data: r.data, occurredAtMs: r.occurred_at_ms });
       } else await trx('reservation_events').insert(rows);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConcurrencyError(reservationId, expectedVersion);
@@ -209,23 +232,23 @@ export class ReservationRepository {
     }
   }
 
-  async history(id: number): Promise<StoredEvent[]> {
-    const rows: EventRow[] = await this.db.knex('reservation_events').where({ reservation_id: id }).orderBy('version');
+  async history(q: Db, id: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await q('reservation_events').where({ reservation_id: id }).orderBy('version');
     return rows.map(fromEventRow);
   }
 
-  async findRow(id: number, q: Db | Transaction = this.db.knex): Promise<ReservationRow | null> {
-    return (await this.selectRow.first(q, id)) ?? null;
+  async findRow(q: Db, id: number): Promise<ReservationRow | null> {
+    return (await this.selectRow.first(q, { reservationId: id })) ?? null;
   }
 
-  async listByUser(userId: number, limit: number, beforeId?: number): Promise<ReservationRow[]> {
-    const q = this.db.knex('reservations').where({ user_id: userId });
-    if (beforeId !== undefined) q.andWhere('id', '<', beforeId);
-    return q.orderBy('id', 'desc').limit(limit);
+  async listByUser(q: Db, userId: number, limit: number, beforeId?: number): Promise<ReservationRow[]> {
+    const query = q('reservations').where({ user_id: userId });
+    if (beforeId !== undefined) query.andWhere('id', '<', beforeId);
+    return query.orderBy('id', 'desc').limit(limit);
   }
 
-  async countAllLiveHolds(nowMs: number): Promise<number> {
-    const row = await this.db.knex('reservations').where({ status: 'HELD' }).andWhere('expires_at_ms', '>', nowMs).count({ n: '*' }).first();
+  async countAllLiveHolds(q: Db, nowMs: number): Promise<number> {
+    const row = await q('reservations').where({ status: 'HELD' }).andWhere('expires_at_ms', '>', nowMs).count({ n: '*' }).first();
     return Number(row?.n ?? 0);
   }
 

@@ -15,12 +15,18 @@ export class SeatClaimRepository {
   private readonly markConfirmed;
 
   constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
-    this.insertHeld = db.prepare<[number, number, number, number]>((k, p) =>
-      k('seat_claims').insert({ schedule_id: p(0), seat_id: p(1), reservation_id: p(2), status: 'HELD', expires_at_ms: p(3) }),
+    this.insertHeld = db.prepare<{ scheduleId: number; seatId: number; reservationId: number; expiresAtMs: number }>((k, p) =>
+      k('seat_claims').insert({
+        schedule_id: p('scheduleId'),
+        seat_id: p('seatId'),
+        reservation_id: p('reservationId'),
+        status: 'HELD',
+        expires_at_ms: p('expiresAtMs'),
+      }),
     );
-    this.markConfirmed = db.prepare<[number]>((k, p) =>
+    this.markConfirmed = db.prepare<{ reservationId: number }>((k, p) =>
       k('seat_claims')
-        .where({ reservation_id: p(0) })
+        .where({ reservation_id: p('reservationId') })
         .update({ status: 'CONFIRMED', expires_at_ms: null }),
     );
   }
@@ -28,7 +34,7 @@ export class SeatClaimRepository {
   /** Takes a free seat; a concurrent taker (another process) makes this fail with SEAT_UNAVAILABLE. */
   async claim(trx: Transaction, scheduleId: number, seatId: number, reservationId: number, expiresAtMs: number): Promise<void> {
     try {
-      await this.insertHeld.run(trx, scheduleId, seatId, reservationId, expiresAtMs);
+      await this.insertHeld.run(trx, { scheduleId, seatId, reservationId, expiresAtMs });
     } catch (err) {
       if (isUniqueViolation(err)) throw ReservationErrors.seatUnavailable();
       throw err;
@@ -36,7 +42,7 @@ export class SeatClaimRepository {
   }
 
   async confirm(trx: Transaction, reservationId: number): Promise<number> {
-    return this.markConfirmed.run(trx, reservationId);
+    return this.markConfirmed.run(trx, { reservationId });
   }
 
   async release(trx: Transaction, reservationIds: number[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { ModuleDatabase } from '../../../../platform/db/module-database';
+import { DomainError } from '../../../../platform/domain/domain-error';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import type { AuthSettings } from '../../auth.settings';
@@ -22,11 +23,18 @@ export class EnsureAdminService {
   async run(): Promise<void> {
     const admin = this.settings.admin;
     if (!admin) return;
-    const existing = await this.users.findByEmail(admin.email);
+    let existing = await this.users.findByEmail(this.db.direct, admin.email);
     if (!existing) {
-      await this.signup.signup({ email: admin.email, password: admin.password, name: 'Administrator' }, 'ADMIN');
-      this.logger.info({ email: admin.email }, 'admin account created');
-      return;
+      try {
+        await this.signup.signup({ email: admin.email, password: admin.password, name: 'Administrator' }, 'ADMIN');
+        this.logger.info({ email: admin.email }, 'admin account created');
+        return;
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === 'EMAIL_TAKEN')) throw err;
+      }
+      // Created meanwhile (another process starting at the same time, or a signup): bring it in line.
+      existing = await this.users.findByEmail(this.db.direct, admin.email);
+      if (!existing) throw new Error(`The admin account ${admin.email} was taken, then could not be found`);
     }
     const passwordMatches = await this.hasher.verify(admin.password, existing.passwordHash);
     if (existing.role === 'ADMIN' && passwordMatches) return;

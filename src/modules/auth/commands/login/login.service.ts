@@ -23,10 +23,11 @@ export class LoginService {
   ) {}
 
   async login(request: LoginRequest): Promise<LoginResult> {
-    const user = await this.users.findByEmail(request.email);
+    const user = await this.users.findByEmail(this.db.direct, request.email);
     const { ok, rehash } = await this.hasher.check(request.password, user?.passwordHash ?? null);
     if (!user || !ok) throw AuthErrors.invalidCredentials();
-    if (rehash) await this.db.transaction((trx) => this.users.update(trx, user.id, { passwordHash: rehash }));
+    // Only over the hash just checked: a password reset that landed meanwhile stays.
+    if (rehash) await this.db.transaction((trx) => this.users.replaceHash(trx, user.id, user.passwordHash, rehash));
     return {
       accessToken: this.tokens.issue({ id: user.id, email: user.email, role: user.role }),
       tokenType: 'Bearer',

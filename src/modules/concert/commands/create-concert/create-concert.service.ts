@@ -39,9 +39,16 @@ export class CreateConcertService {
     return this.db.transaction((trx) => this.write(trx, request));
   }
 
-  /** Creates the concert only if the catalogue is empty (checked in the same transaction); null otherwise. */
+  /**
+   * Creates the concert only if the catalogue is empty (checked in the same transaction); null
+   * otherwise. Processes that start at once take turns (`catalogue-seed`), so only one of them
+   * finds the catalogue empty: on PostgreSQL's snapshots each would otherwise see no concert.
+   */
   createIfCatalogueEmpty(request: CreateConcertRequest): Promise<CreatedConcert | null> {
-    return this.db.transaction(async (trx) => ((await this.catalogue.countConcerts(trx)) > 0 ? null : this.write(trx, request)));
+    return this.db.transaction(async (trx) => {
+      await this.db.lock(trx, 'catalogue-seed', 'empty-catalogue');
+      return (await this.catalogue.countConcerts(trx)) > 0 ? null : this.write(trx, request);
+    });
   }
 
   private async write(trx: Transaction, request: CreateConcertRequest): Promise<CreatedConcert> {

@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import type { DataPlatformSettings } from '../../data-platform.settings';
@@ -10,6 +11,7 @@ import { ReservationRecords } from '../../infrastructure/reservation-records.rep
 export class QueueRecordsForSinkService {
   constructor(
     @inject(PLATFORM.Settings) private readonly settings: DataPlatformSettings,
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(ReservationRecords) private readonly records: ReservationRecords,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Logger) private readonly logger: Logger,
@@ -17,7 +19,8 @@ export class QueueRecordsForSinkService {
 
   async run(): Promise<void> {
     if (this.settings.sinkUrl === null) return;
-    const queued = await this.records.queueUndelivered(this.clock.now());
+    const nowMs = this.clock.now();
+    const queued = await this.db.transaction((trx) => this.records.queueUndelivered(trx, nowMs));
     if (queued > 0) this.logger.info({ queued }, 'data-platform: records stored without a sink are queued for DATA_PLATFORM_URL');
   }
 }

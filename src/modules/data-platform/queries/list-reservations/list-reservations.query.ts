@@ -1,4 +1,6 @@
 import { inject, injectable } from 'inversify';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
+import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { awaitsDelivery } from '../../domain/delivery';
 import type { DeliveryState, RecordStatus, ReservationRecord } from '../../domain/reservation-record';
 import { ReservationRecords } from '../../infrastructure/reservation-records.repository';
@@ -63,21 +65,22 @@ function toItem(r: ReservationRecord): ReservationFeedItem {
 
 @injectable()
 export class ListReservationsQuery {
-  constructor(@inject(ReservationRecords) private readonly records: ReservationRecords) {}
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(ReservationRecords) private readonly records: ReservationRecords,
+  ) {}
 
   async execute(request: ListReservationsRequest): Promise<ReservationFeedPage> {
-    const page = await this.records.list(
-      {
-        concertId: request.concertId,
-        scheduleId: request.scheduleId,
-        fromMs: request.from === undefined ? undefined : Date.parse(request.from),
-        toMs: request.to === undefined ? undefined : Date.parse(request.to),
-        status: request.status,
-        delivery: request.delivery,
-      },
-      request.page,
-      request.pageSize,
-    );
+    const filter = {
+      concertId: request.concertId,
+      scheduleId: request.scheduleId,
+      fromMs: request.from === undefined ? undefined : Date.parse(request.from),
+      toMs: request.to === undefined ? undefined : Date.parse(request.to),
+      status: request.status,
+      delivery: request.delivery,
+    };
+    // One transaction, so the page and the summary of the whole filtered set agree.
+    const page = await this.db.transaction((trx) => this.records.list(trx, filter, request.page, request.pageSize));
     return {
       items: page.records.map(toItem),
       page: request.page,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inject, injectable } from 'inversify';
-import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
+import type { Db, ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
 import type { DomainError } from '../../../../platform/domain/domain-error';
 import { type IdempotencyScope, OutcomePendingError } from '../../../../platform/idempotency/idempotency-store';
 import type { Logger } from '../../../../platform/logging/logger';
@@ -95,12 +95,10 @@ export class ChargeService {
     const { gatewayRef } = outcome;
     const answer = await this.db.transaction(async (trx): Promise<{ result: ChargeResult } | { error: DomainError }> => {
       // Settled by an earlier request with this key, whose stored answer has since been purged.
-      const earlier = scope ? await this.attempts.findById(attemptId, trx) : null;
-      if (earlier) return { result: await this.resultOf(earlier, trx) };
-      const pending = await this.attempts.pendingAmount(trx, userId);
-      const balance = await this.ledger.balance(userId, trx);
-      if (exceedsBalanceLimit(balance + pending, amount)) {
-        const error = PaymentErrors.balanceLimit(balance + pending, amount);
+      const earlier = scope ? await this.attempts.findById(trx, attemptId) : null;
+      if (earlier) return { result: await this.resultOf(trx, earlier) };
+      const error = await this.overLimit(trx, userId, amount);
+      if (error) {
         await scope?.refuse(trx, error);
         return { error };
       }
@@ -122,7 +120,7 @@ export class ChargeService {
     const earlier = recorded.attempt;
     switch (earlier.status) {
       case 'SETTLED':
-        return this.resultOf(earlier);
+        return this.resultOf(this.db.direct, earlier);
       case 'DECLINED':
         throw PaymentErrors.declined(earlier.failure ?? 'declined');
       default:
@@ -132,12 +130,10 @@ export class ChargeService {
 
   /** Records a new attempt (PENDING), revives a voided one, or finds the one an earlier request with this key made. */
   private async record(trx: Transaction, attempt: AttemptRef, scope?: IdempotencyScope<ChargeResult>): Promise<Recorded> {
-    const earlier = scope ? await this.attempts.findById(attempt.id, trx) : null;
+    const earlier = scope ? await this.attempts.findById(trx, attempt.id) : null;
     if (earlier && earlier.status !== 'VOIDED') return { kind: 'existing', attempt: earlier };
-    const balance = await this.ledger.balance(attempt.userId, trx);
-    const pending = await this.attempts.pendingAmount(trx, attempt.userId);
-    if (exceedsBalanceLimit(balance + pending, attempt.amount)) {
-      const error = PaymentErrors.balanceLimit(balance + pending, attempt.amount);
+    const error = await this.overLimit(trx, attempt.userId, attempt.amount);
+    if (error) {
       await scope?.refuse(trx, error);
       return { kind: 'refused', error };
     }
@@ -153,6 +149,19 @@ export class ChargeService {
       });
     await scope?.attach(trx, attempt.id);
     return { kind: 'ask', attempt };
+  }
+
+  /**
+   * The balance limit's refusal of charging `amount` now, or null. The limit counts the balance and
+   * the user's PENDING attempts, a rule no single row carries: a charge through an external gateway
+   * only inserts its own attempt, so two overlapping charges would each see room for one more on
+   * their snapshots (write skew). The user's charges take turns instead, whichever path records them.
+   */
+  private async overLimit(trx: Transaction, userId: number, amount: number): Promise<DomainError | null> {
+    await this.db.lock(trx, 'charges-of-user', userId);
+    const balance = await this.ledger.balance(trx, userId);
+    const pending = await this.attempts.pendingAmount(trx, userId);
+    return exceedsBalanceLimit(balance + pending, amount) ? PaymentErrors.balanceLimit(balance + pending, amount) : null;
   }
 
   /** Sends the attempt to the gateway (which deduplicates on its id) and settles what it answers. */
@@ -212,13 +221,13 @@ export class ChargeService {
     const settled = await this.settle(attempt, gatewayRef, answer);
     if (settled) return settled;
     // Resolved by someone else meanwhile (the settle job, another process): answer what it wrote.
-    const entry = await this.ledger.entryForChargeAttempt(attempt.id);
+    const entry = await this.ledger.entryForChargeAttempt(this.db.direct, attempt.id);
     if (!entry) throw PaymentErrors.gatewayUnavailable('The charge could not be settled; nothing was credited.');
     return { balance: entry.balanceAfter, transactionId: entry.id };
   }
 
-  private async resultOf(attempt: ChargeAttempt, trx?: Transaction): Promise<ChargeResult> {
-    const entry = await this.ledger.entryForChargeAttempt(attempt.id, trx);
+  private async resultOf(q: Db, attempt: ChargeAttempt): Promise<ChargeResult> {
+    const entry = await this.ledger.entryForChargeAttempt(q, attempt.id);
     if (!entry) throw new Error(`Settled charge attempt ${attempt.id} has no CHARGE entry`);
     return { balance: entry.balanceAfter, transactionId: entry.id };
   }

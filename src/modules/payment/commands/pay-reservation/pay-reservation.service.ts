@@ -30,9 +30,9 @@ export class PayReservation {
   ) {}
 
   async pay(trx: Transaction, cmd: PayCommand): Promise<PayOutcome> {
-    const paid = await this.payments.findByReservation(cmd.reservationId, trx);
+    const paid = await this.payments.findByReservation(trx, cmd.reservationId);
     // An already paid reservation is refused whatever the balance: no need to read it.
-    const balance = paid ? 0 : await this.ledger.balance(cmd.userId, trx);
+    const balance = paid ? 0 : await this.ledger.balance(trx, cmd.userId);
     const refusal = payRefusal(cmd.reservationId, paid !== null, balance, cmd.amount);
     if (refusal) return refusal;
     // The unique reservation_id is the final guard against a second payment.
@@ -41,8 +41,11 @@ export class PayReservation {
     let balanceAfter = balance;
     if (cmd.amount > 0) {
       const posted = await this.ledger.debit(trx, cmd.userId, cmd.amount, { reservationId: cmd.reservationId, paymentId });
-      // Only reachable if the balance moved between the read and the conditional update (not on
-      // SQLite, where the transaction holds the writer): throwing rolls the payment back.
+      // The guard of the balance invariant, unreachable on both backends: on SQLite this work runs
+      // alone on the only writer; on PostgreSQL the balance read and this update share one snapshot,
+      // so an account changed meanwhile fails the update as a serialization failure (retried by the
+      // kernel, which re-reads the balance: paid or 402) instead of matching no row. Throwing rolls
+      // the payment back.
       if (!posted) throw new Error(`Balance of user ${cmd.userId} changed while paying reservation ${cmd.reservationId}`);
       balanceAfter = posted.balance;
     }

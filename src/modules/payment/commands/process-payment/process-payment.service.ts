@@ -42,7 +42,7 @@ export class ProcessPaymentService {
     // module (98 % of them in the bench's journey): wait for it first, rather than spend a
     // transaction finding nothing. Someone else's reservation waits the same way as an unknown one
     // (for a hold of *this* user's), so how long the answer takes tells nothing about it.
-    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.knex, reservationId, userId)) || null, {
+    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.direct, reservationId, userId)) || null, {
       timeoutMs: this.settings.holdWaitMs,
     });
     // The answer, refusals included, is stored for the key in the transaction that pays.

@@ -38,7 +38,7 @@ export class RefundPayment {
   ) {}
 
   async refund(trx: Transaction, cmd: RefundCommand): Promise<RefundOutcome> {
-    const payment = await this.payments.findById(cmd.paymentId, trx);
+    const payment = await this.payments.findById(trx, cmd.paymentId);
     // Our own payment ids only ever leave in our own committed events: no retry can fix this.
     if (!payment) throw new PermanentEventError(`No payment ${cmd.paymentId} to refund`);
     if (cmd.reservationId !== undefined && payment.reservationId !== cmd.reservationId) {

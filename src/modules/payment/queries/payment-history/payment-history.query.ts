@@ -1,4 +1,6 @@
 import { inject, injectable } from 'inversify';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
+import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { type EntryType, LedgerRepository } from '../../infrastructure/ledger.repository';
 
 export interface HistoryItem {
@@ -19,11 +21,14 @@ export interface HistoryPage {
 
 @injectable()
 export class PaymentHistoryQuery {
-  constructor(@inject(LedgerRepository) private readonly ledger: LedgerRepository) {}
+  constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
+    @inject(LedgerRepository) private readonly ledger: LedgerRepository,
+  ) {}
 
   async execute(userId: number, limit: number, before?: number): Promise<HistoryPage> {
     // One more than asked tells whether an older page exists.
-    const entries = await this.ledger.history(userId, limit + 1, before);
+    const entries = await this.ledger.history(this.db.direct, userId, limit + 1, before);
     const page = entries.slice(0, limit);
     return {
       items: page.map((e) => ({

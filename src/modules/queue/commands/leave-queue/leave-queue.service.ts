@@ -24,16 +24,16 @@ export class LeaveQueueService {
     const known = this.live.state.byTokenValue(token);
     if (known && known.userId !== userId) throw QueueErrors.tokenNotFound();
     if (!known) {
-      const row = await this.repo.findByToken(token);
+      const row = await this.repo.findByToken(this.db.direct, token);
       if (!row || row.user_id !== userId) throw QueueErrors.tokenNotFound();
       if (row.status === 'EXPIRED' || row.status === 'COMPLETED') return;
     }
     await this.live.exclusive(async () => {
       const now = this.clock.now();
-      const row = known ?? (await this.repo.findByToken(token));
+      const row = known ?? (await this.repo.findByToken(this.db.direct, token));
       if (!row) return;
       const ticket = this.live.state.byTokenValue(token);
-      const stored = ticket ? null : await this.repo.findByToken(token);
+      const stored = ticket ? null : await this.repo.findByToken(this.db.direct, token);
       const passExpiresAtMs = ticket ? (ticket.status === 'ACTIVE' ? ticket.expiresAtMs : null) : stored?.status === 'ACTIVE' ? stored.expires_at_ms : null;
       await this.db.transaction(async (trx) => {
         const ended = await this.repo.end(trx, [row.seq], 'LIVE', 'EXPIRED', 'LEFT', now);

@@ -85,17 +85,26 @@ export class TakeTokenService {
         plans[i].admitNow = true;
         plans[i].expiresAtMs = passExpiryMs(now, this.settings.activeTtlSeconds);
       }
-      await this.db.transaction(async (trx) => {
+      // PostgreSQL may run this work again after a serialization failure, so it changes nothing
+      // outside the transaction: the seqs of the attempt that committed are given to the plans after it.
+      const seqs = await this.db.transaction(async (trx) => {
+        const inserted: Array<number | null> = [];
         for (const p of plans) {
           if (p.current) await this.repo.end(trx, [p.current.seq], 'LIVE', 'EXPIRED', p.current.status === 'ACTIVE' ? 'PASS_EXPIRED' : 'IDLE', now);
-          p.seq = await this.repo.insertLive(trx, {
-            token: p.token,
-            userId: p.userId,
-            status: p.admitNow ? 'ACTIVE' : 'WAITING',
-            createdAtMs: now,
-            expiresAtMs: p.expiresAtMs,
-          });
+          inserted.push(
+            await this.repo.insertLive(trx, {
+              token: p.token,
+              userId: p.userId,
+              status: p.admitNow ? 'ACTIVE' : 'WAITING',
+              createdAtMs: now,
+              expiresAtMs: p.expiresAtMs,
+            }),
+          );
         }
+        return inserted;
+      });
+      plans.forEach((p, i) => {
+        p.seq = seqs[i];
       });
       for (const p of plans) if (p.current) live.state.end(p.current.seq);
       if (plans.some((p) => p.seq === null)) {

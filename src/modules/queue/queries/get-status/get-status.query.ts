@@ -1,5 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { Clock } from '../../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { isOver, pollRetryAfterSeconds } from '../../domain/admission-rules';
 import { endedView, type TicketView } from '../../domain/views';
@@ -17,6 +18,7 @@ import type { QueueSettings } from '../../queue.settings';
 export class GetStatusQuery {
   constructor(
     @inject(PLATFORM.Settings) private readonly settings: QueueSettings,
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(LiveQueue) private readonly live: LiveQueue,
     @inject(AdmissionCycle) private readonly cycle: AdmissionCycle,
@@ -26,7 +28,7 @@ export class GetStatusQuery {
   async status(userId: number, token: string): Promise<TicketView> {
     let ticket = this.live.state.byTokenValue(token);
     if (!ticket) {
-      const row = await this.repo.findByToken(token);
+      const row = await this.repo.findByToken(this.db.direct, token);
       if (!row || row.user_id !== userId) throw QueueErrors.tokenNotFound();
       if (row.status === 'EXPIRED' || row.status === 'COMPLETED') return endedView(token, row.status);
       // Live in the database but not (yet) in the index: the change that made it is finishing.

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import type { DomainError } from '../../../../platform/domain/domain-error';
 import type { IdempotentCall } from '../../../../platform/idempotency/idempotency-store';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
@@ -24,6 +25,7 @@ export type ConfirmResult =
 @injectable()
 export class ConfirmReservationService {
   constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Changes) private readonly changes: Changes,
     @inject(ConfirmSagaOrchestrator) private readonly orchestrator: ConfirmSagaOrchestrator,
@@ -36,13 +38,13 @@ export class ConfirmReservationService {
    * it: a repeat (even after a crash) waits for that saga instead of starting anything.
    */
   async confirm(userId: number, reservationId: number, waitMs: number, idempotency?: Pick<IdempotentCall, 'resumeRef' | 'attach'>): Promise<ConfirmResult> {
-    const earlier = idempotency?.resumeRef ? await this.sagas.find(idempotency.resumeRef) : null;
+    const earlier = idempotency?.resumeRef ? await this.sagas.find(this.db.direct, idempotency.resumeRef) : null;
     const started = earlier ?? (await this.orchestrator.start(userId, reservationId, idempotency && ((trx, saga) => idempotency.attach(trx, saga.id))));
     const saga = (await this.awaitOutcome(started.id, waitMs)) ?? started;
     const brief = { id: saga.id, status: saga.status };
     switch (saga.status) {
       case 'COMPLETED': {
-        const row = await this.reservations.findRow(reservationId);
+        const row = await this.reservations.findRow(this.db.direct, reservationId);
         return { kind: 'completed', reservation: row ? viewFromRow(row, this.clock.now()) : null, saga: sagaView(saga) };
       }
       case 'RUNNING':
@@ -69,18 +71,18 @@ export class ConfirmReservationService {
 
   /** The saga once it has left RUNNING, or as it is after `waitMs` of real time. */
   private async awaitOutcome(sagaId: string, waitMs: number): Promise<ConfirmSaga | null> {
-    const saga = await this.sagas.find(sagaId);
+    const saga = await this.sagas.find(this.db.direct, sagaId);
     if (saga?.status !== 'RUNNING') return saga;
     // Its replies and steps are events of its reservation: each wakes the wait (the poll catches a deadline passing).
     const ended = await this.changes.waitUntil(
       'reservation',
       saga.reservationId,
       async () => {
-        const now = await this.sagas.find(sagaId);
+        const now = await this.sagas.find(this.db.direct, sagaId);
         return now && now.status !== 'RUNNING' ? now : null;
       },
       { timeoutMs: waitMs, pollMs: 100 },
     );
-    return ended ?? (await this.sagas.find(sagaId));
+    return ended ?? (await this.sagas.find(this.db.direct, sagaId));
   }
 }

@@ -39,6 +39,8 @@ export class HoldSeatService {
     const { scheduleId, seatId } = request;
     return withConcurrencyRetry(() =>
       this.db.transaction(async (trx) => {
+        // The hold limit spans the user's reservations (count, then add one): one hold of a user at a time.
+        await this.db.lock(trx, 'holds-of-user', userId);
         const now = this.clock.now();
         const found = await this.catalogue.findSeatForHold(trx, scheduleId, seatId, userId, now);
         if (!found) {

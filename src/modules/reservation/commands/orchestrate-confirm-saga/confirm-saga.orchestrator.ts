@@ -16,7 +16,7 @@ import {
 } from '../../domain/confirm-saga';
 import { confirmedAnnouncement } from '../../domain/reservation.aggregate';
 import { ConfirmSagaRepository, type StoredSaga } from '../../infrastructure/confirm-saga.repository';
-import { ConcurrencyError, withConcurrencyRetry } from '../../infrastructure/optimistic-concurrency';
+import { ConcurrencyError, rerunOnConcurrentAppend, withConcurrencyRetry } from '../../infrastructure/optimistic-concurrency';
 import { ReservationRepository } from '../../infrastructure/reservation.repository';
 import { ReservationLifecycle } from '../../infrastructure/reservation-lifecycle';
 import { ReservationErrors } from '../../reservation.errors';
@@ -70,9 +70,12 @@ export class ConfirmSagaOrchestrator {
     );
   }
 
-  /** A reply of the payment module for saga `sagaId`, in the transaction of its inbox. */
+  /**
+   * A reply of the payment module for saga `sagaId`, in the transaction of its inbox; a concurrent
+   * change of the saga or of its reservation runs the delivery again on the new state.
+   */
   async handle(trx: Transaction, sagaId: string, message: SagaMessage): Promise<void> {
-    await this.advance(trx, await this.sagas.load(trx, sagaId), message, this.clock.now());
+    await rerunOnConcurrentAppend(async () => this.advance(trx, await this.sagas.load(trx, sagaId), message, this.clock.now()));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
+import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
 import { type ReservationView, reservationEtag } from '../../domain/reservation.view';
 import { ChangeWaits } from '../../infrastructure/reservation.metrics';
@@ -29,6 +30,7 @@ export function matchesIfNoneMatch(header: string, etag: string): boolean {
 @injectable()
 export class GetReservationQuery {
   constructor(
+    @inject(PLATFORM.Database) private readonly db: ModuleDatabase,
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.Changes) private readonly changes: Changes,
     @inject(PLATFORM.Shutdown) private readonly shutdown: AbortSignal,
@@ -68,7 +70,7 @@ export class GetReservationQuery {
   }
 
   private async read(userId: number, id: number): Promise<{ view: ReservationView; etag: string }> {
-    const row = await this.repository.findRow(id);
+    const row = await this.repository.findRow(this.db.direct, id);
     if (!row || row.user_id !== userId) throw ReservationErrors.reservationNotFound(id);
     const view = viewFromRow(row, this.clock.now());
     return { view, etag: reservationEtag(row.version, view.status) };
