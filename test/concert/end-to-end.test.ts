@@ -16,6 +16,11 @@ describe('seat map with the real reservation module (through events only)', () =
     const schedule = concert.schedules[0];
     const seat = schedule.seats[2];
     const pass = queuePassFor(app.platform, user.id);
+    // The reservation module knows the schedule from the concert module's event, which may still be on its way.
+    await eventually(
+      async () => Boolean(await app.platform.database('reservation').knex('catalogue_seats').where({ schedule_id: schedule.id }).first()),
+      app.platform,
+    );
     const seatStatus = async () => {
       const res = await app.http.get(`/ticketing/search/schedules/${schedule.id}/seats`).set(user.auth).set(pass);
       return res.body.items.find((s: { id: number }) => s.id === seat.id).status;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { backendEnv } from '../support/test-backend';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -40,7 +41,7 @@ export class ServerProcess {
     const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'src/main.ts')], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_ROUNDS: '4', SEED_DEMO: 'false', ...this.env, PORT: String(this.port) },
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_ROUNDS: '4', SEED_DEMO: 'false', ...backendEnv(this.env), PORT: String(this.port) },
     });
     this.child = child;
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -121,12 +121,17 @@ describe('Idempotency-Key: the answer commits with the effect', () => {
 
   /** Makes the database refuse writing what the key records, as a crash between the two would leave it. */
   async function refusing<T>(module: 'payment' | 'reservation', condition: string, work: () => Promise<T>): Promise<T> {
-    const db = app.platform.database(module).knex;
-    await db.raw(`CREATE TRIGGER refuse_key BEFORE UPDATE ON idempotency_keys WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    const db = app.platform.database(module);
+    if (db.dialect === 'postgres') {
+      await db.knex.raw("create or replace function refuse_key() returns trigger language plpgsql as $$ begin raise exception 'injected failure'; end $$");
+      await db.knex.raw(`create trigger refuse_key before update on idempotency_keys for each row when (${condition}) execute function refuse_key()`);
+    } else {
+      await db.knex.raw(`CREATE TRIGGER refuse_key BEFORE UPDATE ON idempotency_keys WHEN ${condition} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    }
     try {
       return await work();
     } finally {
-      await db.raw('DROP TRIGGER refuse_key');
+      await db.knex.raw(db.dialect === 'postgres' ? 'drop trigger refuse_key on idempotency_keys' : 'DROP TRIGGER refuse_key');
     }
   }
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { ModuleDatabase } from '../../src/platform/db/module-database';
+import { SqliteDatabase } from '../../src/platform/db/sqlite/sqlite-database';
 
 /**
- * The SQLite client (`src/platform/db/better-sqlite3-client.ts`) and the single-connection pool
- * lean on knex internals that are not part of its public API. package.json pins knex to the minor
+ * The SQLite adapter (`src/platform/db/sqlite/knex-sqlite-adapter.ts`: the client and the
+ * single-connection pool) leans on knex internals that are not part of its public API. package.json pins knex to the minor
  * release they were written against; this suite fails loudly, naming what moved, the day an
  * upgrade changes them, instead of letting queries misbehave quietly.
  */
@@ -30,7 +30,7 @@ describe('knex internals the SQLite client relies on', () => {
     const version = JSON.parse(fs.readFileSync(path.join(knexRoot, 'package.json'), 'utf8')).version as string;
     expect(
       version.startsWith(`${PINNED_MINOR}.`),
-      `knex ${version} is installed; re-check better-sqlite3-client.ts and single-connection-pool.ts against it, then update this pin`,
+      `knex ${version} is installed; re-check src/platform/db/sqlite/knex-sqlite-adapter.ts against it, then update this pin`,
     ).to.equal(true);
   });
 
@@ -56,7 +56,7 @@ describe('knex internals the SQLite client relies on', () => {
   });
 
   it('behaves as the client expects: literal LIMIT/OFFSET, bindings formatted, rows and changes returned', async () => {
-    const db = ModuleDatabase.open('knex-internals', ':memory:');
+    const db = new SqliteDatabase('knex-internals', ':memory:');
     try {
       await db.knex.schema.createTable('t', (t) => {
         t.increments('id');
@@ -70,6 +70,8 @@ describe('knex internals the SQLite client relies on', () => {
       expect(changed).to.equal(1);
       expect(await db.knex('t').first()).to.deep.equal({ id: 1, n: 8, flag: 1 });
       expect(await db.transaction((trx) => trx('t').count({ c: '*' }).first())).to.deep.equal({ c: 1 });
+      // A transaction names its connection on each query (builder.connection), which knex must honour without asking the pool.
+      expect(await db.transaction(async (trx) => (await trx('t').where({ id }).first('n')).n)).to.equal(8);
     } finally {
       await db.close();
     }

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { expect } from 'chai';
 import { ConcurrencyError, withConcurrencyRetry } from '../../src/modules/reservation/infrastructure/optimistic-concurrency';
 import { ReservationRepository } from '../../src/modules/reservation/infrastructure/reservation.repository';
 import { ManualClock } from '../../src/platform/clock/clock';
-import { ModuleDatabase } from '../../src/platform/db/module-database';
+import { openModuleDatabase } from '../../src/platform/db/open-database';
 import { DomainError } from '../../src/platform/domain/domain-error';
 import { problemFor } from '../../src/platform/http/domain-problem';
 import { createTestApp, signupAndLogin, type TestApp, tempDataDir } from '../support/test-app';
@@ -50,12 +49,12 @@ describe('reservation: event store and optimistic concurrency', () => {
     expect(failure).to.be.instanceOf(ConcurrencyError);
     expect((failure as ConcurrencyError).expectedVersion).to.equal(1);
 
-    const events = await repo.history(reservationId);
+    const events = await repo.history(db().direct, reservationId);
     expect(events.map((e) => [e.version, e.type])).to.deep.equal([
       [1, 'HoldPlaced'],
       [2, 'HoldCancelled'],
     ]);
-    const row = await repo.findRow(reservationId);
+    const row = await repo.findRow(db().direct, reservationId);
     expect(row).to.include({ status: 'CANCELLED', version: 2, payment_id: null });
   });
 
@@ -74,13 +73,13 @@ describe('reservation: event store and optimistic concurrency', () => {
       .transaction((trx) => repo.save(trx, stale!, now))
       .catch((err) => (failure = err));
     expect(failure).to.be.instanceOf(ConcurrencyError);
-    expect((await repo.history(reservationId)).map((e) => e.type)).to.deep.equal(['HoldPlaced', 'HoldExpired']);
+    expect((await repo.history(db().direct, reservationId)).map((e) => e.type)).to.deep.equal(['HoldPlaced', 'HoldExpired']);
     expect(await tableCount(app, 'reservation_events')).to.equal(2);
   });
 
   it('a conflicting append from another connection is retried on the reloaded stream, and reported when it keeps conflicting', async () => {
-    // A second handle on the same database file plays another process writing to the same stream.
-    const other = ModuleDatabase.open('reservation', path.resolve(dataDir));
+    // A second handle on the same database (file or server) plays another process writing to the same stream.
+    const other = openModuleDatabase('reservation', app.platform.config.database);
     try {
       let attempts = 0;
       const outcome = await withConcurrencyRetry(() =>
@@ -103,12 +102,12 @@ describe('reservation: event store and optimistic concurrency', () => {
       expect(attempts).to.equal(2);
       // The retry decided on the latest state: the hold was cancelled, so this payment cannot confirm it.
       expect(outcome).to.deep.equal({ kind: 'failed', reason: 'RESERVATION_CANCELLED', expiredNow: false });
-      expect((await repo.history(reservationId)).map((e) => `${e.version}:${e.type}`)).to.deep.equal([
+      expect((await repo.history(db().direct, reservationId)).map((e) => `${e.version}:${e.type}`)).to.deep.equal([
         '1:HoldPlaced',
         '2:HoldCancelled',
         '3:ConfirmationFailed',
       ]);
-      expect(await repo.findRow(reservationId)).to.include({ status: 'CANCELLED', version: 3 });
+      expect(await repo.findRow(db().direct, reservationId)).to.include({ status: 'CANCELLED', version: 3 });
 
       // A conflict on every attempt is reported, never swallowed.
       let calls = 0;
@@ -130,10 +129,10 @@ describe('reservation: event store and optimistic concurrency', () => {
   });
 
   it('rebuilds the same state from the events as the read model holds', async () => {
-    const events = await repo.history(reservationId);
+    const events = await repo.history(db().direct, reservationId);
     expect(events.map((e) => e.version)).to.deep.equal([1]);
     const rebuilt = await db().transaction((trx) => repo.load(trx, reservationId));
-    const row = await repo.findRow(reservationId);
+    const row = await repo.findRow(db().direct, reservationId);
     expect(rebuilt!.state).to.include({
       userId: row!.user_id,
       seatId: row!.seat_id,

@@ -3,10 +3,13 @@ import 'reflect-metadata';
 
 process.env.TZ = 'UTC';
 
-// Root hook: the data directories tests created live until every test is done.
+// Root hook: the data directories (and, on the PostgreSQL pass, the databases) tests created live until every test is done.
 export const mochaHooks = {
-  afterAll(): void {
+  async afterAll(this: Mocha.Context): Promise<void> {
+    // Dropping a few hundred PostgreSQL databases takes a while.
+    this.timeout(600_000);
     // Loaded lazily so this setup file stays free of app imports.
     (require('./test-app') as typeof import('./test-app')).removeTempDataDirs();
+    await (require('./test-backend') as typeof import('./test-backend')).dropCreatedDatabases();
   },
 };

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/platform/config/config';
 import type { ModuleDefinition } from '../../src/platform/module/module-definition';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
+import { backendEnv } from './test-backend';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
 
@@ -49,7 +50,8 @@ export interface TestAppOptions {
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const config = loadConfig({ ...TEST_ENV, ...(options.captureLogs ? { LOG_LEVEL: 'debug' } : {}), ...options.env });
+  // On the PostgreSQL pass, a system of its own (or the one standing for the data directory it restarts on).
+  const config = loadConfig(backendEnv({ ...TEST_ENV, ...(options.captureLogs ? { LOG_LEVEL: 'debug' } : {}), ...options.env }));
   const clock = options.clock ?? new ManualClock(Date.now());
   const logs: Array<Record<string, unknown>> = [];
   const logDestination = options.captureLogs
