@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { BENCH_JWT_SECRET } from './api';
+import { type Backend, DatabaseCpu, type ServerRole } from './backends';
 import { freePort, ServerProcess } from './server-process';
 
 export const ADMIN = { email: 'bench-admin@bench.local', password: 'bench-admin-password' };
@@ -19,14 +20,29 @@ export interface ServerSetup {
  * A server of the bench, not yet started, with its data in `root/dataDir`; under --profile it
  * writes its CPU profile to `root/profileDir`.
  */
-export async function benchServer(setup: ServerSetup, name: string, script: string, dataDir: string, profileDir: string): Promise<ServerProcess> {
-  return new ServerProcess(name, script, await freePort(), serverEnv(path.join(setup.root, dataDir)), [
+export async function benchServer(
+  setup: ServerSetup,
+  name: string,
+  script: string,
+  dataDir: string,
+  profileDir: string,
+  extraEnv: Record<string, string | undefined> = {},
+): Promise<ServerProcess> {
+  return new ServerProcess(name, script, await freePort(), serverEnv(path.join(setup.root, dataDir), extraEnv), [
     ...setup.nodeArgs,
     ...(setup.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(setup.root, profileDir)}`] : []),
   ]);
 }
 
-function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+/** A server of the app (main or control) on `backend`: its directories, its database settings, the CPU of its PostgreSQL backends. */
+export async function backendServer(setup: ServerSetup, backend: Backend, role: ServerRole, name: string): Promise<ServerProcess> {
+  const server = await benchServer(setup, name, MAIN_SCRIPT, backend.dataDir(role), backend.profileDir(role), backend.env(role));
+  const databases = backend.databaseProcesses(role);
+  if (databases) server.databaseCpu = new DatabaseCpu(databases);
+  return server;
+}
+
+function serverEnv(dataDir: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     NODE_ENV: 'production',
     DATA_DIR: dataDir,

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
+import type { BackendName } from './options';
 
 export interface LoadResult {
   name: string;
@@ -10,11 +11,19 @@ export interface LoadResult {
   p99Ms: number;
   /** Responses outside the expected statuses, plus transport errors and timeouts. */
   errors: number;
+  /** Of `errors`, the 409 answers (where 409 was not expected). */
+  unexpected409?: number;
   statuses: Record<string, number>;
   peakRssMb?: number;
   /** CPU in cores (1 = one core busy) of the server and of the load generator (this process). */
   serverCores?: number;
   clientCores?: number;
+  /** CPU of the PostgreSQL backends serving the server, in cores (PostgreSQL runs only; not in serverCores). */
+  databaseCores?: number;
+  /** The backend the row ran on, when the run has more than one (or not SQLite). */
+  backend?: BackendName;
+  /** Confirmed purchases per second (the journey). */
+  purchasesPerSecond?: number;
   ratioToCeiling?: number;
   /** The ceiling the ratio is taken against: the mean of the ceiling runs just before and after this scenario. */
   ceilingRps?: number;
@@ -51,6 +60,7 @@ export async function hammer(
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: unexpected + result.errors + result.timeouts,
+    unexpected409: expected.includes(409) ? 0 : (statuses['409'] ?? 0),
     statuses,
   };
 }
@@ -97,6 +107,7 @@ export async function drive<T>(
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     errors: unexpected + transportErrors,
+    unexpected409: expected.includes(409) ? 0 : (statuses['409'] ?? 0),
     statuses,
     samples,
   };

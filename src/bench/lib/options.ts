@@ -5,6 +5,14 @@ import { parseArgs } from 'node:util';
 export const SCENARIOS = ['login', 'status', 'rush', 'distinct', 'journey'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
+/** The database backends a server under test can run on. */
+export const BACKENDS = ['sqlite', 'postgres'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+/** `--db`: one backend, or both in one run (each scenario on SQLite, then on PostgreSQL). */
+export const DB_CHOICES = ['sqlite', 'postgres', 'both'] as const;
+export type DbChoice = (typeof DB_CHOICES)[number];
+export const DEFAULT_DB_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
 export interface BenchOptions {
   quick: boolean;
   durationSeconds: number;
@@ -17,9 +25,15 @@ export interface BenchOptions {
   profile: boolean;
   /** Scenarios to run (`--only=status,rush`); the ceiling and the token burst always run. */
   only: ReadonlySet<Scenario>;
-  /** Keep the data directory (databases, CPU profile) instead of deleting it. */
+  /** Keep the data directory (databases, CPU profile) and the PostgreSQL databases instead of deleting them. */
   keep: boolean;
   reportPath: string;
+  /** `--db` as given (sqlite by default). */
+  db: DbChoice;
+  /** The backends the scenarios run on, in the order they run each scenario. */
+  backends: readonly BackendName[];
+  /** `--db-url`: the PostgreSQL server, with credentials that may create databases and roles. */
+  dbUrl: string;
 }
 
 const SEATS_PER_SCHEDULE = 5_000;
@@ -31,7 +45,14 @@ export const USAGE = `npm run bench -- [flags]
                        token burst always run. The report then goes to the temp directory.
   --report=FILE        where to write the Markdown report (default docs/performance.md)
   --profile            CPU-profile the servers, for the whole run and for each scenario
-  --keep               keep the data directory (databases, profiles)
+  --keep               keep the data directory (databases, profiles) and the PostgreSQL databases
+  --db=BACKEND         sqlite (default), postgres, or both: every scenario on SQLite and then on
+                       PostgreSQL in one run, each as a ratio to the same ceiling, rows marked
+                       [sqlite] / [postgres]. PostgreSQL runs get a fresh system bench_<time>
+                       (a database and role per module), dropped at the end unless --keep.
+  --db-url=URL         the PostgreSQL server, as a role that may create databases and roles
+                       (default ${DEFAULT_DB_URL}; its database part is not
+                       used: each run names its own system). Unreachable: stops before starting.
   --duration=S         seconds per timed scenario (10; quick 4)
   --users=N            users signed up and queued (10000; quick 2000)
   --rush-users=N       users racing in the hold rush (5000; quick 2000)
@@ -64,6 +85,8 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
       journey: { type: 'string' },
       waiting: { type: 'string' },
       connections: { type: 'string' },
+      db: { type: 'string' },
+      'db-url': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -86,6 +109,17 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
   const only = (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  const db = (values.db ?? 'sqlite') as DbChoice;
+  if (!(DB_CHOICES as readonly string[]).includes(db)) throw new Error(`--db must be one of ${DB_CHOICES.join(', ')}, not ${values.db}`);
+  const dbUrl = values['db-url'] ?? DEFAULT_DB_URL;
+  let parsedUrl: URL | null = null;
+  try {
+    parsedUrl = new URL(dbUrl);
+  } catch {
+    parsedUrl = null;
+  }
+  if (!parsedUrl || !/^postgres(ql)?:$/.test(parsedUrl.protocol)) throw new Error(`--db-url must be a postgres:// URL, not ${dbUrl}`);
+  if (values['db-url'] !== undefined && db === 'sqlite') throw new Error('--db-url needs --db=postgres or --db=both');
   return {
     quick,
     durationSeconds: num('duration', 10, 4),
@@ -100,5 +134,8 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
     keep: values.keep === true,
     // A partial run (--only) must not replace the published full report unless asked to.
     reportPath: values.report ?? (values.only !== undefined ? path.join(os.tmpdir(), 'ticketing-bench-report.md') : defaultReportPath),
+    db,
+    backends: db === 'both' ? BACKENDS : [db],
+    dbUrl,
   };
 }

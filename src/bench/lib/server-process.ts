@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import type { DatabaseCpu } from './backends';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,12 +24,15 @@ export class ServerProcess {
   stderr = '';
   private markCpuSeconds = 0;
   private markWallMs = 0;
+  /** The PostgreSQL backends serving this server, whose CPU is measured beside its own (null on SQLite). */
+  databaseCpu: DatabaseCpu | null = null;
 
   constructor(
     readonly name: string,
     private readonly script: string,
     readonly port: number,
-    private readonly env: Record<string, string>,
+    /** On top of the bench's own environment; an undefined value removes the variable. */
+    private readonly env: Record<string, string | undefined>,
     private readonly nodeArgs: string[] = [],
   ) {}
 
@@ -41,8 +45,9 @@ export class ServerProcess {
   }
 
   async start(readyPath: string): Promise<void> {
+    const env = Object.fromEntries(Object.entries({ ...process.env, ...this.env, PORT: String(this.port) }).filter(([, v]) => v !== undefined));
     this.child = spawn(process.execPath, [...this.nodeArgs, this.script], {
-      env: { ...process.env, ...this.env, PORT: String(this.port) },
+      env,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     this.child.stderr?.on('data', (d) => {
@@ -70,6 +75,12 @@ export class ServerProcess {
     this.sample();
     this.markCpuSeconds = this.cpuSeconds();
     this.markWallMs = performance.now();
+    this.databaseCpu?.start();
+  }
+
+  /** CPU the PostgreSQL backends serving this server used since `resetPeak`, in cores; undefined on SQLite. */
+  databaseCoresUsed(): number | undefined {
+    return this.databaseCpu?.coresUsed();
   }
 
   /** CPU the server used since `resetPeak`, in cores (1 = one core busy all the time). */

@@ -1,6 +1,5 @@
 import { bearer } from '../lib/api';
 import type { BenchSchedule } from '../lib/catalogue';
-import { checkInvariants } from '../lib/invariants';
 import { hammer, type LoadResult } from '../lib/load';
 import type { RunContext } from '../lib/run-context';
 import type { Shopper } from './token-burst';
@@ -36,6 +35,6 @@ export async function measureDistinctHolds(run: RunContext, schedule: BenchSched
     [201],
   );
   await run.compareToCeiling(distinct);
-  run.invariants.push(await checkInvariants('after distinct holds', run.api, run.admin, run.root));
+  await run.checkInvariants('after distinct holds');
   return [distinct];
 }

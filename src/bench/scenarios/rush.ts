@@ -1,6 +1,5 @@
 import { bearer } from '../lib/api';
 import type { BenchSchedule } from '../lib/catalogue';
-import { checkInvariants } from '../lib/invariants';
 import { call, drive, type LoadResult } from '../lib/load';
 import type { RunContext } from '../lib/run-context';
 import type { Shopper } from './token-burst';
@@ -27,6 +26,6 @@ export async function measureHoldRush(run: RunContext, schedule: BenchSchedule, 
   );
   rush.note = `${rush.statuses['201'] ?? 0} holds won, ${rush.statuses['409'] ?? 0} × 409 SEAT_UNAVAILABLE`;
   await run.compareToCeiling(rush);
-  run.invariants.push(await checkInvariants('after hold rush', run.api, run.admin, run.root));
+  await run.checkInvariants('after hold rush');
   return [rush];
 }

@@ -1,5 +1,5 @@
 import { Api, bearer, tokenFor, USER_ID_BASE } from '../lib/api';
-import { ADMIN, benchServer, MAIN_SCRIPT } from '../lib/bench-servers';
+import { ADMIN, backendServer } from '../lib/bench-servers';
 import { monotonicMicros } from '../lib/cpu-profile';
 import { call, drive, hammer, type LoadResult, medianOf, medianOfNumbers } from '../lib/load';
 import { log, type RunContext } from '../lib/run-context';
@@ -59,15 +59,16 @@ export async function measureStatusPolling(run: RunContext, shoppers: Shopper[])
     );
     run.takeWindowFigures(result, target);
     run.profileWindows.push({
-      name: `${name}, run at ${new Date().toISOString().slice(11, 19)}`,
-      dir: target === server ? 'profile' : 'profile-control',
+      name: `${name}${run.label}, run at ${new Date().toISOString().slice(11, 19)}`,
+      dir: run.backend.profileDir(target === server ? 'main' : 'control'),
       fromUs: from,
       toUs: monotonicMicros(),
     });
     return result;
   };
 
-  const control = await benchServer(run.setup, 'server (control queue)', MAIN_SCRIPT, 'control', 'profile-control');
+  // The control runs on the same backend as the main server, with its own databases.
+  const control = await backendServer(run.setup, run.backend, 'control', `server (control queue)${run.label}`);
   await control.start('/health/ready');
   let results: LoadResult[];
   try {
