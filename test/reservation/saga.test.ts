@@ -268,6 +268,36 @@ describe('reservation: orchestrated confirm saga, replies driven by the test', (
     await eventually(async () => (await saga(sagaId)).status === 'COMPENSATED', app.platform);
   });
 
+  it('a late payment of a timed-out saga is refunded even while a second saga of the same hold runs, which then confirms it', async () => {
+    const first = await start();
+    clock.advance(30_000);
+    await app.platform.runJob('reservation', 'saga-deadlines');
+    await app.platform.runJob('reservation', 'saga-deadlines');
+    expect((await saga(first)).status).to.equal('FAILED');
+    const again = await confirm(app, alice, { reservationId: held.id }, { Prefer: 'wait=0' });
+    expect(again.status).to.equal(202);
+    const second = again.body.saga.id;
+    expect(second).to.not.equal(first);
+
+    const latePayment = newPaymentId();
+    await reply('payment.success', { paymentId: latePayment, reservationId: held.id, userId: alice.id, amount: held.price, sagaId: first });
+    await eventually(async () => (await saga(first)).status === 'COMPENSATING', app.platform);
+    expect(await published(app, 'payment.refund-requested', held.id)).to.deep.equal([
+      { sagaId: first, paymentId: latePayment, reservationId: held.id, userId: alice.id, reason: 'PAYMENT_AFTER_SAGA_ENDED' },
+    ]);
+    expect((await saga(second)).status).to.equal('RUNNING');
+    // A confirm now joins the running saga, not the one refunding.
+    expect((await confirm(app, alice, { reservationId: held.id }, { Prefer: 'wait=0' })).body.saga.id).to.equal(second);
+
+    await reply('payment.success', { paymentId: newPaymentId(), reservationId: held.id, userId: alice.id, amount: held.price, sagaId: second });
+    await eventually(async () => (await saga(second)).status === 'COMPLETED', app.platform);
+    await reply('payment.cancelled', { paymentId: latePayment, reservationId: held.id, userId: alice.id, amount: held.price, reason: 'x', sagaId: first });
+    await eventually(async () => (await saga(first)).status === 'COMPENSATED', app.platform);
+    expect((await app.http.get(`/ticketing/reservations/${held.id}`).set(alice.auth)).body.status).to.equal('CONFIRMED');
+    const deadLetters = await app.platform.database('reservation').knex('inbox').where({ status: 'DEAD' });
+    expect(deadLetters).to.have.length(0);
+  });
+
   it('a payment.failed reply fails the saga and leaves the hold', async () => {
     const sagaId = await start();
     await reply('payment.failed', { reservationId: held.id, userId: alice.id, sagaId, reason: 'RESERVATION_NOT_PAYABLE', detail: 'Already paid.' });

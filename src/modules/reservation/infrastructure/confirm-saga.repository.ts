@@ -81,7 +81,7 @@ export class SagaConflictError extends ConcurrencyError {
 /** `confirm_sagas`: one row per saga, its state as `evolve` left it, versioned for optimistic concurrency. */
 @injectable()
 export class ConfirmSagaRepository {
-  /** Stores a new saga (version 1); false if another saga is already in flight for the reservation. */
+  /** Stores a new saga (version 1); false if another saga is already RUNNING for the reservation. */
   async insert(trx: Transaction, s: ConfirmSaga): Promise<boolean> {
     try {
       await trx('confirm_sagas').insert({
@@ -119,8 +119,17 @@ export class ConfirmSagaRepository {
     return row ? fromRow(row) : null;
   }
 
+  /**
+   * The saga in flight for a reservation: the RUNNING one (at most one, by the unique index) before
+   * one still COMPENSATING a late payment (one of those may run beside it).
+   */
   async findActive(trx: Transaction, reservationId: number): Promise<ConfirmSaga | null> {
-    const row: SagaRow | undefined = await trx('confirm_sagas').where({ reservation_id: reservationId }).whereIn('status', IN_FLIGHT).first();
+    const row: SagaRow | undefined = await trx('confirm_sagas')
+      .where({ reservation_id: reservationId })
+      .whereIn('status', IN_FLIGHT)
+      .orderByRaw("case when status = 'RUNNING' then 0 else 1 end")
+      .orderBy('created_at_ms', 'desc')
+      .first();
     return row ? fromRow(row) : null;
   }
 
