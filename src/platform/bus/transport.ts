@@ -32,19 +32,16 @@ export class InProcessTransport implements EventTransport {
   }
 
   async publish(events: EventEnvelope[]): Promise<void> {
-    // Every consumer gets its chance even if an earlier one could not accept the events.
-    let failure: unknown;
+    // Every consumer takes the batch at once, each in its own database: none waits for another's
+    // transaction, and each gets its chance even if another could not accept the events.
+    const deliveries: Array<Promise<void>> = [];
     for (const consumer of this.consumers) {
       const types = consumer.eventTypes();
       const wanted = events.filter((e) => types.has(e.type));
-      if (wanted.length === 0) continue;
-      try {
-        await consumer.receive(wanted);
-      } catch (err) {
-        failure ??= err;
-      }
+      if (wanted.length > 0) deliveries.push(consumer.receive(wanted));
     }
-    if (failure) throw failure;
+    const refused = (await Promise.allSettled(deliveries)).find((r) => r.status === 'rejected');
+    if (refused) throw refused.reason;
   }
 
   async close(): Promise<void> {}
