@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { EventEnvelope, EventPayload, EventType } from '../../src/contracts/events';
+import type { EventPayload, EventType } from '../../src/contracts/events';
 import { createConcertRequest } from '../../src/modules/concert/commands/create-concert/create-concert.request.dto';
 import { CreateConcertService } from '../../src/modules/concert/commands/create-concert/create-concert.service';
 import { MarkSeatHeldWhenReservationHeld } from '../../src/modules/concert/event-handlers/mark-seat-held-when-reservation-held.handler';
 import { MarkSeatSoldWhenReservationSucceeded } from '../../src/modules/concert/event-handlers/mark-seat-sold-when-reservation-succeeded.handler';
 import { ReleaseSeatWhenReservationCancelled } from '../../src/modules/concert/event-handlers/release-seat-when-reservation-cancelled.handler';
 import { ReleaseSeatWhenReservationExpired } from '../../src/modules/concert/event-handlers/release-seat-when-reservation-expired.handler';
-import type { EventHandler } from '../../src/platform/bus/subscription';
-import { createTestApp, loginAdmin, type TestApp } from '../support/test-app';
+import { createTestApp, handleEventWith, loginAdmin, type TestApp } from '../support/test-app';
 import { onPostgres } from '../support/test-backend';
 import { assertCountersMatchSeats, type CreatedConcert, concertBody, createConcert, seats } from './concert-fixtures';
 
@@ -45,21 +43,8 @@ describe(`seat map under concurrent events of one seat (${onPostgres ? 'PostgreS
   };
   type Facts = ReturnType<typeof reservationOn>;
 
-  /** Hands one event to one of the module's handlers in a transaction of its own, as an inbox does. */
-  const handle = <T extends EventType>(handler: new (...args: any[]) => EventHandler<T>, type: T, payload: EventPayload<T>) => {
-    const envelope = {
-      id: randomUUID(),
-      type,
-      version: 1,
-      occurredAt: new Date(app.clock.now()).toISOString(),
-      aggregateId: String((payload as { reservationId: number }).reservationId),
-      correlationId: randomUUID(),
-      causationId: null,
-      payload,
-    } as EventEnvelope<T>;
-    const instance = app.platform.container('concert').get<EventHandler<T>>(handler);
-    return app.platform.database('concert').transaction((trx) => instance.handle(envelope, trx));
-  };
+  const handle = <T extends EventType>(handler: Parameters<typeof handleEventWith<T>>[2], type: T, payload: EventPayload<T>) =>
+    handleEventWith(app, 'concert', handler, type, payload);
   const held = (r: Facts) =>
     handle(MarkSeatHeldWhenReservationHeld, 'reservation.held', { ...r, price: 88_000, expiresAt: new Date(app.clock.now() + 300_000).toISOString() });
   const sold = (r: Facts) =>

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { EventEnvelope, EventPayload, EventType } from '../../src/contracts/events';
+import type { EventPayload, EventType } from '../../src/contracts/events';
 import { MarkRecordCancelledWhenReservationCancelled } from '../../src/modules/data-platform/event-handlers/mark-record-cancelled-when-reservation-cancelled.handler';
 import { StoreRecordWhenReservationConfirmed } from '../../src/modules/data-platform/event-handlers/store-record-when-reservation-confirmed.handler';
-import type { EventHandler } from '../../src/platform/bus/subscription';
-import { createTestApp, loginAdmin, type TestApp, type TestUser } from '../support/test-app';
+import { createTestApp, handleEventWith, loginAdmin, type TestApp, type TestUser } from '../support/test-app';
 import { onPostgres } from '../support/test-backend';
 import { allRecords, confirmedPayload, DATA_PLATFORM_TEST_MODULES, feed } from './data-platform.helpers';
 
@@ -30,21 +28,8 @@ describe(`data platform: a confirmation and its cancellation handled at once (${
   });
   afterEach(() => app.stop());
 
-  /** Hands one event to one of the module's handlers in a transaction of its own, as an inbox does. */
-  const handle = <T extends EventType>(handler: new (...args: any[]) => EventHandler<T>, type: T, payload: EventPayload<T>) => {
-    const envelope = {
-      id: randomUUID(),
-      type,
-      version: 1,
-      occurredAt: new Date(app.clock.now()).toISOString(),
-      aggregateId: String((payload as { reservationId: number }).reservationId),
-      correlationId: randomUUID(),
-      causationId: null,
-      payload,
-    } as EventEnvelope<T>;
-    const instance = app.platform.container('data-platform').get<EventHandler<T>>(handler);
-    return app.platform.database('data-platform').transaction((trx) => instance.handle(envelope, trx));
-  };
+  const handle = <T extends EventType>(handler: Parameters<typeof handleEventWith<T>>[2], type: T, payload: EventPayload<T>) =>
+    handleEventWith(app, 'data-platform', handler, type, payload);
 
   it(`${RESERVATIONS} confirmations, each beside its own cancellation: every record CANCELLED, no note left, no revenue`, async () => {
     const ids = Array.from({ length: RESERVATIONS }, (_, i) => 500 + i);

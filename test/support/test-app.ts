@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,9 +6,11 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { buildPlatform } from '../../src/composition-root';
+import type { EventEnvelope, EventPayload, EventType } from '../../src/contracts/events';
 import type { QueuePasses } from '../../src/platform/auth/queue-pass';
+import type { EventHandler } from '../../src/platform/bus/subscription';
 import { type Clock, ManualClock } from '../../src/platform/clock/clock';
-import { loadConfig } from '../../src/platform/config/config';
+import { loadConfig, type ModuleName } from '../../src/platform/config/config';
 import type { ModuleDefinition } from '../../src/platform/module/module-definition';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
@@ -148,4 +151,29 @@ export async function eventually(check: () => Promise<boolean> | boolean, platfo
 export function queuePassFor(platform: Platform, userId: number, ttlMs = 10 * 60_000): { 'X-Queue-Pass': string } {
   const passes = platform.root.get<QueuePasses>(PLATFORM.QueuePasses);
   return { 'X-Queue-Pass': passes.issue(userId, `test-${userId}`, platform.clock.now() + ttlMs) };
+}
+
+/**
+ * Hands one event to one of a module's handlers in a transaction of its own, as an inbox does
+ * (without the inbox's bookkeeping): for races between handlers, each call its own transaction.
+ */
+export function handleEventWith<T extends EventType>(
+  app: TestApp,
+  module: ModuleName,
+  handler: new (...args: any[]) => EventHandler<T>,
+  type: T,
+  payload: EventPayload<T>,
+): Promise<void> {
+  const envelope = {
+    id: randomUUID(),
+    type,
+    version: 1,
+    occurredAt: new Date(app.clock.now()).toISOString(),
+    aggregateId: String((payload as { reservationId: number }).reservationId),
+    correlationId: randomUUID(),
+    causationId: null,
+    payload,
+  } as EventEnvelope<T>;
+  const instance = app.platform.container(module).get<EventHandler<T>>(handler);
+  return app.platform.database(module).transaction((trx) => instance.handle(envelope, trx));
 }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { DatabaseBase } from '../database-base';
 import { DatabaseBusyError, type Dialect, type RetryReason, runMigrations, type StoredDatabase } from '../module-database';
-import { type CompiledStatement, type ParamFn, PreparedStatement, PreparedStatements } from '../prepared-statement';
+import type { CompiledStatement, PreparedStatement } from '../prepared-statement';
 import { type Direct, handle, type Queryable, stateOf, type Transaction, TransactionConflictError } from '../queryable';
 import { moduleAddress, provisionModuleDatabase } from './provision';
 
@@ -55,20 +56,18 @@ export interface PostgresStorage {
  * ADR 0009), more than the query costs the server. Builders inside a transaction still go
  * through knex, on the transaction's client (`.connection(client)`, public knex API).
  */
-export class PostgresDatabase implements StoredDatabase {
+export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
   readonly dialect: Dialect = 'postgres';
   readonly knex: Knex;
   readonly direct: Direct;
   private readonly pool: pg.Pool;
-  private readonly commitListeners: Array<() => void> = [];
-  private readonly publishedCommitListeners: Array<() => void> = [];
-  private readonly retryListeners: Array<(reason: RetryReason) => void> = [];
   private readonly takeLock: PreparedStatement<{ scope: string; key: string }>;
 
   constructor(
-    readonly moduleName: string,
+    moduleName: string,
     private readonly storage: PostgresStorage,
   ) {
+    super(moduleName);
     const { connectionString } = moduleAddress(storage.url, moduleName);
     this.pool = new pg.Pool({ connectionString, types: numbers, max: storage.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 30_000 });
     // A connection that breaks (the server restarts, an operator ends a backend) emits 'error';
@@ -87,10 +86,6 @@ export class PostgresDatabase implements StoredDatabase {
     );
   }
 
-  get compiler(): Knex {
-    return this.knex;
-  }
-
   driverSql(compiled: Knex.Sql): string {
     return compiled.toNative().sql;
   }
@@ -104,7 +99,7 @@ export class PostgresDatabase implements StoredDatabase {
         const reason = err instanceof TransactionConflictError ? 'write_conflict' : RETRYABLE.get((err as { code?: string }).code ?? '');
         if (!reason || (reason === 'unique_violation' && attempt >= UNIQUE_VIOLATION_ATTEMPTS)) throw err;
         if (Date.now() >= giveUpAt) throw new DatabaseBusyError(this.moduleName, err);
-        for (const listener of this.retryListeners) listener(reason);
+        this.retrying(reason);
         // Jittered, growing pauses (up to 50 ms), so the transactions that collided do not collide again at once.
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
       }
@@ -145,26 +140,6 @@ export class PostgresDatabase implements StoredDatabase {
     await this.takeLock.run(trx, { scope, key: String(key) });
   }
 
-  afterTransaction(trx: Transaction, callback: () => void): void {
-    stateOf(trx).afterEnd.push(callback);
-  }
-
-  markPublished(trx: Transaction): void {
-    stateOf(trx).published = true;
-  }
-
-  prepare<P extends Record<string, unknown> = Record<string, never>, R = Record<string, unknown>>(
-    build: (knex: Knex, p: ParamFn<P>) => Knex.QueryBuilder | Knex.Raw,
-  ): PreparedStatement<P, R> {
-    return new PreparedStatement<P, R>(this, build);
-  }
-
-  prepareEach<K, P extends Record<string, unknown> = Record<string, never>, R = Record<string, unknown>>(
-    build: (knex: Knex, p: ParamFn<P>, key: K) => Knex.QueryBuilder | Knex.Raw,
-  ): PreparedStatements<K, P, R> {
-    return new PreparedStatements<K, P, R>(this, build);
-  }
-
   /**
    * A prepared statement on the handle's connection (its transaction's, or any pooled one for
    * `direct`), by name: each connection parses and plans it once, then only binds and runs it.
@@ -177,18 +152,6 @@ export class PostgresDatabase implements StoredDatabase {
     // A transaction's handle names its client, whichever PostgresDatabase began it (a test playing a second process).
     const result = state.kind === 'transaction' ? await (state.connection as pg.PoolClient).query(query) : await this.pool.query(query);
     return expect === 'rows' ? result.rows : (result.rowCount ?? 0);
-  }
-
-  onCommit(listener: () => void): void {
-    this.commitListeners.push(listener);
-  }
-
-  onPublishedCommit(listener: () => void): void {
-    this.publishedCommitListeners.push(listener);
-  }
-
-  onRetry(listener: (reason: RetryReason) => void): void {
-    this.retryListeners.push(listener);
   }
 
   async migrate(directories: Array<{ directory: string; tableName: string }>): Promise<void> {
@@ -210,7 +173,6 @@ export class PostgresDatabase implements StoredDatabase {
     const state = stateOf(trx);
     for (const callback of state.afterEnd) callback();
     if (!committed) return;
-    for (const listener of this.commitListeners) listener();
-    if (state.published) for (const listener of this.publishedCommitListeners) listener();
+    this.committed(state.published);
   }
 }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { type Dialect, type RetryReason, runMigrations, type StoredDatabase } from '../module-database';
-import { type CompiledStatement, type ParamFn, PreparedStatement, PreparedStatements } from '../prepared-statement';
+import { DatabaseBase } from '../database-base';
+import { type Dialect, runMigrations, type StoredDatabase } from '../module-database';
+import type { CompiledStatement } from '../prepared-statement';
 import { type Direct, handle, type Queryable, stateOf, type Transaction, TransactionConflictError } from '../queryable';
 import { GroupCommit } from './group-commit';
 import { type Connection, openSqliteConnection, runCached, SingleConnectionPool, sqliteKnex } from './knex-sqlite-adapter';
@@ -11,7 +12,7 @@ import { type Connection, openSqliteConnection, runCached, SingleConnectionPool,
  * A module's database as one SQLite file (or in memory) with exactly one connection: SQLite has
  * one writer, so transactions queue for it and share COMMITs (GroupCommit).
  */
-export class SqliteDatabase implements StoredDatabase {
+export class SqliteDatabase extends DatabaseBase implements StoredDatabase {
   readonly dialect: Dialect = 'sqlite';
   readonly knex: Knex;
   readonly direct: Direct;
@@ -19,15 +20,13 @@ export class SqliteDatabase implements StoredDatabase {
   /** Each queued transaction's handle, once its work has started. */
   private readonly groups: GroupCommit<{ trx?: Transaction }>;
   private readonly formatBindings: (values: unknown[]) => unknown[];
-  private readonly commitListeners: Array<() => void> = [];
-  private readonly publishedCommitListeners: Array<() => void> = [];
-  private readonly retryListeners: Array<(reason: RetryReason) => void> = [];
 
   constructor(
-    readonly moduleName: string,
+    moduleName: string,
     /** A directory for `<module>.db`, or `:memory:`. */
     dataDir: string,
   ) {
+    super(moduleName);
     const inMemory = dataDir === ':memory:';
     if (!inMemory) fs.mkdirSync(dataDir, { recursive: true });
     const filename = inMemory ? ':memory:' : path.join(dataDir, `${moduleName}.db`);
@@ -39,13 +38,8 @@ export class SqliteDatabase implements StoredDatabase {
     this.groups = new GroupCommit<{ trx?: Transaction }>(this.pool, ({ committed, works }) => {
       for (const { tag } of works) for (const callback of tag.trx ? stateOf(tag.trx).afterEnd : []) callback();
       if (!committed || !works.some((w) => w.ok)) return;
-      for (const listener of this.commitListeners) listener();
-      if (works.some((w) => w.ok && w.tag.trx && stateOf(w.tag.trx).published)) for (const listener of this.publishedCommitListeners) listener();
+      this.committed(works.some((w) => w.ok && w.tag.trx && stateOf(w.tag.trx).published));
     });
-  }
-
-  get compiler(): Knex {
-    return this.knex;
   }
 
   driverSql(compiled: Knex.Sql): string {
@@ -59,7 +53,7 @@ export class SqliteDatabase implements StoredDatabase {
         return await this.once(work);
       } catch (err) {
         if (!(err instanceof TransactionConflictError) || attempt >= 5) throw err;
-        for (const listener of this.retryListeners) listener('write_conflict');
+        this.retrying('write_conflict');
       }
     }
   }
@@ -84,26 +78,6 @@ export class SqliteDatabase implements StoredDatabase {
     if (!stateOf(trx).live) throw new Error('This transaction handle is used outside its transaction');
   }
 
-  afterTransaction(trx: Transaction, callback: () => void): void {
-    stateOf(trx).afterEnd.push(callback);
-  }
-
-  markPublished(trx: Transaction): void {
-    stateOf(trx).published = true;
-  }
-
-  prepare<P extends Record<string, unknown> = Record<string, never>, R = Record<string, unknown>>(
-    build: (knex: Knex, p: ParamFn<P>) => Knex.QueryBuilder | Knex.Raw,
-  ): PreparedStatement<P, R> {
-    return new PreparedStatement<P, R>(this, build);
-  }
-
-  prepareEach<K, P extends Record<string, unknown> = Record<string, never>, R = Record<string, unknown>>(
-    build: (knex: Knex, p: ParamFn<P>, key: K) => Knex.QueryBuilder | Knex.Raw,
-  ): PreparedStatements<K, P, R> {
-    return new PreparedStatements<K, P, R>(this, build);
-  }
-
   /**
    * Runs compiled SQL: at once on the connection a transaction holds, or, on `direct`, after
    * waiting for the connection like any query. A handle of another database (a test playing a
@@ -121,18 +95,6 @@ export class SqliteDatabase implements StoredDatabase {
     } finally {
       this.pool.release(connection);
     }
-  }
-
-  onCommit(listener: () => void): void {
-    this.commitListeners.push(listener);
-  }
-
-  onPublishedCommit(listener: () => void): void {
-    this.publishedCommitListeners.push(listener);
-  }
-
-  onRetry(listener: (reason: RetryReason) => void): void {
-    this.retryListeners.push(listener);
   }
 
   async migrate(directories: Array<{ directory: string; tableName: string }>): Promise<void> {
