@@ -5,6 +5,7 @@ import pg from 'pg';
 import { DatabaseBusyError, migrationsRoot, type StoredDatabase, type Transaction } from '../../src/platform/db/module-database';
 import { openModuleDatabase } from '../../src/platform/db/open-database';
 import { moduleAddress, provisionSystem } from '../../src/platform/db/postgres/provision';
+import { stateOf } from '../../src/platform/db/queryable';
 import { SqliteDatabase } from '../../src/platform/db/sqlite/sqlite-database';
 import { tempDataDir } from '../support/test-app';
 import { freshDatabaseUrl, onPostgres } from '../support/test-backend';
@@ -204,6 +205,55 @@ describe('prepared statements (compiled once by knex, run with new values)', () 
     ]);
   });
 
+  describe('deferred writes', () => {
+    const insertItem = () => db.prepare<{ name: string }>((k, p) => k('items').insert({ name: p('name'), status: 'LIVE' }));
+
+    it('are seen by the statements after them and committed with the transaction', async () => {
+      const insert = insertItem();
+      const seen = await db.transaction(async (trx) => {
+        insert.defer(trx, { name: 'a' });
+        insert.defer(trx, { name: 'b' });
+        return (await trx('items').orderBy('id')).map((r: { name: string }) => r.name);
+      });
+      expect(seen).to.deep.equal(['a', 'b']);
+      expect((await db.knex('items').orderBy('id')).map((r: { name: string }) => r.name)).to.deep.equal(['a', 'b']);
+    });
+
+    it('fail the transaction with their own error when one fails, even if nothing waited for it, and nothing commits', async () => {
+      const insert = insertItem();
+      const broken = db.prepare<{ name: string }>((k, p) => k('items').insert({ name: p('name'), status: k.raw('null') }));
+      const committed: string[] = [];
+      db.onCommit(() => committed.push('commit'));
+      const outcome = await db
+        .transaction(async (trx) => {
+          insert.defer(trx, { name: 'a' });
+          broken.defer(trx, { name: 'b' });
+          return 'work done';
+        })
+        .catch((err: Error) => err);
+      expect(outcome).to.be.instanceOf(Error);
+      expect((outcome as Error).message).to.match(/null|NOT NULL/i);
+      expect(await db.knex('items')).to.deep.equal([]);
+      expect(committed).to.deep.equal([]);
+    });
+
+    it('report the deferred failure, not the error it caused in a later statement', async () => {
+      const broken = db.prepare<{ name: string }>((k, p) => k('items').insert({ name: p('name'), status: k.raw('null') }));
+      const outcome = await db
+        .transaction(async (trx) => {
+          broken.defer(trx, { name: 'b' });
+          await trx('items').select('id');
+          throw new Error('the work went on');
+        })
+        .catch((err: Error) => err);
+      expect((outcome as Error).message).to.match(/null|NOT NULL/i);
+    });
+
+    it('are refused outside a transaction', () => {
+      expect(() => insertItem().defer(db.direct as unknown as Transaction, { name: 'a' })).to.throw(/inside a transaction/);
+    });
+  });
+
   it('refuses a missing value, and a transaction handle used after its transaction', async () => {
     const byName = db.prepare<{ name: string }>((k, p) => k('items').where({ name: p('name') }));
     await byName.all(db.direct, {} as { name: string }).then(
@@ -340,6 +390,39 @@ describe('PostgreSQL backend', () => {
         async (trx) => ((await trx.raw('show transaction_isolation')) as { rows: Array<{ transaction_isolation: string }> }).rows[0],
       );
       expect(level.transaction_isolation).to.equal('repeatable read');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('writes BEGIN and deferred writes at once, without waiting for their answers (the pool pipelines)', async () => {
+    const db = await openBackendDatabase();
+    try {
+      await db.knex.schema.createTable('notes', (t) => {
+        t.increments('id');
+        t.string('text');
+      });
+      const insert = db.prepare<{ text: string }>((k, p) => k('notes').insert({ text: p('text') }));
+      // A statement waited for alone is answered before the next is written; pipelined ones are
+      // written at once. pg's client keeps what it has written and not yet had answered (its
+      // active query and the ones sent behind it): read that on the transaction's connection.
+      const unanswered = (trx: Transaction) => {
+        const client = stateOf(trx).connection as unknown as { _activeQuery: unknown; _sentQueryQueue: unknown[] };
+        return (client._activeQuery ? 1 : 0) + client._sentQueryQueue.length;
+      };
+      const outcome = await db.transaction(async (trx) => {
+        const inFlightAtStart = unanswered(trx);
+        insert.defer(trx, { text: 'a' });
+        insert.defer(trx, { text: 'b' });
+        const inFlight = unanswered(trx);
+        const rows = await trx('notes').count({ n: '*' });
+        return { inFlightAtStart, inFlight, n: Number(rows[0].n) };
+      });
+      // BEGIN was still unanswered when the work began, and both inserts went out behind it.
+      expect(outcome.inFlightAtStart).to.equal(1);
+      expect(outcome.inFlight).to.equal(outcome.inFlightAtStart + 2);
+      expect(outcome.n).to.equal(2);
+      expect(Number((await db.knex('notes').count({ n: '*' }))[0].n)).to.equal(2);
     } finally {
       await db.close();
     }

@@ -63,7 +63,8 @@ export class Outbox {
       causationId: ctx?.causationId ?? null,
       payload,
     };
-    await this.insert.run(trx, {
+    // Nothing to wait for: an event id is new by construction, so the insert cannot be refused.
+    this.insert.defer(trx, {
       eventId: envelope.id,
       type,
       version: envelope.version,

@@ -25,6 +25,15 @@ export abstract class DatabaseBase implements StatementRunner {
   abstract driverSql(compiled: Knex.Sql): string;
   abstract execute(q: Queryable, statement: CompiledStatement, values: unknown[], expect: 'rows' | 'changes'): Promise<unknown[] | number>;
 
+  defer(trx: Transaction, statement: CompiledStatement, values: unknown[]): void {
+    const state = stateOf(trx);
+    if (state.kind !== 'transaction') throw new Error('Only a statement inside a transaction can be deferred');
+    const running = this.execute(trx, statement, values, 'changes');
+    // Its failure is read by runWork, before COMMIT; it must not also surface as an unhandled rejection.
+    running.catch(() => undefined);
+    state.deferred.push(running);
+  }
+
   afterTransaction(trx: Transaction, callback: () => void): void {
     stateOf(trx).afterEnd.push(callback);
   }
@@ -55,6 +64,36 @@ export abstract class DatabaseBase implements StatementRunner {
 
   onRetry(listener: (reason: RetryReason) => void): void {
     this.retryListeners.push(listener);
+  }
+
+  /**
+   * Runs a transaction's work, then `commit`, and fails if a deferred statement failed. A deferred
+   * failure comes first in the transaction's order, so it is the cause of whatever the work threw
+   * after it (on PostgreSQL every later statement fails with "current transaction is aborted").
+   * `commit` is sent before the deferred answers are in: on PostgreSQL the COMMIT then goes out
+   * right behind them, and, the transaction being aborted if one failed, only rolls back.
+   */
+  protected async runWork<T>(trx: Transaction, work: (trx: Transaction) => Promise<T>, commit?: () => Promise<void>): Promise<T> {
+    let value: T;
+    try {
+      value = await work(trx);
+    } catch (err) {
+      throw (await this.deferredFailure(trx)) ?? err;
+    } finally {
+      stateOf(trx).live = false;
+    }
+    const committing = commit?.();
+    committing?.catch(() => undefined);
+    const failure = await this.deferredFailure(trx);
+    if (failure !== undefined) throw failure;
+    await committing;
+    return value;
+  }
+
+  private async deferredFailure(trx: Transaction): Promise<unknown> {
+    const settled = await Promise.allSettled(stateOf(trx).deferred);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    return failed?.reason;
   }
 
   /** After a COMMIT: every commit listener, and the relay's cue if one of its transactions published events. */

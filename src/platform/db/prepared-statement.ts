@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Queryable } from './queryable';
+import type { Queryable, Transaction } from './queryable';
 
 /** Stands for a named value of a prepared statement while knex compiles it. */
 class Param {
@@ -23,6 +23,8 @@ export interface StatementRunner {
   driverSql(compiled: Knex.Sql): string;
   /** The rows, or how many rows it changed; a statement of the other kind than `expect` is refused before it runs. */
   execute(q: Queryable, statement: CompiledStatement, values: unknown[], expect: 'rows' | 'changes'): Promise<unknown[] | number>;
+  /** Sends a write inside a transaction without waiting for its answer (see PreparedStatement.defer). */
+  defer(trx: Transaction, statement: CompiledStatement, values: unknown[]): void;
 }
 
 type Slot = { param: string } | { constant: unknown };
@@ -59,6 +61,19 @@ export class PreparedStatement<P extends Record<string, unknown> = Record<string
   async run(q: Queryable, params: P): Promise<number> {
     const { statement, values } = this.bind(params);
     return (await this.db.execute(q, statement, values, 'changes')) as number;
+  }
+
+  /**
+   * A write whose answer the work does not need (how many rows it changed, a row it returned):
+   * sent now, but not waited for. On PostgreSQL it travels with the next statement that is waited
+   * for, or with the COMMIT, so it costs no round trip of its own; on SQLite it runs at once. If it
+   * fails, the transaction fails with its error, at the latest before COMMIT: the work goes on as
+   * if it had succeeded, so defer only a write that cannot fail for a reason the work would handle
+   * (a unique key it would turn into a 409 must be run and waited for).
+   */
+  defer(trx: Transaction, params: P): void {
+    const { statement, values } = this.bind(params);
+    this.db.defer(trx, statement, values);
   }
 
   /** The SQL as compiled (for tests and logs). */

@@ -12,6 +12,8 @@ export interface HandleState {
   readonly afterEnd: Array<() => void>;
   /** The transaction wrote events to the outbox, so the relay has work after commit. */
   published: boolean;
+  /** Statements sent without waiting for their answers (see PreparedStatement.defer); settled before COMMIT. */
+  readonly deferred: Array<Promise<unknown>>;
 }
 
 /**
@@ -46,7 +48,7 @@ export function handle<K extends 'transaction' | 'direct'>(
   raw: Knex.RawBuilder,
   connection: unknown,
 ): K extends 'transaction' ? Transaction : Direct {
-  const state = { kind, connection, live: true, afterEnd: [] as Array<() => void>, published: false };
+  const state = { kind, connection, live: true, afterEnd: [] as Array<() => void>, published: false, deferred: [] as Array<Promise<unknown>> };
   const q = ((table: string) => {
     if (!state.live) throw new Error('This transaction handle is used outside its transaction');
     return build(table);

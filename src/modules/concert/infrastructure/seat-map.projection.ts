@@ -109,16 +109,18 @@ export class SeatMapProjection {
     const next = nextClaimState(claim, transition);
     if (claim === next) return;
     const now = this.clock.now();
-    if (claim) await this.updateClaim.run(trx, { reservationId, state: next, updatedAtMs: now });
-    else await this.insertClaim.run(trx, { reservationId, seatId, scheduleId, state: next, updatedAtMs: now });
+    // The writes wait for nothing (deferred): a claim inserted concurrently by another event of the
+    // reservation fails the transaction, which then runs again and finds it.
+    if (claim) this.updateClaim.defer(trx, { reservationId, state: next, updatedAtMs: now });
+    else this.insertClaim.defer(trx, { reservationId, seatId, scheduleId, state: next, updatedAtMs: now });
 
     const seat = { status: row.status, claimedBy: row.claimed_by };
     const { status, claimedBy } = next === 'RELEASED' ? seatStatusFrom(await this.liveClaims(trx, seatId)) : seatStatusAfterClaim(seat, reservationId, next);
     // Written even when it stays as it was: the seat's status is derived from every claim on it, so
     // two events of different reservations of one seat must not both decide from snapshots that
     // lack the other's claim (on PostgreSQL the later writer of the seat row runs again).
-    await this.updateSeat.run(trx, { seatId, status, claimedBy });
-    if (status !== seat.status) await this.moveCounter.for(`${seat.status}>${status}`).run(trx, { scheduleId });
+    this.updateSeat.defer(trx, { seatId, status, claimedBy });
+    if (status !== seat.status) this.moveCounter.for(`${seat.status}>${status}`).defer(trx, { scheduleId });
   }
 
   private async liveClaims(trx: Transaction, seatId: number): Promise<Array<{ reservationId: number; state: ClaimState }>> {

@@ -74,10 +74,10 @@ export class ReservationCopyRepository {
 
   /** The hold: fills in owner, amount and expiry; a copy already moved on by a later event keeps its status. */
   async held(trx: Transaction, c: { reservationId: number; userId: number; amount: number; expiresAtMs: number }): Promise<void> {
-    await this.upsertHeld.run(trx, { reservationId: c.reservationId, userId: c.userId, amount: c.amount, expiresAtMs: c.expiresAtMs, now: this.clock.now() });
+    this.upsertHeld.defer(trx, { reservationId: c.reservationId, userId: c.userId, amount: c.amount, expiresAtMs: c.expiresAtMs, now: this.clock.now() });
   }
 
   async moveTo(trx: Transaction, reservationId: number, userId: number, status: MovedStatus): Promise<void> {
-    await this.upsertMoved.for(status).run(trx, { reservationId, userId, now: this.clock.now() });
+    this.upsertMoved.for(status).defer(trx, { reservationId, userId, now: this.clock.now() });
   }
 }

@@ -158,7 +158,9 @@ export class ReservationRepository {
       nowMs,
     });
     const reservation = Reservation.place(id, data, nowMs, ttlMs);
-    await this.appendEvents(trx, id, 0, reservation.pendingEvents);
+    // The stream is new (its id was just allocated): no one else can append to it, so nothing to wait for.
+    for (const e of reservation.pendingEvents)
+      this.insertEvent.defer(trx, { reservationId: id, version: e.version, type: e.type, data: JSON.stringify(e.data), occurredAtMs: e.occurredAtMs });
     reservation.markCommitted();
     this.announceAfterCommit(trx, id);
     return reservation;

@@ -25,6 +25,7 @@ const RETRYABLE = new Map<string, RetryReason>([
  * have reported it); one that persists is a real duplicate and must surface, not spin.
  */
 const UNIQUE_VIOLATION_ATTEMPTS = 3;
+const BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ';
 
 /**
  * int8 (counts, ids, epoch milliseconds) and numeric (sums) as numbers, as SQLite gives them:
@@ -69,7 +70,16 @@ export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
   ) {
     super(moduleName);
     const { connectionString } = moduleAddress(storage.url, moduleName);
-    this.pool = new pg.Pool({ connectionString, types: numbers, max: storage.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 30_000 });
+    // pipeline: a query is written as soon as it is made, not after the answer to the one before,
+    // so the statements a transaction does not wait for (BEGIN, locks, deferred writes) cost no round trip.
+    this.pool = new pg.Pool({
+      connectionString,
+      types: numbers,
+      max: storage.poolMax,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 30_000,
+      pipeline: true,
+    });
     // A connection that breaks (the server restarts, an operator ends a backend) emits 'error';
     // unheard, that would end the process. The query it was running fails on its own, and pg's
     // pool drops a broken connection when it comes back.
@@ -111,16 +121,17 @@ export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
     let trx: Transaction | null = null;
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
       const raw = ((sql: string, bindings?: Knex.RawBinding[]) => this.knex.raw(sql, bindings ?? []).connection(client)) as Knex.RawBuilder;
       trx = handle('transaction', (table) => this.knex(table).connection(client), raw, client);
-      let value: T;
-      try {
-        value = await work(trx);
-      } finally {
-        stateOf(trx).live = false;
-      }
-      await client.query('COMMIT');
+      // The pool's clients pipeline (see the constructor): BEGIN goes out with the first statement.
+      const begin = client.query(BEGIN);
+      begin.catch(() => undefined);
+      stateOf(trx).deferred.push(begin);
+      const value = await this.runWork(trx, work, async () => {
+        const { command } = await client.query('COMMIT');
+        // A transaction that failed answers COMMIT with ROLLBACK; runWork reports why it failed.
+        if (command !== 'COMMIT') throw new Error(`The ${this.moduleName} transaction was rolled back at COMMIT`);
+      });
       this.ended(trx, true);
       return value;
     } catch (err) {
@@ -137,7 +148,8 @@ export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
   }
 
   async lock(trx: Transaction, scope: string, key: string | number): Promise<void> {
-    await this.takeLock.run(trx, { scope, key: String(key) });
+    // Nothing to wait for: the statements after it queue behind it on the server.
+    this.takeLock.defer(trx, { scope, key: String(key) });
   }
 
   /**

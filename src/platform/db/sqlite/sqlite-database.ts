@@ -65,11 +65,7 @@ export class SqliteDatabase extends DatabaseBase implements StoredDatabase {
       const raw = ((sql: string, bindings?: Knex.RawBinding[]) => this.knex.raw(sql, bindings ?? []).connection(connection)) as Knex.RawBuilder;
       const trx = handle('transaction', (table) => this.knex(table).connection(connection), raw, connection);
       tag.trx = trx;
-      try {
-        return await work(trx);
-      } finally {
-        stateOf(trx).live = false;
-      }
+      return this.runWork(trx, work);
     });
   }
 
