@@ -10,6 +10,7 @@ import type { EventType } from '../contracts/events';
 import { AccessTokens } from './auth/access-token';
 import { QueuePasses } from './auth/queue-pass';
 import { EventBus } from './bus/event-bus';
+import { JetStreamTransport } from './bus/jetstream-transport';
 import { type EventHandler, subscribe } from './bus/subscription';
 import { type EventTransport, InProcessTransport } from './bus/transport';
 import { type Clock, systemClock } from './clock/clock';
@@ -67,6 +68,7 @@ export class Platform {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly bus: EventBus;
+  private readonly transport: EventTransport;
   readonly metrics = new Metrics();
   readonly app: express.Express;
   private readonly loaded = new Map<ModuleName, LoadedModule>();
@@ -88,7 +90,8 @@ export class Platform {
   ) {
     this.clock = options.clock ?? systemClock;
     this.logger = createLogger(config.logLevel, options.logDestination);
-    this.bus = new EventBus(options.transport ?? new InProcessTransport(), this.clock, this.logger, config.bus, this.shutdown.signal);
+    this.transport = options.transport ?? new InProcessTransport();
+    this.bus = new EventBus(this.transport, this.clock, this.logger, config.bus, this.shutdown.signal);
     const accessTokens = new AccessTokens({ ...config.jwt }, this.clock);
     const queuePasses = new QueuePasses(config.queuePass, this.clock);
     this.bus.listen(queuePasses.revocationListener());
@@ -152,16 +155,32 @@ export class Platform {
 
   /** Builds the platform, migrates every module database and runs the modules' start-up hooks. */
   static async create(options: PlatformOptions): Promise<Platform> {
-    const missing = MODULE_NAMES.filter((m) => !options.config.modules.includes(m));
-    if (missing.length > 0 && !options.transport && !options.allowPartialModuleSet) {
+    const { config } = options;
+    const missing = MODULE_NAMES.filter((m) => !config.modules.includes(m));
+    if (missing.length > 0 && !options.transport && !config.bus.broker && !options.allowPartialModuleSet) {
       throw new ConfigError(
         'MODULES',
-        `selects ${options.config.modules.join(', ')} without ${missing.join(', ')}, on the in-process event bus: events for subscribers in other processes would be marked delivered and lost. ` +
-          'Unset MODULES to run every module in this process; running modules in separate processes needs a broker transport (NATS JetStream), which this build does not have yet.',
+        `selects ${config.modules.join(', ')} without ${missing.join(', ')}, on the in-process event bus: events for subscribers in other processes would be marked delivered and lost. ` +
+          'Unset MODULES to run every module in this process, or set NATS_URL so that the modules in other processes get their events through NATS JetStream.',
       );
     }
-    const platform = new Platform(options.config, options);
-    await platform.prepare();
+    let transport = options.transport;
+    if (!transport && config.bus.broker) {
+      const logger = createLogger(config.logLevel, options.logDestination);
+      transport = await JetStreamTransport.connect(
+        { ...config.bus.broker, publishers: options.modules.map((m) => m.name), retryBaseMs: config.bus.retryBaseMs },
+        logger,
+      ).catch((err: Error) => {
+        throw new ConfigError('NATS_URL', `names a NATS server this process cannot use (${err.message})`);
+      });
+    }
+    const platform = new Platform(config, { ...options, transport });
+    try {
+      await platform.prepare();
+    } catch (err) {
+      await transport?.close();
+      throw err;
+    }
     return platform;
   }
 
@@ -318,6 +337,24 @@ export class Platform {
     });
     this.metrics.gauge('bus_dead_letters', 'Deliveries parked as dead letters', ['module'], async (g) => {
       for (const s of await stats()) g.set({ module: s.module }, s.deadLetters);
+    });
+    if (this.transport instanceof JetStreamTransport) this.registerBrokerMetrics(this.transport);
+  }
+
+  private registerBrokerMetrics(transport: JetStreamTransport): void {
+    const failures = this.metrics.counter('bus_publish_errors_total', 'Relay hand-overs the broker did not acknowledge, by publishing module', ['module']);
+    transport.observe({ publishFailed: (module) => failures.inc({ module }) });
+    let inFlight: ReturnType<JetStreamTransport['consumerLag']> | null = null;
+    const lag = () =>
+      (inFlight ??= transport.consumerLag().finally(() => {
+        inFlight = null;
+      }));
+    const labels = ['subscriber', 'publisher'];
+    this.metrics.gauge('bus_consumer_pending_events', 'Events in the stream not yet delivered to a subscriber', labels, async (g) => {
+      for (const c of await lag()) g.set({ subscriber: c.subscriber, publisher: c.publisher }, c.pending);
+    });
+    this.metrics.gauge('bus_consumer_ack_pending_events', 'Events delivered to a subscriber and not yet acknowledged', labels, async (g) => {
+      for (const c of await lag()) g.set({ subscriber: c.subscriber, publisher: c.publisher }, c.ackPending);
     });
   }
 }

@@ -199,9 +199,9 @@ describe('outbox event bus', () => {
     // The relay is not started: the test hands events over itself.
     for (let id = 1; id <= 6; id += 1) await rig.hold(id);
     const envelopes = (await rig.dbs.reservation.knex('outbox').orderBy('seq')).map(envelopeFromRow);
-    await rig.transport.publish(envelopes.slice(0, 3));
+    await rig.transport.publish('reservation', envelopes.slice(0, 3));
     // Events 1–3 were handled; 4–6 are new, and 5 comes twice in the same hand-over.
-    await rig.transport.publish([...envelopes, envelopes[4]]);
+    await rig.transport.publish('reservation', [...envelopes, envelopes[4]]);
     expect((await rig.effects('concert')).map((e) => e.reservation_id)).to.deep.equal([1, 2, 3, 4, 5, 6]);
   });
 
@@ -354,11 +354,11 @@ describe('outbox event bus', () => {
     const second = await publish(1, 2);
     const third = await publish(1, 3);
 
-    await rig.transport.publish([first]);
+    await rig.transport.publish('reservation', [first]);
     expect(await rig.dbs.concert.knex('inbox').where({ status: 'RETRYING' })).to.have.length(1);
     rig.clock.advance(1000);
     // One batch: reservation 1's second event queues (PENDING) behind its first, in a transaction the slow event keeps open…
-    const batch = rig.transport.publish([slow, second]);
+    const batch = rig.transport.publish('reservation', [slow, second]);
     // …while the retry of the first event succeeds and finds nothing else of reservation 1 waiting (on
     // PostgreSQL the queued row is not committed yet; on SQLite the retry waits for the batch).
     const retry = rig.bus.sweep();
@@ -366,7 +366,7 @@ describe('outbox event bus', () => {
     openGate();
     await Promise.all([batch, retry]);
     // The third event must still queue behind the second.
-    await rig.transport.publish([third]);
+    await rig.transport.publish('reservation', [third]);
     await rig.bus.drain();
     expect(seen.filter((n) => Math.floor(n / 100) === 1)).to.deep.equal([101, 102, 103]);
     expect(seen).to.include(901);
@@ -393,7 +393,7 @@ describe('outbox event bus', () => {
       other.bus.subscribe('concert', subscribe('reservation.held', 'once', handlerOf('b')));
       await rig.hold(4);
       const [envelope] = (await rig.dbs.reservation.knex('outbox')).map(envelopeFromRow);
-      await rig.transport.publish([envelope]);
+      await rig.transport.publish('reservation', [envelope]);
       expect(await rig.dbs.concert.knex('inbox').where({ status: 'RETRYING' })).to.have.length(1);
       broken = false;
       rig.clock.advance(1000);

@@ -47,6 +47,16 @@ describe('configuration', () => {
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,loopback' }).http.trustProxy).to.deep.equal(['10.0.0.0/8', '192.0.2.7', 'loopback']);
   });
 
+  it('takes the bus through NATS JetStream only with NATS_URL, in a namespace of the system’s own by default', () => {
+    expect(loadConfig({}).bus.broker).to.equal(null);
+    expect(loadConfig({ NATS_URL: 'nats://127.0.0.1:4222', DATABASE_URL: 'postgres://u@db:5432/tickets' }).bus.broker).to.deep.equal({
+      url: 'nats://127.0.0.1:4222',
+      namespace: 'ticketing_tickets',
+    });
+    expect(loadConfig({ NATS_URL: 'nats://127.0.0.1:4222', DATA_DIR: '/srv/box-1/data.v2' }).bus.broker?.namespace).to.equal('ticketing_data_v2');
+    expect(loadConfig({ NATS_URL: 'nats://a:4222', BUS_NAMESPACE: 'staging-2' }).bus.broker?.namespace).to.equal('staging-2');
+  });
+
   it('reads CORS_ORIGINS as a list of origins', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://tickets.example.com, http://localhost:5173/' }).http.corsOrigins).to.deep.equal([
       'https://tickets.example.com',
@@ -79,6 +89,9 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: 'tickets.example.com' }, 'CORS_ORIGINS'],
     [{ REQUEST_TIMEOUT_MS: '10' }, 'REQUEST_TIMEOUT_MS'],
     [{ QUEUE_PASS_SECRET: 'short' }, 'QUEUE_PASS_SECRET'],
+    [{ NATS_URL: 'http://127.0.0.1:4222' }, 'NATS_URL'],
+    [{ NATS_URL: 'nats://127.0.0.1:4222', BUS_NAMESPACE: 'has.dots' }, 'BUS_NAMESPACE'],
+    [{ NATS_URL: 'nats://127.0.0.1:4222', BUS_NAMESPACE: 'x'.repeat(65) }, 'BUS_NAMESPACE'],
   ];
   for (const [env, variable] of bad) {
     it(`stops on a bad ${variable} and names it (${JSON.stringify(env)})`, () => {

@@ -102,6 +102,7 @@ export class QueuePasses {
     const types: ReadonlySet<string> = new Set(['queue.pass.revoked']);
     return {
       moduleName: 'platform.queue-passes',
+      records: false,
       eventTypes: () => types,
       receive: async (events: EventEnvelope[]) => {
         for (const event of events) {

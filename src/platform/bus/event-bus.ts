@@ -83,6 +83,7 @@ export class EventBus {
     if (this.started) return;
     this.started = true;
     for (const m of this.modules.values()) m.relay.start();
+    void this.transport.start?.().catch((err) => this.logger.error({ err }, 'bus: the transport could not start'));
     this.sweepTimer = setInterval(() => void this.sweep().catch((err) => this.logger.error({ err }, 'bus sweep failed')), this.options.sweepIntervalMs);
     this.sweepTimer.unref();
   }

@@ -100,7 +100,7 @@ export class OutboxRelay {
       const rows: OutboxRow[] = await this.db.knex('outbox').whereNull('dispatched_at_ms').orderBy('seq').limit(BATCH);
       if (rows.length === 0) return;
       // One hand-over for the whole batch: a busy subscriber handles it in one transaction.
-      await this.transport.publish(rows.map(envelopeFromRow));
+      await this.transport.publish(this.db.moduleName, rows.map(envelopeFromRow));
       await this.db
         .knex('outbox')
         .whereIn(

@@ -3,6 +3,11 @@ import type { EventEnvelope } from '../../contracts/events';
 /** Where a subscriber's side of the bus takes events in: it stores them in its inbox and handles them. */
 export interface EventConsumer {
   readonly moduleName: string;
+  /**
+   * False for a listener that keeps no record (an in-memory view every process needs): a broker
+   * replays recent events to it at each start instead of keeping a durable position for it.
+   */
+  readonly records?: boolean;
   /** The event types this consumer subscribes to. */
   eventTypes(): ReadonlySet<string>;
   /**
@@ -13,14 +18,18 @@ export interface EventConsumer {
 }
 
 /**
- * Carries committed events from a publisher's relay to every consumer. In-process today; a
- * NATS JetStream transport implements the same contract when modules run as separate processes
- * (publish = a JetStream publish acknowledged by the stream; consumers = durable consumers).
+ * Carries committed events from a publisher's relay to every consumer: in-process (the
+ * monolith), or NATS JetStream (JetStreamTransport) when modules run in separate processes.
  */
 export interface EventTransport {
   register(consumer: EventConsumer): void;
-  /** Resolves once every consumer subscribed to one of the events' types has accepted them. */
-  publish(events: EventEnvelope[]): Promise<void>;
+  /** Begins delivering to the registered consumers (a broker's consumers start reading). */
+  start?(): Promise<void>;
+  /**
+   * Resolves once the events of module `from` are safe: in-process, once every consumer
+   * subscribed to one of their types has accepted them; on a broker, once it has stored them.
+   */
+  publish(from: string, events: EventEnvelope[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,7 +40,7 @@ export class InProcessTransport implements EventTransport {
     this.consumers.push(consumer);
   }
 
-  async publish(events: EventEnvelope[]): Promise<void> {
+  async publish(_from: string, events: EventEnvelope[]): Promise<void> {
     // Every consumer takes the batch at once, each in its own database: none waits for another's
     // transaction, and each gets its chance even if another could not accept the events.
     const deliveries: Array<Promise<void>> = [];

@@ -39,6 +39,14 @@ const schema = z.object({
   BUS_RETRY_BASE_MS: int(1, 60_000).default(200),
   BUS_SWEEP_INTERVAL_MS: int(10, 60_000).default(1000),
   SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// (or tls://) URL, or several separated by commas')
+    .optional(),
+  BUS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
+    .optional(),
 });
 
 export type Env = z.input<typeof schema>;
@@ -67,7 +75,13 @@ export interface AppConfig {
     requestTimeoutMs: number;
     headersTimeoutMs: number;
   };
-  bus: { maxAttempts: number; retryBaseMs: number; sweepIntervalMs: number };
+  bus: {
+    maxAttempts: number;
+    retryBaseMs: number;
+    sweepIntervalMs: number;
+    /** With NATS_URL: events travel through NATS JetStream, in this system's namespace; null: in process. */
+    broker: { url: string; namespace: string } | null;
+  };
   shutdownGraceMs: number;
 }
 
@@ -138,7 +152,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       headersTimeoutMs: Math.min(10_000, e.REQUEST_TIMEOUT_MS),
     },
-    bus: { maxAttempts: e.BUS_MAX_ATTEMPTS, retryBaseMs: e.BUS_RETRY_BASE_MS, sweepIntervalMs: e.BUS_SWEEP_INTERVAL_MS },
+    bus: {
+      maxAttempts: e.BUS_MAX_ATTEMPTS,
+      retryBaseMs: e.BUS_RETRY_BASE_MS,
+      sweepIntervalMs: e.BUS_SWEEP_INTERVAL_MS,
+      broker: e.NATS_URL ? { url: e.NATS_URL, namespace: e.BUS_NAMESPACE ?? defaultNamespace(e.DATABASE_URL, e.DATA_DIR) } : null,
+    },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
@@ -188,4 +207,13 @@ function parseOrigins(value: string | undefined): string[] {
     origins.push(url.origin);
   }
   return origins;
+}
+
+/**
+ * The system's name on the broker when BUS_NAMESPACE is unset: its PostgreSQL system database's
+ * name, or its data directory's, so two systems sharing one NATS never see each other's events.
+ */
+function defaultNamespace(databaseUrl: string | undefined, dataDir: string): string {
+  const base = databaseUrl ? systemDatabaseName(databaseUrl) : path.basename(path.resolve(dataDir));
+  return `ticketing_${base}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
 }
