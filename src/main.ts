@@ -1,5 +1,7 @@
 import { buildPlatform, loadConfiguration } from './composition-root';
-import { ConfigError } from './platform/config/config';
+import { type AppConfig, ConfigError } from './platform/config/config';
+import { createLogger } from './platform/logging/logger';
+import { runSplit } from './platform/topology/split';
 
 /** Exit code for a configuration the process refuses to start with (sysexits EX_CONFIG). */
 const EX_CONFIG = 78;
@@ -7,7 +9,9 @@ const EX_CONFIG = 78;
 async function main(): Promise<void> {
   let platform: Awaited<ReturnType<typeof buildPlatform>>;
   try {
-    platform = await buildPlatform(loadConfiguration());
+    const configuration = loadConfiguration();
+    if (configuration.topology.kind === 'split') return await gatewayAndServices(configuration);
+    platform = await buildPlatform(configuration);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -50,6 +54,26 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
+}
+
+/** TOPOLOGY=split: the gateway in this process, one child process per module behind it. */
+async function gatewayAndServices(config: AppConfig): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const stop = await runSplit(config, process.env);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down the gateway and every service');
+    stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err) => {

@@ -242,7 +242,7 @@ export class Platform {
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host ?? '0.0.0.0', () => {
+      server.listen(port, host ?? this.config.host, () => {
         server.off('error', reject);
         resolve();
       });

@@ -43,6 +43,10 @@ const schema = z.object({
     .string()
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// (or tls://) URL, or several separated by commas')
     .optional(),
+  HOST: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address to listen on' }).default('0.0.0.0'),
+  TOPOLOGY: z.enum(['monolith', 'split']).default('monolith'),
+  SERVICE_URLS: z.string().optional(),
+  GATEWAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(120_000),
   BUS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
@@ -56,6 +60,8 @@ export interface AppConfig {
   /** The environment as read (empty values dropped): each module reads its own variables from it. */
   environment: Readonly<Record<string, string>>;
   port: number;
+  /** The address to listen on (HOST); a service behind the split topology's gateway listens on 127.0.0.1. */
+  host: string;
   /** `:memory:` keeps every module database in memory (tests). */
   dataDir: string;
   /** SQLite files under `dataDir`, or, with DATABASE_URL, a PostgreSQL database and role per module. */
@@ -75,6 +81,11 @@ export interface AppConfig {
     requestTimeoutMs: number;
     headersTimeoutMs: number;
   };
+  /**
+   * `split`: this process is the gateway and supervisor of one process per module (TOPOLOGY);
+   * `serviceUrls` are the services that run elsewhere (SERVICE_URLS), which it does not start.
+   */
+  topology: { kind: 'monolith' | 'split'; serviceUrls: Partial<Record<ModuleName, string>>; gatewayRateLimitPerMinute: number };
   bus: {
     maxAttempts: number;
     retryBaseMs: number;
@@ -124,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     env: e.NODE_ENV,
     environment: Object.freeze(cleaned),
     port: e.PORT,
+    host: e.HOST,
     dataDir: e.DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DATA_DIR),
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
@@ -159,7 +171,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       broker: e.NATS_URL ? { url: e.NATS_URL, namespace: e.BUS_NAMESPACE ?? defaultNamespace(e.DATABASE_URL, e.DATA_DIR) } : null,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    topology: { kind: e.TOPOLOGY, serviceUrls: parseServiceUrls(e.SERVICE_URLS), gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE },
   };
+}
+
+/** `payment=http://10.0.0.5:3000,auth=http://10.0.0.6:3000`: where the services that run elsewhere answer. */
+function parseServiceUrls(value: string | undefined): Partial<Record<ModuleName, string>> {
+  const urls: Partial<Record<ModuleName, string>> = {};
+  for (const entry of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [name, url, ...rest] = entry.split('=');
+    if (!(MODULE_NAMES as readonly string[]).includes(name) || rest.length > 0 || !url)
+      throw new ConfigError('SERVICE_URLS', `has "${entry}": each entry must be <module>=<http URL>, with a module among ${MODULE_NAMES.join(', ')}`);
+    if (!/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(url)) throw new ConfigError('SERVICE_URLS', `has "${entry}": ${url} is not an http(s) address`);
+    if (urls[name as ModuleName]) throw new ConfigError('SERVICE_URLS', `names ${name} twice`);
+    urls[name as ModuleName] = url.replace(/\/$/, '');
+  }
+  return urls;
 }
 
 /** `false`, `true`, a hop count, or addresses and subnets (with proxy-addr's names `loopback`, `linklocal`, `uniquelocal`). */

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import net from 'node:net';
+import { AccessTokens } from '../auth/access-token';
+import { systemClock } from '../clock/clock';
+import { type AppConfig, ConfigError, MODULE_NAMES, type ModuleName } from '../config/config';
+import { provisionSystem } from '../db/postgres/provision';
+import { createLogger } from '../logging/logger';
+import { createGateway } from './gateway';
+import { ServiceRegistry } from './service-registry';
+import { Supervisor } from './supervisor';
+
+const HEALTH_POLL_MS = 1000;
+
+/** A port nobody listens on now, for a child service on this host. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/**
+ * `TOPOLOGY=split`: this process is the gateway on PORT and the supervisor of one process per
+ * module (the same `main` with `MODULES=<module>` and a port of its own on 127.0.0.1), except the
+ * modules SERVICE_URLS places elsewhere. Every service shares the broker, the token keys and the
+ * system's databases; no module's code knows it runs split.
+ */
+export async function runSplit(config: AppConfig, environment: NodeJS.ProcessEnv): Promise<() => Promise<void>> {
+  const broker = config.bus.broker;
+  if (!broker) throw new ConfigError('NATS_URL', 'is required with TOPOLOGY=split: the services exchange their events through NATS JetStream');
+  if (config.jwt.generated) throw new ConfigError('JWT_SECRET', 'is required with TOPOLOGY=split: every service must verify the same tokens');
+  const logger = createLogger(config.logLevel);
+  // One key for every service's passes: generated here when unset, so that passes die with this supervisor, as with a monolith.
+  const queuePassSecret = environment.QUEUE_PASS_SECRET || randomBytes(48).toString('base64url');
+  if (!environment.QUEUE_PASS_SECRET) logger.warn('QUEUE_PASS_SECRET is not set: the services share a random key, so queue passes die with this supervisor');
+
+  const local = MODULE_NAMES.filter((m) => !config.topology.serviceUrls[m]);
+  // Created once here rather than by six services at once.
+  if (config.database.kind === 'postgres' && local.length > 0) await provisionSystem(config.database.url, local);
+  const ports = new Map<ModuleName, number>();
+  for (const m of local) ports.set(m, await freePort());
+  const registry = new ServiceRegistry(
+    MODULE_NAMES.map((name) => ({ name, url: config.topology.serviceUrls[name] ?? `http://127.0.0.1:${ports.get(name)}` })),
+    logger,
+  );
+  const script = process.argv[1];
+  const supervisor = new Supervisor(
+    local.map((name) => ({
+      name,
+      port: ports.get(name)!,
+      command: [process.execPath, ...process.execArgv, script],
+      env: {
+        ...environment,
+        TOPOLOGY: undefined,
+        MODULES: name,
+        HOST: '127.0.0.1',
+        QUEUE_PASS_SECRET: queuePassSecret,
+        BUS_NAMESPACE: broker.namespace,
+      },
+    })),
+    registry,
+    logger,
+  );
+  supervisor.start();
+  await registry.start(HEALTH_POLL_MS);
+
+  const app = createGateway({
+    registry,
+    accessTokens: new AccessTokens({ ...config.jwt }, systemClock),
+    logger,
+    rateLimitPerMinute: config.topology.gatewayRateLimitPerMinute,
+    trustProxy: config.http.trustProxy,
+  });
+  const server = createServer(app);
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve) => server.listen(config.port, '0.0.0.0', resolve));
+  logger.info({ port: config.port, services: registry.list().map((s) => ({ name: s.name, url: s.url })) }, 'gateway listening (split topology)');
+
+  return async () => {
+    registry.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await supervisor.stop(config.shutdownGraceMs);
+  };
+}

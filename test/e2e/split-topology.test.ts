@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { ADMIN, tempDataDir } from '../support/test-app';
+import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
+import { freePort, ServerProcess } from './server-process';
+
+/**
+ * `TOPOLOGY=split` for real: the gateway and six service processes on the broker, over HTTP only.
+ * (The whole black-box suite against this topology is issue 16's next step; these are its edge.)
+ */
+describe('split topology: a gateway and one process per module', function () {
+  this.timeout(120_000);
+  let split: ServerProcess;
+  let admin: Record<string, string>;
+  before(async function () {
+    requireBroker(this);
+    split = new ServerProcess(
+      {
+        TOPOLOGY: 'split',
+        NATS_URL: natsUrl!,
+        BUS_NAMESPACE: freshNamespace(),
+        DATA_DIR: tempDataDir(),
+        JWT_SECRET: 'split-test-secret-split-test-secret-0123',
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      },
+      await freePort(),
+      { quiet: true },
+    );
+    await split.start();
+    const login = await split.call('POST', '/auth/login', {}, ADMIN);
+    expect(login.status, JSON.stringify(login.body)).to.equal(200);
+    admin = { Authorization: `Bearer ${login.body.accessToken}` };
+  });
+  after(async () => split?.stop());
+
+  async function servicesByName(): Promise<Record<string, { pid: number; status: string; restarts: number }>> {
+    const res = await split.call('GET', '/admin/services', admin);
+    expect(res.status).to.equal(200);
+    return Object.fromEntries(res.body.items.map((s: { name: string }) => [s.name, s]));
+  }
+
+  it('serves a whole purchase through the gateway: the hold in one service, the payment in another, CONFIRMED by events', async () => {
+    const concert = await split.call('POST', '/admin/concerts', admin, {
+      title: 'Split Live',
+      artist: 'Six Processes',
+      venue: 'Hall',
+      schedules: [{ startsAt: '2031-01-01T19:00:00.000Z', seats: [{ label: 'A-1', price: 40_000 }] }],
+    });
+    expect(concert.status, JSON.stringify(concert.body)).to.equal(201);
+    const email = `split-${Date.now()}@test.local`;
+    const signup = await split.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'split' });
+    expect(signup.status).to.equal(201);
+    const auth = { Authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
+    let join = await split.call('POST', '/queue/token', auth);
+    for (let i = 0; i < 100 && join.body.status !== 'ACTIVE'; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      join = await split.call('GET', '/queue/status', { ...auth, 'X-Queue-Token': join.body.token });
+    }
+    const withPass = { ...auth, 'X-Queue-Pass': join.body.pass.token };
+    const scheduleId = concert.body.schedules[0].id;
+    // The catalogue reaches the reservation service through the broker.
+    let hold = { status: 0, body: null as any, headers: new Headers() };
+    for (let i = 0; i < 50 && hold.status !== 201; i += 1) {
+      hold = await split.call('POST', '/ticketing/reservations/new', withPass, { scheduleId, seatId: concert.body.schedules[0].seats[0].id });
+      if (hold.status !== 201) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+    expect((await split.call('POST', '/payments/charge', { ...auth, 'Idempotency-Key': `c-${email}` }, { amount: 40_000 })).status).to.be.oneOf([200, 201]);
+    let pay = { status: 0, body: null as any, headers: new Headers() };
+    for (let i = 0; i < 50 && pay.status !== 200; i += 1) {
+      pay = await split.call('POST', '/payments/process', { ...withPass, 'Idempotency-Key': `p-${email}` }, { reservationId: hold.body.id });
+      if (pay.status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pay.status, JSON.stringify(pay.body)).to.equal(200);
+    const confirmed = await split.call('GET', `/ticketing/reservations/${hold.body.id}`, {
+      ...auth,
+      'If-None-Match': hold.headers.get('etag') ?? '',
+      Prefer: 'wait=10',
+    });
+    expect(confirmed.body.status).to.equal('CONFIRMED');
+  });
+
+  it('answers 401 at the gateway for a forged token on a protected route, and 404 for a route no service declares', async () => {
+    const forged = await split.call('GET', '/payments/history', { Authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.forged' });
+    expect(forged.status).to.equal(401);
+    expect(forged.body.code).to.equal('UNAUTHORIZED');
+    expect((await split.call('GET', '/no/such/route')).status).to.equal(404);
+  });
+
+  it('aggregates readiness, the API document and each service’s metrics', async () => {
+    const ready = await split.call('GET', '/health/ready');
+    expect(ready.status).to.equal(200);
+    expect(Object.keys(ready.body.checks)).to.include.members(['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform']);
+    const doc = await split.call('GET', '/openapi.json');
+    expect(Object.keys(doc.body.paths)).to.include.members(['/auth/login', '/payments/charge', '/ticketing/reservations/new', '/data-platform/reservations']);
+    const res = await fetch(`${split.base}/metrics/payment`);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.match(/bus_consumer_pending_events\{subscriber="payment"/);
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE naming a killed service at once, keeps the others serving, and restarts it', async () => {
+    const before = await servicesByName();
+    process.kill(before.payment.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    const down = await split.call('GET', '/balance', admin);
+    expect(Date.now() - started).to.be.below(1000);
+    expect(down.status).to.equal(503);
+    expect(down.body).to.include({ code: 'SERVICE_UNAVAILABLE', service: 'payment' });
+    expect((await split.call('GET', '/ticketing/search/concerts', admin)).status).to.equal(200);
+    let balance = down;
+    for (let i = 0; i < 100 && balance.status !== 200; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      balance = await split.call('GET', '/balance', admin);
+    }
+    expect(balance.status).to.equal(200);
+    const after = await servicesByName();
+    expect(after.payment.restarts).to.equal(before.payment.restarts + 1);
+    expect(after.payment.pid).to.not.equal(before.payment.pid);
+  });
+});
+
+describe('split topology: start-up checks', () => {
+  it('refuses to start without JWT_SECRET or NATS_URL, naming the variable (exit 78)', async () => {
+    for (const [env, variable] of [
+      [{ TOPOLOGY: 'split', NATS_URL: 'nats://127.0.0.1:4222' }, 'JWT_SECRET'],
+      [{ TOPOLOGY: 'split', JWT_SECRET: 'split-test-secret-split-test-secret-0123' }, 'NATS_URL'],
+    ] as const) {
+      const server = new ServerProcess({ ...env, DATA_DIR: tempDataDir() }, await freePort(), { quiet: true });
+      await server.start().catch(() => undefined);
+      const exit = await server.exit;
+      expect(exit?.code).to.equal(78);
+      expect(server.stderr).to.include(variable);
+    }
+  });
+});
