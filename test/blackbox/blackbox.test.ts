@@ -1,0 +1,210 @@
+import { expect } from 'chai';
+import { freePort, type Reply, ServerProcess } from '../e2e/server-process';
+import { ADMIN, tempDataDir } from '../support/test-app';
+import { freshNamespace, natsUrl } from '../support/test-broker';
+
+/**
+ * The product over HTTP only, with real time, against a base URL: the same tests for the
+ * monolith (`npm start`) and, with a broker, the split topology (`TOPOLOGY=split npm start`: a
+ * gateway and one process per module). Nothing here knows which one it talks to.
+ */
+const SETTINGS: Record<string, string> = {
+  JWT_SECRET: 'blackbox-secret-blackbox-secret-0123456',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  QUEUE_ADMIT_PER_SECOND: '10000',
+  QUEUE_POLL_THROTTLE: 'false',
+};
+
+const targets: Array<{ name: string; env: () => Record<string, string>; needsBroker: boolean }> = [
+  { name: 'the monolith (npm start)', env: () => ({}), needsBroker: false },
+  {
+    name: 'the split topology (TOPOLOGY=split: a gateway, one process per module, NATS JetStream)',
+    env: () => ({ TOPOLOGY: 'split', NATS_URL: natsUrl!, BUS_NAMESPACE: freshNamespace() }),
+    needsBroker: true,
+  },
+];
+
+for (const target of targets) {
+  describe(`black box: ${target.name}`, function () {
+    this.timeout(120_000);
+    let server: ServerProcess;
+    let admin: Record<string, string>;
+
+    before(async function () {
+      if (target.needsBroker && !natsUrl) return this.skip();
+      server = new ServerProcess({ ...SETTINGS, DATA_DIR: tempDataDir(), ...target.env() }, await freePort(), { quiet: true });
+      await server.start();
+      admin = await loginAs(ADMIN.email, ADMIN.password);
+    });
+    after(async () => server?.stop());
+
+    const call = (method: string, url: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply> => server.call(method, url, headers, body);
+
+    async function loginAs(email: string, password: string): Promise<Record<string, string>> {
+      const res = await call('POST', '/auth/login', {}, { email, password });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      return { Authorization: `Bearer ${res.body.accessToken}` };
+    }
+
+    let users = 0;
+    /** A new user, admitted through the waiting room: its token and its queue pass. */
+    async function buyer(): Promise<{ auth: Record<string, string>; withPass: Record<string, string> }> {
+      users += 1;
+      const email = `bb-${process.pid}-${users}-${Date.now()}@test.local`;
+      expect((await call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'buyer' })).status).to.equal(201);
+      const auth = await loginAs(email, 'password-123');
+      let status = (await call('POST', '/queue/token', auth)).body;
+      for (let i = 0; i < 100 && status.status !== 'ACTIVE'; i += 1) {
+        await pause(50);
+        status = (await call('GET', '/queue/status', { ...auth, 'X-Queue-Token': status.token })).body;
+      }
+      expect(status.status).to.equal('ACTIVE');
+      return { auth, withPass: { ...auth, 'X-Queue-Pass': status.pass.token } };
+    }
+
+    /** A concert of `seats` seats at `price`, once its catalogue has reached the reservations (one seat held to find out). */
+    async function concert(seats: number, price = 30_000): Promise<{ scheduleId: number; seatIds: number[] }> {
+      const res = await call('POST', '/admin/concerts', admin, {
+        title: 'Black Box Live',
+        artist: 'The Testers',
+        venue: 'Hall',
+        schedules: [{ startsAt: '2031-01-01T19:00:00.000Z', seats: Array.from({ length: seats + 1 }, (_, i) => ({ label: `A-${i + 1}`, price })) }],
+      });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      const scheduleId = res.body.schedules[0].id as number;
+      const [probe, ...seatIds] = res.body.schedules[0].seats.map((s: { id: number }) => s.id) as number[];
+      const scout = await buyer();
+      await until(async () => (await call('POST', '/ticketing/reservations/new', scout.withPass, { scheduleId, seatId: probe })).status === 201);
+      return { scheduleId, seatIds };
+    }
+
+    async function charge(auth: Record<string, string>, amount: number, key = `charge-${Math.random()}`): Promise<Reply> {
+      return call('POST', '/payments/charge', { ...auth, 'Idempotency-Key': key }, { amount });
+    }
+
+    /** The payment module learns of a hold through an event: pay once it has. */
+    async function pay(withPass: Record<string, string>, reservationId: number): Promise<Reply> {
+      let res = await call('POST', '/payments/process', withPass, { reservationId });
+      for (let i = 0; i < 50 && res.status === 404; i += 1) {
+        await pause(100);
+        res = await call('POST', '/payments/process', withPass, { reservationId });
+      }
+      return res;
+    }
+
+    async function seatStatus(withPass: Record<string, string>, scheduleId: number, seatId: number): Promise<string | undefined> {
+      const seats = await call('GET', `/ticketing/search/schedules/${scheduleId}/seats`, withPass);
+      expect(seats.status, JSON.stringify(seats.body)).to.equal(200);
+      return seats.body.items.find((s: { id: number }) => s.id === seatId)?.status;
+    }
+
+    async function balance(auth: Record<string, string>): Promise<number> {
+      return (await call('GET', '/balance', auth)).body.balance;
+    }
+
+    it('a whole purchase: hold, charge, pay, then CONFIRMED by events (one waiting GET), the seat SOLD', async () => {
+      const { scheduleId, seatIds } = await concert(2);
+      const { auth, withPass } = await buyer();
+      const hold = await call('POST', '/ticketing/reservations/new', withPass, { scheduleId, seatId: seatIds[0] });
+      expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+      await until(async () => (await charge(auth, 30_000)).status === 200);
+      const paid = await pay(withPass, hold.body.id);
+      expect(paid.status, JSON.stringify(paid.body)).to.equal(200);
+      const confirmed = await call('GET', `/ticketing/reservations/${hold.body.id}`, {
+        ...auth,
+        'If-None-Match': hold.headers.get('etag') ?? '',
+        Prefer: 'wait=10',
+      });
+      expect(confirmed.body.status).to.equal('CONFIRMED');
+      // The buyer's pass ended with the purchase (a visit that bought cannot browse on): another visitor looks.
+      const viewer = await buyer();
+      await until(async () => (await seatStatus(viewer.withPass, scheduleId, seatIds[0])) === 'SOLD');
+      expect((await call('GET', `/ticketing/search/schedules/${scheduleId}/seats`, withPass)).body.code).to.equal('QUEUE_PASS_INVALID');
+      expect(await balance(auth)).to.equal(0);
+    });
+
+    it('the orchestrated confirm: COMPLETED with PAY, CONFIRM, NOTIFY; without the points, 402 and the saga FAILED', async () => {
+      const { scheduleId, seatIds } = await concert(2);
+      const { auth, withPass } = await buyer();
+      const [first, second] = await Promise.all(seatIds.map((seatId) => call('POST', '/ticketing/reservations/new', withPass, { scheduleId, seatId })));
+      expect([first.status, second.status]).to.deep.equal([201, 201]);
+      await until(async () => (await charge(auth, 30_000)).status === 200);
+      let done = await call('POST', '/ticketing/reservations/confirm', withPass, { reservationId: first.body.id });
+      for (let i = 0; i < 50 && done.status === 404; i += 1) {
+        await pause(100);
+        done = await call('POST', '/ticketing/reservations/confirm', withPass, { reservationId: first.body.id });
+      }
+      if (done.status === 202) {
+        await until(async () => (await call('GET', `/ticketing/sagas/${done.body.saga.id}`, auth)).body.status === 'COMPLETED');
+      } else expect(done.status, JSON.stringify(done.body)).to.equal(200);
+      const saga = await call('GET', `/ticketing/sagas/${done.body.saga.id}`, auth);
+      expect(saga.body.status).to.equal('COMPLETED');
+      expect((await call('GET', `/ticketing/reservations/${first.body.id}`, auth)).body.status).to.equal('CONFIRMED');
+
+      const broke = await call('POST', '/ticketing/reservations/confirm', withPass, { reservationId: second.body.id });
+      expect(broke.status, JSON.stringify(broke.body)).to.equal(402);
+      expect((await call('GET', `/ticketing/reservations/${second.body.id}`, auth)).body.status).to.equal('HELD');
+      expect(await balance(auth)).to.equal(0);
+    });
+
+    it('cancelling a CONFIRMED reservation frees the seat and refunds the points', async () => {
+      const { scheduleId, seatIds } = await concert(1);
+      const { auth, withPass } = await buyer();
+      const hold = await call('POST', '/ticketing/reservations/new', withPass, { scheduleId, seatId: seatIds[0] });
+      await until(async () => (await charge(auth, 30_000)).status === 200);
+      expect((await pay(withPass, hold.body.id)).status).to.equal(200);
+      await until(async () => (await call('GET', `/ticketing/reservations/${hold.body.id}`, auth)).body.status === 'CONFIRMED');
+      const cancel = await call('POST', `/ticketing/reservations/${hold.body.id}/cancel`, auth);
+      expect(cancel.status, JSON.stringify(cancel.body)).to.equal(200);
+      await until(async () => (await balance(auth)) === 30_000);
+      const viewer = await buyer();
+      await until(async () => (await seatStatus(viewer.withPass, scheduleId, seatIds[0])) === 'AVAILABLE');
+    });
+
+    it('one Idempotency-Key: the repeat gets the first answer and the card is charged once', async () => {
+      const { auth } = await buyer();
+      let first = await charge(auth, 12_345, 'same-key');
+      for (let i = 0; i < 50 && first.status === 404; i += 1) {
+        await pause(100);
+        first = await charge(auth, 12_345, 'same-key');
+      }
+      expect(first.status, JSON.stringify(first.body)).to.equal(200);
+      const again = await charge(auth, 12_345, 'same-key');
+      expect(again.status).to.equal(200);
+      expect(again.body).to.deep.equal(first.body);
+      expect(await balance(auth)).to.equal(12_345);
+    });
+
+    it('50 buyers race for one seat: one 201, 49 × 409 SEAT_UNAVAILABLE, one live hold', async () => {
+      const { scheduleId, seatIds } = await concert(1);
+      const buyers = await Promise.all(Array.from({ length: 50 }, () => buyer()));
+      const answers = await Promise.all(buyers.map((b) => call('POST', '/ticketing/reservations/new', b.withPass, { scheduleId, seatId: seatIds[0] })));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses.filter((s) => s === 201)).to.have.length(1);
+      expect(statuses.filter((s) => s === 409)).to.have.length(49);
+      expect(answers.filter((a) => a.status === 409).every((a) => a.body.code === 'SEAT_UNAVAILABLE')).to.equal(true);
+    });
+
+    it('lists dead letters across the system for an admin, and refuses anyone else', async () => {
+      const list = await call('GET', '/admin/events/dead', admin);
+      expect(list.status).to.equal(200);
+      expect(list.body.items).to.be.an('array');
+      expect((await call('GET', '/admin/events/dead')).status).to.equal(401);
+      expect((await call('POST', '/admin/events/dead/payment:999999/retry', admin)).status).to.equal(404);
+    });
+  });
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await pause(100);
+  }
+}
