@@ -110,7 +110,7 @@ export class Platform {
       'reason',
     ]);
     const groups: MountedRoutes[] = [];
-    const slot = options.instanceSlot ?? config.modules.join(',');
+    const slot = options.instanceSlot ?? config.instanceName ?? config.modules.join(',');
     for (const definition of options.modules) {
       if (!config.modules.includes(definition.name)) continue;
       const db = openModuleDatabase(definition.name, config.database);
@@ -134,7 +134,7 @@ export class Platform {
       const keyed = routes.some((r) => r.idempotent);
       const jobs: JobDefinition[] = [
         { name: 'purge-idempotency-keys', intervalMs: 3600_000, run: () => idempotency.purgeExpired() },
-        ...(keyed ? [{ name: 'incarnation-heartbeat', intervalMs: HEARTBEAT_INTERVAL_MS, run: () => incarnations.heartbeat() }] : []),
+        ...(keyed ? [{ name: 'incarnation-heartbeat', intervalMs: HEARTBEAT_INTERVAL_MS, everyReplica: true, run: () => incarnations.heartbeat() }] : []),
         ...(definition.jobs ?? []).map((jobClass) => {
           const job = container.get<Job>(jobClass as unknown as new () => Job);
           return { name: jobClass.schedule.name, intervalMs: jobClass.schedule.everyMs, run: () => job.run() };
@@ -212,7 +212,8 @@ export class Platform {
       for (const job of m.jobs) {
         let running = false;
         const timer = setInterval(() => {
-          if (running) return;
+          // A job runs once per module: in its leader, unless it is about this process itself.
+          if (running || (!job.everyReplica && !m.db.leadership.isLeader)) return;
           running = true;
           const run = this.runJobSafely(m.definition.name, job).finally(() => {
             running = false;
@@ -306,6 +307,8 @@ export class Platform {
       ]);
     }
     for (const m of this.loaded.values()) await m.incarnations?.register();
+    // The first attempt to lead each module: a lone process leads from its start.
+    for (const m of this.loaded.values()) await m.db.leadership.start();
     for (const m of this.loaded.values()) {
       if (m.definition.onStart) await runInContext({ correlationId: `startup-${newCorrelationId()}` }, () => m.definition.onStart!(m.container));
     }

@@ -38,6 +38,8 @@ class BusRig {
   async migrate(): Promise<this> {
     for (const db of Object.values(this.dbs)) {
       await db.migrate([{ directory: path.join(migrationsRoot(), 'platform'), tableName: 'platform_migrations' }]);
+      // As a platform does after migrating: this rig is each module's only process, so it leads.
+      await db.leadership.start();
       if (!(await db.knex.schema.hasTable('effects'))) {
         await db.knex.schema.createTable('effects', (t) => {
           t.increments('id');

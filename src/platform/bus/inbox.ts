@@ -101,6 +101,15 @@ export class Inbox implements EventConsumer {
     return this.db.moduleName;
   }
 
+  /** A broker hands this inbox events only while its process leads the module. */
+  whenActive(): Promise<void> {
+    return this.db.leadership.whenLeader();
+  }
+
+  isActive(): boolean {
+    return this.db.leadership.isLeader;
+  }
+
   add(subscription: Subscription): void {
     const subscriberId = this.subscriberId(subscription);
     for (const list of this.byType.values()) {
@@ -145,6 +154,7 @@ export class Inbox implements EventConsumer {
 
   /** Handles retries and queued events whose time has come. Safe to call at any time. */
   processDue(): Promise<void> {
+    // Any replica may retry: a due row is claimed by a guarded update, so one of them runs it.
     if (this.stopped) return Promise.resolve();
     this.processing ??= this.drainDue().finally(() => {
       this.processing = null;

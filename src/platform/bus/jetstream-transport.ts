@@ -182,6 +182,9 @@ export class JetStreamTransport implements EventTransport {
     const types = consumer.eventTypes();
     for (let failures = 0; !this.closing; ) {
       try {
+        // One replica of a module reads its inbox's events (NATS 2.9 has no pinned consumers): its leader.
+        await consumer.whenActive?.();
+        if (this.closing) return;
         await this.jsm.consumers.add(this.streamName, {
           durable_name: name,
           filter_subject: `${this.streamName}.${brokerName(publisher)}.>`,
@@ -201,6 +204,7 @@ export class JetStreamTransport implements EventTransport {
             failures = 0;
           },
           name,
+          () => consumer.isActive?.() !== false,
         );
       } catch (err) {
         if (this.closing) return;
@@ -249,13 +253,25 @@ export class JetStreamTransport implements EventTransport {
    * pause, never skipped, so order holds; meanwhile the broker is told the messages are still
    * being worked on, so it does not hand them to anyone else.
    */
-  private async deliverBatches(messages: ConsumerMessages, handle: (batch: JsMsg[]) => Promise<void>, what: string): Promise<void> {
+  private async deliverBatches(
+    messages: ConsumerMessages,
+    handle: (batch: JsMsg[]) => Promise<void>,
+    what: string,
+    active: () => boolean = () => true,
+  ): Promise<void> {
     let batch: JsMsg[] = [];
     for await (const m of messages) {
       batch.push(m);
       if (messages.getPending() > 0 && batch.length < MAX_BATCH) continue;
       const taken = batch;
       batch = [];
+      if (!active()) {
+        // This replica stopped leading: hand the batch back for the new leader, and stop reading.
+        for (const unread of taken) unread.nak();
+        messages.stop();
+        this.logger.warn({ consumer: what }, 'bus: no longer the module’s leader; stopped reading its events');
+        return;
+      }
       for (let failures = 0; ; ) {
         try {
           await handle(taken);
@@ -272,7 +288,7 @@ export class JetStreamTransport implements EventTransport {
         }
       }
     }
-    if (!this.closing) throw new Error('the consumer stopped delivering');
+    if (!this.closing && active()) throw new Error('the consumer stopped delivering');
   }
 }
 

@@ -34,8 +34,10 @@ export class OutboxRelay {
   }
 
   start(): void {
+    if (!this.stopped) return;
     this.stopped = false;
-    this.kick();
+    // Only the module's leader relays (one publisher per outbox); a replica that takes the lead catches up at once.
+    this.db.leadership.onLead(() => this.kick());
   }
 
   /**
@@ -45,7 +47,7 @@ export class OutboxRelay {
    * serve them all.
    */
   kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.db.leadership.isLeader) return;
     if (this.running) {
       this.again = true;
       return;

@@ -8,6 +8,12 @@ export interface EventConsumer {
    * replays recent events to it at each start instead of keeping a durable position for it.
    */
   readonly records?: boolean;
+  /**
+   * For a consumer that only one replica of its module may run (an inbox): resolves once this
+   * process may take events, and tells, batch by batch, whether it still may.
+   */
+  whenActive?(): Promise<void>;
+  isActive?(): boolean;
   /** The event types this consumer subscribes to. */
   eventTypes(): ReadonlySet<string>;
   /**

@@ -44,6 +44,10 @@ const schema = z.object({
     .regex(/^(nats|tls):\/\/[^\s]+$/, 'must be a nats:// (or tls://) URL, or several separated by commas')
     .optional(),
   HOST: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address to listen on' }).default('0.0.0.0'),
+  INSTANCE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be 1 to 100 letters, digits, _ . : or -')
+    .optional(),
   TOPOLOGY: z.enum(['monolith', 'split']).default('monolith'),
   SERVICE_URLS: z.string().optional(),
   GATEWAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(120_000),
@@ -85,6 +89,8 @@ export interface AppConfig {
    * `split`: this process is the gateway and supervisor of one process per module (TOPOLOGY);
    * `serviceUrls` are the services that run elsewhere (SERVICE_URLS), which it does not start.
    */
+  /** This process's name among the replicas of its modules (INSTANCE_NAME); default: the module list. */
+  instanceName: string | null;
   topology: { kind: 'monolith' | 'split'; serviceUrls: Partial<Record<ModuleName, string>>; gatewayRateLimitPerMinute: number };
   bus: {
     maxAttempts: number;
@@ -171,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       broker: e.NATS_URL ? { url: e.NATS_URL, namespace: e.BUS_NAMESPACE ?? defaultNamespace(e.DATABASE_URL, e.DATA_DIR) } : null,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    instanceName: e.INSTANCE_NAME ?? null,
     topology: { kind: e.TOPOLOGY, serviceUrls: parseServiceUrls(e.SERVICE_URLS), gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE },
   };
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
+import type { Leadership } from './leadership';
 import type { ParamFn, PreparedStatement, PreparedStatements } from './prepared-statement';
 import type { Direct, Queryable, Transaction } from './queryable';
 
@@ -89,6 +90,8 @@ export interface StoredDatabase extends ModuleDatabase {
   onPublishedCommit(listener: () => void): void;
   /** Runs each time a transaction's work is run again after a conflict (for the retries metric). */
   onRetry(listener: (reason: RetryReason) => void): void;
+  /** Which replica of the module relays, consumes and runs jobs (see Leadership). */
+  readonly leadership: Leadership;
   /** Creates what the database needs (PostgreSQL: its role and database), then migrates it. */
   migrate(directories: Array<{ directory: string; tableName: string }>): Promise<void>;
   ping(): Promise<void>;

@@ -54,6 +54,8 @@ export interface ModuleMetrics {
 export interface JobDefinition {
   name: string;
   intervalMs: number;
+  /** Runs in every replica of the module (a job about this process itself); others run in its leader only. */
+  everyReplica?: boolean;
   run(): Promise<unknown>;
 }
 

@@ -5,6 +5,7 @@ import { DatabaseBase } from '../database-base';
 import { DatabaseBusyError, type Dialect, type RetryReason, runMigrations, type StoredDatabase } from '../module-database';
 import type { CompiledStatement, PreparedStatement } from '../prepared-statement';
 import { type Direct, handle, type Queryable, stateOf, type Transaction, TransactionConflictError } from '../queryable';
+import { AdvisoryLeadership } from './advisory-leadership';
 import { moduleAddress, provisionModuleDatabase } from './provision';
 
 /**
@@ -61,6 +62,7 @@ export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
   readonly dialect: Dialect = 'postgres';
   readonly knex: Knex;
   readonly direct: Direct;
+  readonly leadership: AdvisoryLeadership;
   private readonly pool: pg.Pool;
   private readonly takeLock: PreparedStatement<{ scope: string; key: string }>;
 
@@ -86,6 +88,7 @@ export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
     this.pool.on('error', () => undefined);
     this.pool.on('connect', (client) => client.on('error', () => undefined));
     this.knex = knexFactory({ client: 'pg', connectionPool: this.pool });
+    this.leadership = new AdvisoryLeadership(connectionString, moduleName);
     this.direct = handle('direct', (table) => this.knex(table), this.knex.raw.bind(this.knex) as Knex.RawBuilder, null);
     // Writing the row is the point: of two overlapping transactions, the later one's write conflicts.
     this.takeLock = this.prepare<{ scope: string; key: string }>((k, p) =>
@@ -176,6 +179,7 @@ export class PostgresDatabase extends DatabaseBase implements StoredDatabase {
   }
 
   async close(): Promise<void> {
+    await this.leadership.stop();
     await this.knex.destroy();
     await this.pool.end();
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { DatabaseBase } from '../database-base';
+import { SoleLeadership } from '../leadership';
 import { type Dialect, runMigrations, type StoredDatabase } from '../module-database';
 import type { CompiledStatement } from '../prepared-statement';
 import { type Direct, handle, type Queryable, stateOf, type Transaction, TransactionConflictError } from '../queryable';
@@ -16,6 +17,8 @@ export class SqliteDatabase extends DatabaseBase implements StoredDatabase {
   readonly dialect: Dialect = 'sqlite';
   readonly knex: Knex;
   readonly direct: Direct;
+  /** One process per file: it always leads. */
+  readonly leadership = new SoleLeadership();
   private readonly pool: SingleConnectionPool;
   /** Each queued transaction's handle, once its work has started. */
   private readonly groups: GroupCommit<{ trx?: Transaction }>;
