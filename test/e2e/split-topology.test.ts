@@ -99,6 +99,76 @@ describe('split topology: a gateway and one process per module', function () {
     expect(await res.text()).to.match(/bus_consumer_pending_events\{subscriber="payment"/);
   });
 
+  it('with the payment service hung (SIGSTOP): holds and reads still work, payment answers 503 at once, and a confirm answers 202 and completes once it is back', async () => {
+    const concert = await split.call('POST', '/admin/concerts', admin, {
+      title: 'Hung Payment',
+      artist: 'SIGSTOP',
+      venue: 'Hall',
+      schedules: [
+        {
+          startsAt: '2031-01-01T19:00:00.000Z',
+          seats: [
+            { label: 'A-1', price: 20_000 },
+            { label: 'A-2', price: 20_000 },
+          ],
+        },
+      ],
+    });
+    const [schedule] = concert.body.schedules;
+    const email = `hung-${Date.now()}@test.local`;
+    await split.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'hung' });
+    const auth = { Authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
+    let join = await split.call('POST', '/queue/token', auth);
+    for (let i = 0; i < 100 && join.body.status !== 'ACTIVE'; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      join = await split.call('GET', '/queue/status', { ...auth, 'X-Queue-Token': join.body.token });
+    }
+    const withPass = { ...auth, 'X-Queue-Pass': join.body.pass.token };
+    let charge = await split.call('POST', '/payments/charge', { ...auth, 'Idempotency-Key': `c-${email}` }, { amount: 20_000 });
+    for (let i = 0; i < 50 && charge.status !== 200; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      charge = await split.call('POST', '/payments/charge', { ...auth, 'Idempotency-Key': `c-${email}` }, { amount: 20_000 });
+    }
+    let hold = await split.call('POST', '/ticketing/reservations/new', withPass, { scheduleId: schedule.id, seatId: schedule.seats[0].id });
+    for (let i = 0; i < 50 && hold.status !== 201; i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      hold = await split.call('POST', '/ticketing/reservations/new', withPass, { scheduleId: schedule.id, seatId: schedule.seats[0].id });
+    }
+    expect(hold.status).to.equal(201);
+    // The payment copy of the hold must exist before the service hangs, or the saga would wait for it too.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const { payment } = await servicesByName();
+    process.kill(payment.pid, 'SIGSTOP');
+    let sagaId: string;
+    try {
+      for (let i = 0; i < 50 && (await servicesByName()).payment.status !== 'down'; i += 1) await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const refused = await split.call('GET', '/balance', auth);
+      expect(Date.now() - started).to.be.below(1000);
+      expect(refused.status).to.equal(503);
+      expect(refused.body.service).to.equal('payment');
+      // The rest of the system carries on.
+      expect((await split.call('POST', '/ticketing/reservations/new', withPass, { scheduleId: schedule.id, seatId: schedule.seats[1].id })).status).to.equal(
+        201,
+      );
+      expect((await split.call('GET', '/ticketing/reservations', auth)).status).to.equal(200);
+      const confirm = await split.call('POST', '/ticketing/reservations/confirm', withPass, { reservationId: hold.body.id });
+      expect(confirm.status, JSON.stringify(confirm.body)).to.equal(202);
+      sagaId = confirm.body.saga.id;
+    } finally {
+      process.kill(payment.pid, 'SIGCONT');
+    }
+    for (let i = 0; i < 200; i += 1) {
+      const saga = await split.call('GET', `/ticketing/sagas/${sagaId}`, auth);
+      if (saga.body.status === 'COMPLETED') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await split.call('GET', `/ticketing/sagas/${sagaId}`, auth)).body.status).to.equal('COMPLETED');
+    expect((await split.call('GET', `/ticketing/reservations/${hold.body.id}`, auth)).body.status).to.equal('CONFIRMED');
+    expect((await split.call('GET', '/balance', auth)).body.balance).to.equal(0);
+  });
+
   it('answers 503 SERVICE_UNAVAILABLE naming a killed service at once, keeps the others serving, and restarts it', async () => {
     const before = await servicesByName();
     process.kill(before.payment.pid, 'SIGKILL');

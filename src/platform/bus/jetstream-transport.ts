@@ -21,8 +21,13 @@ const DAY_MS = 24 * 3600 * 1000;
 const NANOS_PER_MS = 1_000_000;
 /** How many messages one inbox transaction takes at most. */
 const MAX_BATCH = 200;
-/** How long the broker waits for an ack before it hands a message out again (an inbox batch takes far less). */
-const ACK_WAIT_MS = 60_000;
+/**
+ * How long the broker waits for an ack before it hands a message out again: after a subscriber's
+ * process died, what it had taken comes back this soon. A batch that takes longer tells the broker
+ * it is still being worked on (WORKING_EVERY_MS).
+ */
+const ACK_WAIT_MS = 5_000;
+const WORKING_EVERY_MS = 1_500;
 /** How far back a listener (an in-memory view that keeps no record) reads when its process starts. */
 const LISTENER_REPLAY_MS = DAY_MS;
 
@@ -185,14 +190,7 @@ export class JetStreamTransport implements EventTransport {
         // One replica of a module reads its inbox's events (NATS 2.9 has no pinned consumers): its leader.
         await consumer.whenActive?.();
         if (this.closing) return;
-        await this.jsm.consumers.add(this.streamName, {
-          durable_name: name,
-          filter_subject: `${this.streamName}.${brokerName(publisher)}.>`,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
-          max_ack_pending: 10 * MAX_BATCH,
-        });
+        await this.ensureDurable(name, publisher);
         const messages = await (await this.js.consumers.get(this.streamName, name)).consume({ max_messages: 2 * MAX_BATCH });
         this.open.push(messages);
         await this.deliverBatches(
@@ -213,6 +211,22 @@ export class JetStreamTransport implements EventTransport {
         await new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200)));
       }
     }
+  }
+
+  /** The durable consumer of one subscriber for one publisher: created, or brought to this version's settings. */
+  private async ensureDurable(name: string, publisher: string): Promise<void> {
+    const config = {
+      durable_name: name,
+      filter_subject: `${this.streamName}.${brokerName(publisher)}.>`,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
+      max_ack_pending: 10 * MAX_BATCH,
+    };
+    const existing = await this.jsm.consumers.info(this.streamName, name).catch(() => null);
+    if (!existing) await this.jsm.consumers.add(this.streamName, config);
+    else if (existing.config.ack_wait !== config.ack_wait || existing.config.max_ack_pending !== config.max_ack_pending)
+      await this.jsm.consumers.update(this.streamName, name, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
   }
 
   /**
@@ -250,8 +264,8 @@ export class JetStreamTransport implements EventTransport {
   /**
    * Hands what has arrived so far as one batch (at most MAX_BATCH), one batch at a time, in order.
    * A batch the consumer could not take (its database is down) is offered again after a growing
-   * pause, never skipped, so order holds; meanwhile the broker is told the messages are still
-   * being worked on, so it does not hand them to anyone else.
+   * pause, never skipped, so order holds; meanwhile the broker is told every WORKING_EVERY_MS that
+   * the messages are still being worked on, so it does not hand them to anyone else.
    */
   private async deliverBatches(
     messages: ConsumerMessages,
@@ -259,6 +273,15 @@ export class JetStreamTransport implements EventTransport {
     what: string,
     active: () => boolean = () => true,
   ): Promise<void> {
+    try {
+      await this.deliverInOrder(messages, handle, what, active);
+    } finally {
+      const at = this.open.indexOf(messages);
+      if (at >= 0) this.open.splice(at, 1);
+    }
+  }
+
+  private async deliverInOrder(messages: ConsumerMessages, handle: (batch: JsMsg[]) => Promise<void>, what: string, active: () => boolean): Promise<void> {
     let batch: JsMsg[] = [];
     for await (const m of messages) {
       batch.push(m);
@@ -272,20 +295,26 @@ export class JetStreamTransport implements EventTransport {
         this.logger.warn({ consumer: what }, 'bus: no longer the module’s leader; stopped reading its events');
         return;
       }
-      for (let failures = 0; ; ) {
-        try {
-          await handle(taken);
-          break;
-        } catch (err) {
-          if (this.closing) return;
-          failures += 1;
-          this.logger.error(
-            { err, consumer: what, failures, events: taken.length },
-            'bus: a subscriber could not take a batch; offering it again after a pause',
-          );
-          await new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200)));
-          for (const m of taken) m.working();
+      const stillWorking = setInterval(() => {
+        for (const m of taken) m.working();
+      }, WORKING_EVERY_MS);
+      try {
+        for (let failures = 0; ; ) {
+          try {
+            await handle(taken);
+            break;
+          } catch (err) {
+            if (this.closing) return;
+            failures += 1;
+            this.logger.error(
+              { err, consumer: what, failures, events: taken.length },
+              'bus: a subscriber could not take a batch; offering it again after a pause',
+            );
+            await new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200)));
+          }
         }
+      } finally {
+        clearInterval(stillWorking);
       }
     }
     if (!this.closing && active()) throw new Error('the consumer stopped delivering');

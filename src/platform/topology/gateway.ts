@@ -120,21 +120,25 @@ export function createGateway(settings: GatewaySettings): express.Express {
       });
     }),
   );
-  // The dead letters of every service in one list; a retry goes to the service whose inbox holds it.
-  app.get(
-    '/admin/events/dead',
-    own(async (req, res) => {
-      requireAdmin(req);
-      const lists = await Promise.all(
-        registry.list().map(async (s) => {
-          const answer = await askService(s, '/admin/events/dead', { authorization: req.header('authorization') ?? '' });
-          if (answer.status !== 200) throw serviceUnavailable(s.name, `its dead letters answered ${answer.status}`);
-          return (answer.body as { items: unknown[] }).items;
-        }),
-      );
-      res.json({ items: lists.flat() });
-    }),
-  );
+  // The bus state and the dead letters of every service in one list; a retry goes to the service whose inbox holds it.
+  for (const path of ['/admin/events', '/admin/events/dead']) {
+    app.get(
+      path,
+      own(async (req, res) => {
+        requireAdmin(req);
+        const lists = await Promise.all(
+          registry.list().map(async (s) => {
+            const answer = await askService(s, path, { authorization: req.header('authorization') ?? '' }).catch((err: Error) => {
+              throw serviceUnavailable(s.name, err.message);
+            });
+            if (answer.status !== 200) throw serviceUnavailable(s.name, `${path} answered ${answer.status}`);
+            return (answer.body as { items: unknown[] }).items;
+          }),
+        );
+        res.json({ items: lists.flat() });
+      }),
+    );
+  }
   app.get('/metrics/:service', (req, res, next) => {
     const service = registry.get(req.params.service);
     if (!service) return sendProblem(res, errors.notFound('Service'));
