@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A service of the split topology ends with its supervisor, however that one ended.
+  if (process.env.TICKETING_SUPERVISED === '1') process.on('disconnect', () => shutdown('supervisor gone'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 }
 

@@ -41,26 +41,7 @@ describe('split topology under faults: kill -9 of each service in turn during a 
   }
 
   it('loses nothing and doubles nothing', async () => {
-    split = new ServerProcess(
-      {
-        TOPOLOGY: 'split',
-        NATS_URL: natsUrl!,
-        BUS_NAMESPACE: freshNamespace(),
-        DATA_DIR: tempDataDir(),
-        JWT_SECRET: 'faults-secret-faults-secret-faults-0123',
-        QUEUE_PASS_SECRET: 'faults-pass-secret-faults-pass-secret-01',
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        QUEUE_MAX_ACTIVE: '100000',
-        QUEUE_ADMIT_PER_SECOND: '100000',
-        QUEUE_POLL_THROTTLE: 'false',
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-        BUS_RETRY_BASE_MS: '20',
-        BUS_SWEEP_INTERVAL_MS: '100',
-      },
-      await freePort(),
-      { quiet: true },
-    );
+    split = new ServerProcess(splitEnv(tempDataDir(), freshNamespace()), await freePort(), { quiet: true });
     await split.start();
     const admin = { authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, ADMIN)).body.accessToken}` };
     const concert = await split.call('POST', '/admin/concerts', admin, {
@@ -165,5 +146,97 @@ describe('split topology under faults: kill -9 of each service in turn during a 
     expect(feed.summary.count).to.equal(confirmedCount);
     expect(new Set(feed.items.map((i: { reservationId: number }) => i.reservationId)).size).to.equal(feed.items.length);
     expect((await persist('GET', '/admin/events/dead', admin)).body.items).to.have.length(0);
+  });
+});
+
+/** The split topology's settings for these tests, on its own data and broker namespace. */
+function splitEnv(dataDir: string, namespace: string): Record<string, string> {
+  return {
+    TOPOLOGY: 'split',
+    NATS_URL: natsUrl!,
+    BUS_NAMESPACE: namespace,
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'faults-secret-faults-secret-faults-0123',
+    QUEUE_PASS_SECRET: 'faults-pass-secret-faults-pass-secret-01',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    QUEUE_MAX_ACTIVE: '100000',
+    QUEUE_ADMIT_PER_SECOND: '100000',
+    QUEUE_POLL_THROTTLE: 'false',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    BUS_RETRY_BASE_MS: '20',
+    BUS_SWEEP_INTERVAL_MS: '100',
+  };
+}
+
+describe('split topology under faults: kill -9 of the gateway', function () {
+  this.timeout(120_000);
+  let split: ServerProcess;
+  before(function () {
+    requireBroker(this);
+  });
+  after(async () => split?.stop());
+
+  it('takes its services down with it, and a restart finds every acknowledged purchase', async () => {
+    const env = splitEnv(tempDataDir(), freshNamespace());
+    const port = await freePort();
+    split = new ServerProcess(env, port, { quiet: true });
+    await split.start();
+    const admin = { authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, ADMIN)).body.accessToken}` };
+    const concert = await split.call('POST', '/admin/concerts', admin, {
+      title: 'Gateway Down',
+      artist: 'Kill Nine',
+      venue: 'Hall',
+      schedules: [{ startsAt: '2031-06-01T19:00:00.000Z', seats: [{ label: 'S-1', price: PRICE }] }],
+    });
+    const [schedule] = concert.body.schedules;
+    await split.call('POST', '/auth/signup', {}, { email: 'gw@test.local', password: 'password-123', name: 'gw' });
+    const auth = {
+      authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email: 'gw@test.local', password: 'password-123' })).body.accessToken}`,
+    };
+    let status = (await split.call('POST', '/queue/token', auth)).body;
+    for (let k = 0; k < 50 && status.status !== 'ACTIVE'; k += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await split.call('GET', '/queue/status', { ...auth, 'x-queue-token': status.token })).body;
+    }
+    const headers = { ...auth, 'x-queue-pass': status.pass.token };
+    let charge = await split.call('POST', '/payments/charge', { ...auth, 'idempotency-key': 'gw-charge' }, { amount: PRICE });
+    for (let k = 0; k < 50 && charge.status !== 200; k += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      charge = await split.call('POST', '/payments/charge', { ...auth, 'idempotency-key': 'gw-charge' }, { amount: PRICE });
+    }
+    let hold = await split.call('POST', '/ticketing/reservations/new', headers, { scheduleId: schedule.id, seatId: schedule.seats[0].id });
+    for (let k = 0; k < 50 && hold.status !== 201; k += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      hold = await split.call('POST', '/ticketing/reservations/new', headers, { scheduleId: schedule.id, seatId: schedule.seats[0].id });
+    }
+    const pay = await split.call('POST', '/payments/process', { ...headers, 'idempotency-key': 'gw-pay' }, { reservationId: hold.body.id });
+    expect(pay.status, JSON.stringify(pay.body)).to.equal(200);
+    const pids = ((await split.call('GET', '/admin/services', admin)).body.items as Array<{ pid: number }>).map((s) => s.pid);
+
+    await split.kill9();
+    // No orphans: every service noticed its supervisor was gone and shut down.
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let k = 0; k < 100 && pids.some(alive); k += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(alive)).to.deep.equal([]);
+
+    split = new ServerProcess(env, port, { quiet: true });
+    await split.start();
+    let mine = (await split.call('GET', `/ticketing/reservations/${hold.body.id}`, auth)).body;
+    for (let k = 0; k < 100 && mine.status !== 'CONFIRMED'; k += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      mine = (await split.call('GET', `/ticketing/reservations/${hold.body.id}`, auth)).body;
+    }
+    expect(mine.status).to.equal('CONFIRMED');
+    expect((await split.call('GET', '/balance', auth)).body.balance).to.equal(0);
+    const feed = (await split.call('GET', `/data-platform/reservations?scheduleId=${schedule.id}`, admin)).body;
+    expect(feed.summary.count).to.equal(1);
   });
 });

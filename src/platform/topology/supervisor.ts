@@ -51,7 +51,12 @@ export class Supervisor {
 
   private launch(spec: ServiceProcessSpec, failures: number): void {
     const [command, ...args] = spec.command;
-    const child = spawn(command, args, { env: { ...spec.env, PORT: String(spec.port) } as NodeJS.ProcessEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel is the child's tie to this process: when it breaks (this process died, even by
+    // kill -9), the child shuts itself down instead of living on as an orphan.
+    const child = spawn(command, args, {
+      env: { ...spec.env, PORT: String(spec.port), TICKETING_SUPERVISED: '1' } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const startedAtMs = Date.now();
     this.children.set(spec.name, child);
     this.registry.update(spec.name, { pid: child.pid ?? null, startedAtMs, status: 'starting' });
