@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Api, bearer } from './lib/api';
-import { checkPostgresServer, createBackends, dropPostgresSystems, type PostgresServer } from './lib/backends';
+import { checkPostgresServer, createBackends, deleteSplitStreams, dropPostgresSystems, type PostgresServer } from './lib/backends';
 import { ADMIN, backendServer, benchServer, CEILING_SCRIPT, type ServerSetup } from './lib/bench-servers';
 import { createBenchConcert } from './lib/catalogue';
 import { topCosts } from './lib/cpu-profile';
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
         return;
       }
       fs.rmSync(root, { recursive: true, force: true });
+      if (postgres && options.topology !== 'monolith') await deleteSplitStreams(postgres, options.natsUrl).catch(() => undefined);
       if (postgres)
         await dropPostgresSystems(postgres).catch((err) =>
           console.error(`could not drop the PostgreSQL databases ${postgres?.system}_* at ${postgres?.address}: ${(err as Error).message}`),
@@ -129,13 +130,14 @@ async function main(): Promise<void> {
       backends: backends.map((backend, i) => ({
         label: backend.label,
         // On a SQLite-only run every row counts, the ceiling's first one included, as it always has.
-        peakRssMb: Math.max(0, ...results.filter((r) => !backend.label || r.backend === backend.name).map((r) => r.peakRssMb ?? 0)),
+        peakRssMb: Math.max(0, ...results.filter((r) => !backend.label || r.name.endsWith(backend.label)).map((r) => r.peakRssMb ?? 0)),
         runPeakRssMb: mb(servers[i].runPeakRssBytes),
       })),
       postgres,
     });
     log(`report written to ${options.reportPath}`);
     if (options.db === 'both') printTargets(results, record.invariants);
+    if (options.topology === 'both') printSplitTargets(results);
     if (failed.length) {
       console.error(`\nINVARIANT VIOLATED:\n${failed.map((f) => `${f.stage}: ${f.violations.join('; ')}`).join('\n')}`);
       process.exitCode = 1;
@@ -210,6 +212,28 @@ function printTargets(results: LoadResult[], invariants: InvariantReport[]): voi
   const held = checks.filter((i) => i.ok).length;
   lines.push(`  invariants on PostgreSQL: ${held} of ${checks.length} checks held: ${verdict(checks.length > 0 && held === checks.length)}`);
   console.log(`\nIssue 15's targets for PostgreSQL (this run; printed, not enforced):\n${lines.join('\n')}`);
+}
+
+/**
+ * Issue 16's targets for the split topology, from a run of both topologies (printed, not
+ * enforced): the split journey at least half of the monolith's (ratios to the same ceiling), and
+ * the relay lag of the split journey under 50 ms at p50.
+ */
+function printSplitTargets(results: LoadResult[]): void {
+  const find = (label: string, prefix: string) => results.find((r) => r.name.startsWith(prefix) && r.name.endsWith(label));
+  const monolith = find(' [postgres]', 'journey:');
+  const split = find(' [postgres, split]', 'journey:');
+  const lag = find(' [postgres, split]', '(e) outbox');
+  const lines: string[] = [];
+  if (!monolith || !split) lines.push('  journey: not run');
+  else {
+    const share = monolith.rps > 0 ? split.rps / Math.max(1e-9, split.ceilingRps ?? 0) / (monolith.rps / Math.max(1e-9, monolith.ceilingRps ?? 0)) : 0;
+    lines.push(
+      `  split journey ≥ half of the monolith's: ${(split.purchasesPerSecond ?? 0).toFixed(0)} vs ${(monolith.purchasesPerSecond ?? 0).toFixed(0)} purchases/s, ratio to the ceiling ${split.ratioToCeiling} vs ${monolith.ratioToCeiling} = ${(100 * share).toFixed(0)} %: ${share >= 0.5 ? 'met' : 'MISSED'}`,
+    );
+  }
+  if (lag) lines.push(`  relay lag p50 of the split journey < 50 ms: ${lag.p50Ms.toFixed(0)} ms: ${lag.p50Ms < 50 ? 'met' : 'MISSED'}`);
+  console.log(`\nIssue 16's targets for the split topology (this run; printed, not enforced):\n${lines.join('\n')}`);
 }
 
 /** The `--flags` that `npm start` gives node, so the bench runs the server exactly as users do. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { MODULE_NAMES } from '../../platform/config/config';
 import { dropSystems, moduleAddress } from '../../platform/db/postgres/provision';
@@ -28,6 +30,8 @@ export interface Backend {
   store(role: ServerRole): ModuleStore;
   /** PostgreSQL's processes serving this server, for their CPU; null on SQLite. */
   databaseProcesses(role: ServerRole): ReadonlySet<string> | null;
+  /** The monolith, or the split topology (a gateway supervising one process per module). */
+  readonly topology: 'monolith' | 'split';
 }
 
 /** What the bench learnt about the PostgreSQL server before it started anything. */
@@ -42,6 +46,11 @@ export interface PostgresServer {
 }
 
 export function createBackends(options: BenchOptions, root: string, postgres: PostgresServer | null): Backend[] {
+  if (options.topology !== 'monolith') {
+    if (!postgres) throw new Error('the split topology needs its PostgreSQL server checked first');
+    const split = splitBackend(' [postgres, split]', postgres, options.natsUrl);
+    return options.topology === 'both' ? [postgresBackend(' [postgres]', postgres), split] : [split];
+  }
   const labelled = options.db !== 'sqlite';
   return options.backends.map((name) => {
     const label = labelled ? ` [${name}]` : '';
@@ -62,6 +71,7 @@ function sqliteBackend(root: string, label: string): Backend {
     env: () => ({ DATABASE_URL: undefined }),
     store: (role) => ({ kind: 'sqlite', dataDir: path.join(root, dirs[role].data) }),
     databaseProcesses: () => null,
+    topology: 'monolith',
   };
 }
 
@@ -75,7 +85,49 @@ function postgresBackend(label: string, postgres: PostgresServer): Backend {
     env: (role) => ({ DATABASE_URL: postgresSystemUrls(postgres)[role] }),
     store: (role) => ({ kind: 'postgres', url: postgresSystemUrls(postgres)[role] }),
     databaseProcesses: (role) => new Set(MODULE_NAMES.map((m) => moduleAddress(postgresSystemUrls(postgres)[role], m).database)),
+    topology: 'monolith',
   };
+}
+
+/**
+ * The split topology on PostgreSQL: the same server started with TOPOLOGY=split, a system of its
+ * own (`<system>_sp`, control `<system>_spc`) and a broker namespace of the same name.
+ */
+function splitBackend(label: string, postgres: PostgresServer, natsUrl: string): Backend {
+  const dirs = { main: { data: 'data-split', profile: 'profile-split' }, control: { data: 'control-split', profile: 'profile-control-split' } };
+  const urls = splitSystemUrls(postgres);
+  return {
+    name: 'postgres',
+    label,
+    dataDir: (role) => dirs[role].data,
+    profileDir: (role) => dirs[role].profile,
+    env: (role) => ({
+      DATABASE_URL: urls[role],
+      TOPOLOGY: 'split',
+      NATS_URL: natsUrl,
+      BUS_NAMESPACE: splitNamespaces(postgres)[role],
+      GATEWAY_RATE_LIMIT_PER_MINUTE: '10000000',
+    }),
+    store: (role) => ({ kind: 'postgres', url: urls[role] }),
+    databaseProcesses: (role) => new Set(MODULE_NAMES.map((m) => moduleAddress(urls[role], m).database)),
+    topology: 'split',
+  };
+}
+
+/** The split topology's systems: beside the monolith's, under names of their own. */
+function splitSystemUrls(postgres: PostgresServer): Record<ServerRole, string> {
+  const url = (system: string) => {
+    const u = new URL(postgres.adminUrl);
+    u.pathname = `/${system}`;
+    return u.toString();
+  };
+  const names = splitNamespaces(postgres);
+  return { main: url(names.main), control: url(names.control) };
+}
+
+/** The split topology's broker namespaces (the same names as its systems). */
+export function splitNamespaces(postgres: PostgresServer): Record<ServerRole, string> {
+  return { main: `${postgres.system}_sp`, control: `${postgres.system}_spc` };
 }
 
 /** The DATABASE_URL of the main server and of the control server: the admin URL with the system's name as its database. */
@@ -153,7 +205,8 @@ export async function checkPostgresServer(adminUrl: string): Promise<PostgresSer
 /** Drops every module database and role of the run's systems (main and control). */
 export async function dropPostgresSystems(postgres: PostgresServer): Promise<void> {
   const urls = postgresSystemUrls(postgres);
-  await dropSystems([urls.main, urls.control], MODULE_NAMES);
+  const split = splitSystemUrls(postgres);
+  await dropSystems([urls.main, urls.control, split.main, split.control], MODULE_NAMES);
 }
 
 /**
@@ -207,5 +260,16 @@ export class DatabaseCpu {
       }
     }
     return out;
+  }
+}
+
+/** Deletes the split topology's streams from the broker (they are the run's, like its databases). */
+export async function deleteSplitStreams(postgres: PostgresServer, natsUrl: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for (const name of Object.values(splitNamespaces(postgres))) await jsm.streams.delete(name).catch(() => undefined);
+  } finally {
+    await nc.close();
   }
 }

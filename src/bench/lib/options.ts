@@ -12,6 +12,10 @@ export type BackendName = (typeof BACKENDS)[number];
 export const DB_CHOICES = ['sqlite', 'postgres', 'both'] as const;
 export type DbChoice = (typeof DB_CHOICES)[number];
 export const DEFAULT_DB_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+/** `--topology`: the monolith, the split topology (a gateway and a process per module), or both side by side. */
+export const TOPOLOGY_CHOICES = ['monolith', 'split', 'both'] as const;
+export type TopologyChoice = (typeof TOPOLOGY_CHOICES)[number];
 
 export interface BenchOptions {
   quick: boolean;
@@ -34,6 +38,10 @@ export interface BenchOptions {
   backends: readonly BackendName[];
   /** `--db-url`: the PostgreSQL server, with credentials that may create databases and roles. */
   dbUrl: string;
+  /** `--topology` as given (monolith by default); split and both run on PostgreSQL. */
+  topology: TopologyChoice;
+  /** `--nats-url`: the broker of the split topology. */
+  natsUrl: string;
 }
 
 const SEATS_PER_SCHEDULE = 5_000;
@@ -53,6 +61,11 @@ export const USAGE = `npm run bench -- [flags]
   --db-url=URL         the PostgreSQL server, as a role that may create databases and roles
                        (default ${DEFAULT_DB_URL}; its database part is not
                        used: each run names its own system). Unreachable: stops before starting.
+  --topology=T         monolith (default), split (TOPOLOGY=split: a gateway and one process per
+                       module, NATS JetStream between them) or both: the monolith and the split
+                       side by side in one run, rows marked [postgres] / [postgres, split]. Split
+                       runs on PostgreSQL (--db=postgres, the default with --topology)
+  --nats-url=URL       the NATS JetStream server of the split topology (default ${DEFAULT_NATS_URL})
   --duration=S         seconds per timed scenario (10; quick 4)
   --users=N            users signed up and queued (10000; quick 2000)
   --rush-users=N       users racing in the hold rush (5000; quick 2000)
@@ -87,6 +100,8 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
       connections: { type: 'string' },
       db: { type: 'string' },
       'db-url': { type: 'string' },
+      topology: { type: 'string' },
+      'nats-url': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -109,7 +124,14 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
   const only = (values.only ?? SCENARIOS.join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
-  const db = (values.db ?? 'sqlite') as DbChoice;
+  const topology = (values.topology ?? 'monolith') as TopologyChoice;
+  if (!(TOPOLOGY_CHOICES as readonly string[]).includes(topology))
+    throw new Error(`--topology must be one of ${TOPOLOGY_CHOICES.join(', ')}, not ${values.topology}`);
+  const db = (values.db ?? (topology === 'monolith' ? 'sqlite' : 'postgres')) as DbChoice;
+  if (topology !== 'monolith' && db !== 'postgres') throw new Error(`--topology=${topology} runs on PostgreSQL: leave --db out or give --db=postgres`);
+  const natsUrl = values['nats-url'] ?? DEFAULT_NATS_URL;
+  if (!/^nats:\/\/[^\s/]+$/.test(natsUrl)) throw new Error(`--nats-url must be a nats://host:port URL, not ${natsUrl}`);
+  if (values['nats-url'] !== undefined && topology === 'monolith') throw new Error('--nats-url needs --topology=split or --topology=both');
   if (!(DB_CHOICES as readonly string[]).includes(db)) throw new Error(`--db must be one of ${DB_CHOICES.join(', ')}, not ${values.db}`);
   const dbUrl = values['db-url'] ?? DEFAULT_DB_URL;
   let parsedUrl: URL | null = null;
@@ -137,5 +159,7 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
     db,
     backends: db === 'both' ? BACKENDS : [db],
     dbUrl,
+    topology,
+    natsUrl,
   };
 }

@@ -111,7 +111,11 @@ export function writeReport(file: string, data: ReportData): void {
 
 /** The flags that shaped the run, as the title shows them (none on a default run). */
 function runFlags(o: BenchOptions): string {
-  const flags = [...(o.quick ? ['--quick'] : []), ...(o.db !== 'sqlite' ? [`--db=${o.db}`] : [])];
+  const flags = [
+    ...(o.quick ? ['--quick'] : []),
+    ...(o.db !== 'sqlite' ? [`--db=${o.db}`] : []),
+    ...(o.topology !== 'monolith' ? [`--topology=${o.topology}`] : []),
+  ];
   return flags.length ? ` -- ${flags.join(' ')}` : '';
 }
 
@@ -131,6 +135,10 @@ function serverLines(data: ReportData): string[] {
       ? `- backends: ${o.backends.map(describe).join(' and ')}; every scenario ran on each in turn (${o.backends.join(' then ')}), both servers up throughout, rows marked ${o.backends.map((b) => `[${b}]`).join(' / ')}`
       : `- backend: ${describe(o.backends[0])}; rows marked [${o.backends[0]}]`,
   );
+  if (o.topology !== 'monolith')
+    lines.push(
+      `- topology: ${o.topology === 'both' ? 'the monolith and the split topology side by side, rows marked [postgres] / [postgres, split]' : 'the split topology, rows marked [postgres, split]'}; split = \`TOPOLOGY=split\`: the gateway on the port and one process per module, NATS JetStream (a stream per system) between them; its "CPU server" and "peak RSS" are the gateway and its six services together, the note says how the CPU was shared`,
+    );
   if (o.backends.includes('postgres'))
     lines.push(
       '- PostgreSQL rows: "CPU server" and "peak RSS" are the node process only; the CPU of the PostgreSQL backends serving it (from /proc) is at the start of the row\'s note',

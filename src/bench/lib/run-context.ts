@@ -105,6 +105,11 @@ export class RunContext {
     result.clientCores = this.clientCores();
     const databaseCores = target.databaseCoresUsed();
     if (databaseCores !== undefined) result.databaseCores = databaseCores;
+    const byProcess = target.coresByProcess();
+    if (byProcess.size > 1) {
+      const cores = [...byProcess].map(([name, c]) => `${name === 'server' ? 'gateway' : name} ${c.toFixed(2)}`).join(', ');
+      result.note = [result.note, `CPU by process (cores): ${cores}`].filter(Boolean).join('; ');
+    }
   }
 
   hammerCeiling(name: string, durationSeconds: number): Promise<LoadResult> {

@@ -23,6 +23,7 @@ export class ServerProcess {
   runPeakRssBytes = 0;
   stderr = '';
   private markCpuSeconds = 0;
+  private markByProcess = new Map<string, number>();
   private markWallMs = 0;
   /** The PostgreSQL backends serving this server, whose CPU is measured beside its own (null on SQLite). */
   databaseCpu: DatabaseCpu | null = null;
@@ -73,7 +74,8 @@ export class ServerProcess {
   resetPeak(): void {
     this.peakRssBytes = 0;
     this.sample();
-    this.markCpuSeconds = this.cpuSeconds();
+    this.markByProcess = this.cpuByProcess();
+    this.markCpuSeconds = [...this.markByProcess.values()].reduce((a, b) => a + b, 0);
     this.markWallMs = performance.now();
     this.databaseCpu?.start();
   }
@@ -89,28 +91,71 @@ export class ServerProcess {
     return wallSeconds > 0 ? (this.cpuSeconds() - this.markCpuSeconds) / wallSeconds : 0;
   }
 
-  /** User + system CPU time of the process (Linux /proc; 0 elsewhere). */
+  /**
+   * User + system CPU time of the server: its process and every process it started (the split
+   * topology's services), from Linux /proc; 0 elsewhere.
+   */
   cpuSeconds(): number {
-    if (!this.child?.pid) return 0;
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return 0;
+    let total = 0;
+    for (const seconds of this.cpuByProcess().values()) total += seconds;
+    return total;
+  }
+
+  /** CPU seconds of each process of the server, by name (`server`, or the module a service runs). */
+  cpuByProcess(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const pid of this.processTree()) {
+      try {
+        // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const name = pid === this.child?.pid ? 'server' : (moduleOf(pid) ?? `pid ${pid}`);
+        out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // ended meanwhile
+      }
     }
+    return out;
+  }
+
+  /** Cores each process of the server used since `resetPeak` (one entry for the monolith). */
+  coresByProcess(): Map<string, number> {
+    const wallSeconds = (performance.now() - this.markWallMs) / 1000;
+    const out = new Map<string, number>();
+    for (const [name, seconds] of this.cpuByProcess()) out.set(name, wallSeconds > 0 ? (seconds - (this.markByProcess.get(name) ?? 0)) / wallSeconds : 0);
+    return out;
   }
 
   rssBytes(): number {
-    if (!this.child?.pid) return 0;
-    try {
-      const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      return kb * 1024;
-    } catch {
-      return 0;
+    let total = 0;
+    for (const pid of this.processTree()) {
+      try {
+        const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+      } catch {
+        // ended meanwhile
+      }
     }
+    return total;
+  }
+
+  /** The server's process and its descendants. */
+  private processTree(): number[] {
+    const root = this.child?.pid;
+    if (!root) return [];
+    const pids: number[] = [];
+    const visit = (pid: number) => {
+      pids.push(pid);
+      let children: string;
+      try {
+        children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+      } catch {
+        return;
+      }
+      for (const child of children.split(' ').filter(Boolean)) visit(Number(child));
+    };
+    visit(root);
+    return pids;
   }
 
   async stop(): Promise<void> {
@@ -131,5 +176,15 @@ export class ServerProcess {
     const rss = this.rssBytes();
     this.peakRssBytes = Math.max(this.peakRssBytes, rss);
     this.runPeakRssBytes = Math.max(this.runPeakRssBytes, rss);
+  }
+}
+
+/** The module a service process of the split topology runs (its MODULES), or null. */
+function moduleOf(pid: number): string | null {
+  try {
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    return environ.find((v) => v.startsWith('MODULES='))?.slice('MODULES='.length) ?? null;
+  } catch {
+    return null;
   }
 }

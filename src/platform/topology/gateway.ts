@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import express from 'express';
 import rateLimit from 'express-rate-limit';
 import { createProxyMiddleware } from 'http-proxy-middleware';
@@ -13,6 +13,7 @@ import type { ServiceRegistry, ServiceState } from './service-registry';
 /** Long-polls (`Prefer: wait=` up to 30 s) must outlive their wait at the gateway. */
 const PROXY_TIMEOUT_MS = 40_000;
 const CORRELATION_HEADER = 'x-correlation-id';
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
 
 export interface GatewaySettings {
   registry: ServiceRegistry;
@@ -152,6 +153,8 @@ export function createGateway(settings: GatewaySettings): express.Express {
     if (!proxy) {
       proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
         target: service.url,
+        // Connections to a service are kept and reused: a new one per request costs both sides a handshake.
+        agent: keepAlive,
         xfwd: true,
         proxyTimeout: PROXY_TIMEOUT_MS,
         on: {
