@@ -11,11 +11,12 @@ describe('replicas of a module on PostgreSQL: one leader relays, consumes and ru
   this.timeout(60_000);
   let first: TestApp;
   let second: TestApp;
+  let shared: Record<string, string>;
   before(async function () {
     requireBroker(this);
     // SQLite files have one process each: replicas need the PostgreSQL pass.
     if (!onPostgres) return this.skip();
-    const shared = { NATS_URL: natsUrl!, BUS_NAMESPACE: freshNamespace(), DATABASE_URL: freshDatabaseUrl(), BUS_SWEEP_INTERVAL_MS: '100' };
+    shared = { NATS_URL: natsUrl!, BUS_NAMESPACE: freshNamespace(), DATABASE_URL: freshDatabaseUrl(), BUS_SWEEP_INTERVAL_MS: '100' };
     first = await createTestApp({ clock: systemClock, env: shared });
     second = await createTestApp({ clock: systemClock, env: shared });
   });
@@ -70,6 +71,14 @@ describe('replicas of a module on PostgreSQL: one leader relays, consumes and ru
       await eventually(async () => (await delivered(first)) + (await delivered(second)) === Number(rows.n), undefined, 5000);
       expect(await delivered(second)).to.equal(0);
     }
+  });
+
+  it('lets a replica that never led stop at once (it was only waiting for its turn)', async () => {
+    const follower = await createTestApp({ clock: systemClock, env: shared });
+    expect(leaders(follower)).to.deep.equal([]);
+    const started = Date.now();
+    await follower.stop();
+    expect(Date.now() - started).to.be.below(3000);
   });
 
   it('hands the lead to the other replica when the leader stops, which then relays what is new', async () => {

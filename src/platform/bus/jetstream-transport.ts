@@ -73,6 +73,9 @@ export class JetStreamTransport implements EventTransport {
   private started = false;
   private closing = false;
   private observer: JetStreamObserver | undefined;
+  /** Settles when close begins: whatever waits for its turn (a follower's inbox) stops waiting. */
+  private readonly closed: Promise<void>;
+  private markClosed: () => void = () => undefined;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -80,7 +83,11 @@ export class JetStreamTransport implements EventTransport {
     private readonly js: JetStreamClient,
     private readonly settings: JetStreamSettings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.closed = new Promise((resolve) => {
+      this.markClosed = resolve;
+    });
+  }
 
   static async connect(settings: JetStreamSettings, logger: Logger): Promise<JetStreamTransport> {
     const nc = await connect({ servers: settings.url, name: `ticketing:${settings.namespace}`, maxReconnectAttempts: -1 });
@@ -140,6 +147,7 @@ export class JetStreamTransport implements EventTransport {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.markClosed();
     for (const messages of this.open) messages.stop();
     await Promise.allSettled(this.loops);
     await this.nc.drain().catch(() => this.nc.close());
@@ -188,11 +196,11 @@ export class JetStreamTransport implements EventTransport {
     for (let failures = 0; !this.closing; ) {
       try {
         // One replica of a module reads its inbox's events (NATS 2.9 has no pinned consumers): its leader.
-        await consumer.whenActive?.();
+        await Promise.race([consumer.whenActive?.(), this.closed]);
         if (this.closing) return;
         await this.ensureDurable(name, publisher);
         const messages = await (await this.js.consumers.get(this.streamName, name)).consume({ max_messages: 2 * MAX_BATCH });
-        this.open.push(messages);
+        if (!this.opened(messages)) return;
         await this.deliverBatches(
           messages,
           async (batch) => {
@@ -208,7 +216,7 @@ export class JetStreamTransport implements EventTransport {
         if (this.closing) return;
         failures += 1;
         this.logger.error({ err, consumer: name, failures }, 'bus: a JetStream consumer failed; reading again after a pause');
-        await new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200)));
+        await Promise.race([new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200))), this.closed]);
       }
     }
   }
@@ -243,7 +251,7 @@ export class JetStreamTransport implements EventTransport {
           opt_start_time: new Date(Date.now() - LISTENER_REPLAY_MS).toISOString(),
         });
         const messages = await ordered.consume({ max_messages: 2 * MAX_BATCH });
-        this.open.push(messages);
+        if (!this.opened(messages)) return;
         await this.deliverBatches(
           messages,
           async (batch) => {
@@ -256,9 +264,19 @@ export class JetStreamTransport implements EventTransport {
         if (this.closing) return;
         failures += 1;
         this.logger.error({ err, type, failures }, 'bus: a JetStream listener failed; reading again after a pause');
-        await new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200)));
+        await Promise.race([new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200))), this.closed]);
       }
     }
+  }
+
+  /** Keeps `messages` to stop at close; false (and stopped) if close began while it was opening. */
+  private opened(messages: ConsumerMessages): boolean {
+    if (this.closing) {
+      messages.stop();
+      return false;
+    }
+    this.open.push(messages);
+    return true;
   }
 
   /**

@@ -108,8 +108,9 @@ export function createGateway(settings: GatewaySettings): express.Express {
     own(async (req, res) => {
       requireAdmin(req);
       const now = Date.now();
+      const lags = await Promise.all(registry.list().map((s) => (s.status === 'up' ? consumerLag(s) : Promise.resolve(null))));
       res.json({
-        items: registry.list().map((s) => ({
+        items: registry.list().map((s, i) => ({
           name: s.name,
           url: s.url,
           pid: s.pid,
@@ -117,6 +118,7 @@ export function createGateway(settings: GatewaySettings): express.Express {
           restarts: s.restarts,
           uptimeSeconds: s.startedAtMs === null || s.status !== 'up' ? null : Math.round((now - s.startedAtMs) / 1000),
           lastError: s.lastError,
+          consumerLag: lags[i],
         })),
       });
     }),
@@ -213,4 +215,24 @@ async function askService(service: ServiceState, path: string, headers: Record<s
     body = { text };
   }
   return { status: res.status, body };
+}
+
+/**
+ * The events waiting for a service's inbox at the broker (not yet delivered, and delivered but not
+ * yet acknowledged), summed over its consumers, from its own metrics; null when it cannot tell.
+ */
+async function consumerLag(service: ServiceState): Promise<{ pending: number; ackPending: number } | null> {
+  try {
+    const res = await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(1000) });
+    if (res.status !== 200) return null;
+    const text = await res.text();
+    const sum = (metric: string) => {
+      let total = 0;
+      for (const match of text.matchAll(new RegExp(`^${metric}\\{[^}]*\\} (\\d+(?:\\.\\d+)?)$`, 'gm'))) total += Number(match[1]);
+      return total;
+    };
+    return { pending: sum('bus_consumer_pending_events'), ackPending: sum('bus_consumer_ack_pending_events') };
+  } catch {
+    return null;
+  }
 }
