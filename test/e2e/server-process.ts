@@ -90,3 +90,20 @@ export class ServerProcess {
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   }
 }
+
+/** A new user over HTTP: signed up, logged in and admitted through the waiting room. */
+export async function admittedBuyer(
+  server: ServerProcess,
+  email: string,
+): Promise<{ id: number; auth: { authorization: string }; pass: string; withPass: { authorization: string; 'x-queue-pass': string } }> {
+  const signup = await server.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: email.split('@')[0] });
+  if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${JSON.stringify(signup.body)}`);
+  const auth = { authorization: `Bearer ${(await server.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
+  let status = (await server.call('POST', '/queue/token', auth)).body;
+  for (let i = 0; i < 100 && status.status !== 'ACTIVE'; i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = (await server.call('GET', '/queue/status', { ...auth, 'x-queue-token': status.token })).body;
+  }
+  if (status.status !== 'ACTIVE') throw new Error(`not admitted: ${JSON.stringify(status)}`);
+  return { id: signup.body.id, auth, pass: status.pass.token, withPass: { ...auth, 'x-queue-pass': status.pass.token } };
+}

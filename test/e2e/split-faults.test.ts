@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { tempDataDir } from '../support/test-app';
 import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
-import { freePort, type Reply, ServerProcess } from './server-process';
+import { admittedBuyer, freePort, type Reply, ServerProcess } from './server-process';
 
 /**
  * Faults in the split topology: `kill -9` of every service in turn while a rush of purchases goes
@@ -56,18 +56,10 @@ describe('split topology under faults: kill -9 of each service in turn during a 
 
     const buyers: Buyer[] = [];
     for (let i = 0; i < 24; i += 1) {
-      const email = `faults-${i}@test.local`;
-      const signup = await split.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: `B${i}` });
-      const auth = { authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
-      let status = (await split.call('POST', '/queue/token', auth)).body;
-      for (let k = 0; k < 50 && status.status !== 'ACTIVE'; k += 1) {
-        await new Promise((r) => setTimeout(r, 100));
-        status = (await split.call('GET', '/queue/status', { ...auth, 'x-queue-token': status.token })).body;
-      }
-      expect(status.status).to.equal('ACTIVE');
+      const { id, auth, pass } = await admittedBuyer(split, `faults-${i}@test.local`);
       // The payment service learns of the user through the broker.
       expect((await persist('POST', '/payments/charge', { ...auth, 'idempotency-key': `charge-${i}` }, { amount: 100_000 })).status).to.equal(200);
-      buyers.push({ id: signup.body.id, auth, pass: status.pass.token, seatId: seatIds[i % 18] });
+      buyers.push({ id, auth, pass, seatId: seatIds[i % 18] });
     }
     // The catalogue has reached the reservation service: a probe hold on the last seat.
     const probe = buyers[23];
@@ -190,16 +182,7 @@ describe('split topology under faults: kill -9 of the gateway', function () {
       schedules: [{ startsAt: '2031-06-01T19:00:00.000Z', seats: [{ label: 'S-1', price: PRICE }] }],
     });
     const [schedule] = concert.body.schedules;
-    await split.call('POST', '/auth/signup', {}, { email: 'gw@test.local', password: 'password-123', name: 'gw' });
-    const auth = {
-      authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email: 'gw@test.local', password: 'password-123' })).body.accessToken}`,
-    };
-    let status = (await split.call('POST', '/queue/token', auth)).body;
-    for (let k = 0; k < 50 && status.status !== 'ACTIVE'; k += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = (await split.call('GET', '/queue/status', { ...auth, 'x-queue-token': status.token })).body;
-    }
-    const headers = { ...auth, 'x-queue-pass': status.pass.token };
+    const { auth, withPass: headers } = await admittedBuyer(split, 'gw@test.local');
     let charge = await split.call('POST', '/payments/charge', { ...auth, 'idempotency-key': 'gw-charge' }, { amount: PRICE });
     for (let k = 0; k < 50 && charge.status !== 200; k += 1) {
       await new Promise((r) => setTimeout(r, 100));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ADMIN, tempDataDir } from '../support/test-app';
 import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
-import { freePort, ServerProcess } from './server-process';
+import { admittedBuyer, freePort, ServerProcess } from './server-process';
 
 /**
  * `TOPOLOGY=split` for real: the gateway and six service processes on the broker, over HTTP only.
@@ -49,15 +49,7 @@ describe('split topology: a gateway and one process per module', function () {
     });
     expect(concert.status, JSON.stringify(concert.body)).to.equal(201);
     const email = `split-${Date.now()}@test.local`;
-    const signup = await split.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'split' });
-    expect(signup.status).to.equal(201);
-    const auth = { Authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
-    let join = await split.call('POST', '/queue/token', auth);
-    for (let i = 0; i < 100 && join.body.status !== 'ACTIVE'; i += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      join = await split.call('GET', '/queue/status', { ...auth, 'X-Queue-Token': join.body.token });
-    }
-    const withPass = { ...auth, 'X-Queue-Pass': join.body.pass.token };
+    const { auth, withPass } = await admittedBuyer(split, email);
     const scheduleId = concert.body.schedules[0].id;
     // The catalogue reaches the reservation service through the broker.
     let hold = { status: 0, body: null as any, headers: new Headers() };
@@ -118,14 +110,7 @@ describe('split topology: a gateway and one process per module', function () {
     });
     const [schedule] = concert.body.schedules;
     const email = `hung-${Date.now()}@test.local`;
-    await split.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'hung' });
-    const auth = { Authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
-    let join = await split.call('POST', '/queue/token', auth);
-    for (let i = 0; i < 100 && join.body.status !== 'ACTIVE'; i += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      join = await split.call('GET', '/queue/status', { ...auth, 'X-Queue-Token': join.body.token });
-    }
-    const withPass = { ...auth, 'X-Queue-Pass': join.body.pass.token };
+    const { auth, withPass } = await admittedBuyer(split, email);
     let charge = await split.call('POST', '/payments/charge', { ...auth, 'Idempotency-Key': `c-${email}` }, { amount: 20_000 });
     for (let i = 0; i < 50 && charge.status !== 200; i += 1) {
       await new Promise((r) => setTimeout(r, 100));
