@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { freePort, type Reply, ServerProcess } from '../e2e/server-process';
 import { ADMIN, tempDataDir } from '../support/test-app';
-import { freshNamespace, natsUrl } from '../support/test-broker';
+import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
 
 /**
  * The product over HTTP only, with real time, against a base URL: the same tests for the
@@ -33,7 +33,7 @@ for (const target of targets) {
     let admin: Record<string, string>;
 
     before(async function () {
-      if (target.needsBroker && !natsUrl) return this.skip();
+      if (target.needsBroker) requireBroker(this);
       server = new ServerProcess({ ...SETTINGS, DATA_DIR: tempDataDir(), ...target.env() }, await freePort(), { quiet: true });
       await server.start();
       admin = await loginAs(ADMIN.email, ADMIN.password);

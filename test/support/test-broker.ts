@@ -24,6 +24,8 @@ export function freshNamespace(): string {
 /** Skips a suite without a broker (and counts it for the run's summary). */
 export function requireBroker(context: Mocha.Context): void {
   if (natsUrl) return;
+  // CI asks for every test: there a missing broker is a failure, not a reason to skip.
+  if (process.env.TEST_REQUIRE_BROKER === '1') throw new Error('TEST_REQUIRE_BROKER=1 but TEST_NATS_URL is not set');
   // Called from a suite's before hook: the hook's suite holds the tests skipped.
   skippedTests += context.test?.parent?.total() ?? 1;
   context.skip();

@@ -187,38 +187,26 @@ export class JetStreamTransport implements EventTransport {
   /**
    * An inbox's reading of one publisher's events: its durable consumer is created (or found) with
    * explicit acks, then batches go to the inbox in stream order and are acked once it has them.
-   * If reading itself fails (the broker is gone, the consumer was deleted), it starts over after
-   * a growing pause; what was not acked is handed out again.
    */
-  private async runDurable(consumer: EventConsumer, publisher: string): Promise<void> {
+  private runDurable(consumer: EventConsumer, publisher: string): Promise<void> {
     const name = this.durableName(consumer.moduleName, publisher);
     const types = consumer.eventTypes();
-    for (let failures = 0; !this.closing; ) {
-      try {
+    return this.keepReading(
+      name,
+      async () => {
         // One replica of a module reads its inbox's events (NATS 2.9 has no pinned consumers): its leader.
         await Promise.race([consumer.whenActive?.(), this.closed]);
-        if (this.closing) return;
+        if (this.closing) return null;
         await this.ensureDurable(name, publisher);
-        const messages = await (await this.js.consumers.get(this.streamName, name)).consume({ max_messages: 2 * MAX_BATCH });
-        if (!this.opened(messages)) return;
-        await this.deliverBatches(
-          messages,
-          async (batch) => {
-            const events = batch.flatMap((m) => (types.has(typeOf(m.subject, this.streamName, publisher)) ? [m.json<EventEnvelope>()] : []));
-            if (events.length > 0) await consumer.receive(events);
-            for (const m of batch) m.ack();
-            failures = 0;
-          },
-          name,
-          () => consumer.isActive?.() !== false,
-        );
-      } catch (err) {
-        if (this.closing) return;
-        failures += 1;
-        this.logger.error({ err, consumer: name, failures }, 'bus: a JetStream consumer failed; reading again after a pause');
-        await Promise.race([new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200))), this.closed]);
-      }
-    }
+        return (await this.js.consumers.get(this.streamName, name)).consume({ max_messages: 2 * MAX_BATCH });
+      },
+      async (batch) => {
+        const events = batch.flatMap((m) => (types.has(typeOf(m.subject, this.streamName, publisher)) ? [m.json<EventEnvelope>()] : []));
+        if (events.length > 0) await consumer.receive(events);
+        for (const m of batch) m.ack();
+      },
+      () => consumer.isActive?.() !== false,
+    );
   }
 
   /** The durable consumer of one subscriber for one publisher: created, or brought to this version's settings. */
@@ -242,28 +230,53 @@ export class JetStreamTransport implements EventTransport {
    * type from every publisher through an ordered consumer of its own, from a day back: what it
    * needs to rebuild its view after a start.
    */
-  private async runListener(consumer: EventConsumer, type: string): Promise<void> {
-    for (let failures = 0; !this.closing; ) {
-      try {
+  private runListener(consumer: EventConsumer, type: string): Promise<void> {
+    return this.keepReading(
+      `${consumer.moduleName}:${type}`,
+      async () => {
         const ordered = await this.js.consumers.get(this.streamName, {
           filter_subjects: `${this.streamName}.*.${type}`,
           deliver_policy: DeliverPolicy.StartTime,
           opt_start_time: new Date(Date.now() - LISTENER_REPLAY_MS).toISOString(),
         });
-        const messages = await ordered.consume({ max_messages: 2 * MAX_BATCH });
-        if (!this.opened(messages)) return;
-        await this.deliverBatches(
-          messages,
-          async (batch) => {
-            await consumer.receive(batch.map((m) => m.json<EventEnvelope>()));
-            failures = 0;
-          },
-          `${consumer.moduleName}:${type}`,
-        );
+        return ordered.consume({ max_messages: 2 * MAX_BATCH });
+      },
+      (batch) => consumer.receive(batch.map((m) => m.json<EventEnvelope>())),
+    );
+  }
+
+  /**
+   * Reads through the consumer `open` gives (null: nothing to read, close began) until close; if
+   * reading itself fails (the broker is gone, the consumer was deleted), opens it again after a
+   * growing pause, and what was not acked is handed out again.
+   */
+  private async keepReading(
+    what: string,
+    open: () => Promise<ConsumerMessages | null>,
+    handle: (batch: JsMsg[]) => Promise<void>,
+    active: () => boolean = () => true,
+  ): Promise<void> {
+    for (let failures = 0; !this.closing; ) {
+      try {
+        const messages = await open();
+        if (!messages || !this.opened(messages)) return;
+        try {
+          await this.deliverInOrder(
+            messages,
+            async (batch) => {
+              await handle(batch);
+              failures = 0;
+            },
+            what,
+            active,
+          );
+        } finally {
+          this.open.splice(this.open.indexOf(messages), 1);
+        }
       } catch (err) {
         if (this.closing) return;
         failures += 1;
-        this.logger.error({ err, type, failures }, 'bus: a JetStream listener failed; reading again after a pause');
+        this.logger.error({ err, consumer: what, failures }, 'bus: a JetStream consumer failed; reading again after a pause');
         await Promise.race([new Promise((r) => setTimeout(r, backoffDelayMs(failures, this.settings.retryBaseMs ?? 200))), this.closed]);
       }
     }
@@ -285,20 +298,6 @@ export class JetStreamTransport implements EventTransport {
    * pause, never skipped, so order holds; meanwhile the broker is told every WORKING_EVERY_MS that
    * the messages are still being worked on, so it does not hand them to anyone else.
    */
-  private async deliverBatches(
-    messages: ConsumerMessages,
-    handle: (batch: JsMsg[]) => Promise<void>,
-    what: string,
-    active: () => boolean = () => true,
-  ): Promise<void> {
-    try {
-      await this.deliverInOrder(messages, handle, what, active);
-    } finally {
-      const at = this.open.indexOf(messages);
-      if (at >= 0) this.open.splice(at, 1);
-    }
-  }
-
   private async deliverInOrder(messages: ConsumerMessages, handle: (batch: JsMsg[]) => Promise<void>, what: string, active: () => boolean): Promise<void> {
     let batch: JsMsg[] = [];
     for await (const m of messages) {

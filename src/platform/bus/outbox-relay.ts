@@ -27,17 +27,18 @@ export class OutboxRelay {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly retryBaseMs: number,
-  ) {}
+  ) {
+    // Only the module's leader relays (one publisher per outbox); a replica that takes the lead catches up at once.
+    db.leadership.onLead(() => this.kick());
+  }
 
   get isRunning(): boolean {
     return !this.stopped;
   }
 
   start(): void {
-    if (!this.stopped) return;
     this.stopped = false;
-    // Only the module's leader relays (one publisher per outbox); a replica that takes the lead catches up at once.
-    this.db.leadership.onLead(() => this.kick());
+    this.kick();
   }
 
   /**

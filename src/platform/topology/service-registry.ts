@@ -10,6 +10,8 @@ export interface ServiceState {
   restarts: number;
   startedAtMs: number | null;
   lastError: string | null;
+  /** What the service's latest readiness answer said of its parts (its databases, its relay). */
+  checks: Record<string, string>;
 }
 
 interface ServiceRoute {
@@ -47,7 +49,16 @@ export class ServiceRegistry {
     private readonly logger: Logger,
   ) {
     for (const { name, url } of addresses)
-      this.services.set(name, { name, url: url.replace(/\/+$/, ''), status: 'starting', pid: null, restarts: 0, startedAtMs: null, lastError: null });
+      this.services.set(name, {
+        name,
+        url: url.replace(/\/+$/, ''),
+        status: 'starting',
+        pid: null,
+        restarts: 0,
+        startedAtMs: null,
+        lastError: null,
+        checks: {},
+      });
   }
 
   list(): ServiceState[] {
@@ -111,8 +122,9 @@ export class ServiceRegistry {
     const before = service.status;
     try {
       const res = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-      if (res.status !== 200) throw new Error(`readiness answered ${res.status}`);
-      await res.body?.cancel();
+      const answer = (await res.json().catch(() => ({}))) as { checks?: Record<string, string> };
+      service.checks = answer.checks ?? {};
+      if (res.status !== 200) throw new Error(`readiness answered ${res.status}: ${JSON.stringify(service.checks)}`);
       if (!this.routes.has(service.name)) await this.loadRoutes(service);
       service.status = 'up';
       service.lastError = null;
@@ -120,6 +132,7 @@ export class ServiceRegistry {
       // A service that has not answered since it (re)started is still starting, not down.
       service.status = before === 'starting' ? 'starting' : 'down';
       service.lastError = (err as Error).message;
+      if (!(err as Error).message.startsWith('readiness answered')) service.checks = {};
     }
     if (before !== service.status)
       this.logger.info(
