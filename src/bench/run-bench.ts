@@ -217,7 +217,8 @@ function printTargets(results: LoadResult[], invariants: InvariantReport[]): voi
 /**
  * Issue 16's targets for the split topology, from a run of both topologies (printed, not
  * enforced): the split journey at least half of the monolith's (ratios to the same ceiling), and
- * the relay lag of the split journey under 50 ms at p50.
+ * its events' lag from commit to their subscribers' inboxes under 50 ms at p50 (which bounds the
+ * relay-to-handled lag the issue names).
  */
 function printSplitTargets(results: LoadResult[]): void {
   const find = (label: string, prefix: string) => results.find((r) => r.name.startsWith(prefix) && r.name.endsWith(label));
@@ -232,7 +233,7 @@ function printSplitTargets(results: LoadResult[]): void {
       `  split journey ≥ half of the monolith's: ${(split.purchasesPerSecond ?? 0).toFixed(0)} vs ${(monolith.purchasesPerSecond ?? 0).toFixed(0)} purchases/s, ratio to the ceiling ${split.ratioToCeiling} vs ${monolith.ratioToCeiling} = ${(100 * share).toFixed(0)} %: ${share >= 0.5 ? 'met' : 'MISSED'}`,
     );
   }
-  if (lag) lines.push(`  relay lag p50 of the split journey < 50 ms: ${lag.p50Ms.toFixed(0)} ms: ${lag.p50Ms < 50 ? 'met' : 'MISSED'}`);
+  if (lag) lines.push(`  event lag (commit → subscriber's inbox) p50 of the split journey < 50 ms: ${lag.p50Ms.toFixed(0)} ms: ${lag.p50Ms < 50 ? 'met' : 'MISSED'}`);
   console.log(`\nIssue 16's targets for the split topology (this run; printed, not enforced):\n${lines.join('\n')}`);
 }
 

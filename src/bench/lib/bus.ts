@@ -1,4 +1,7 @@
+import { MODULE_NAMES } from '../../platform/config/config';
 import type { Api } from './api';
+import type { ModuleStore } from './backends';
+import { openModuleReader } from './invariants';
 import { sleep } from './load';
 
 /**
@@ -17,4 +20,51 @@ export async function waitForBusIdle(api: Api, admin: Record<string, string>): P
 /** Events handed to subscribers so far, over all of them (from GET /admin/events). */
 export function sumDelivered(stats: { items: Array<{ delivered: number }> }): number {
   return stats.items.reduce((n, s) => n + s.delivered, 0);
+}
+
+/** Per-event delivery times of a window, in ms, each list sorted ascending. */
+export interface EventLags {
+  /** Outbox commit → the relay marked the event handed over (the broker acknowledged it, or every in-process subscriber handled it). */
+  commitToRelayed: number[];
+  /** Outbox commit → a subscriber's inbox handled it, one figure per (subscriber, event). */
+  commitToHandled: number[];
+}
+
+/**
+ * Every event committed since `sinceMs`, read from the module databases themselves: its outbox
+ * row's creation and hand-over times and each subscriber's inbox row. Exact, unlike the sampled
+ * oldest-undelivered age, which shows the worst event of each sample.
+ */
+export async function eventLagsSince(store: ModuleStore, sinceMs: number): Promise<EventLags> {
+  const created = new Map<string, number>();
+  const lags: EventLags = { commitToRelayed: [], commitToHandled: [] };
+  const handled: Array<{ event_id: string; handled_at_ms: number }> = [];
+  for (const module of MODULE_NAMES) {
+    const db = await openModuleReader(store, module);
+    if (!db) continue;
+    try {
+      for (const row of await db.all<{ event_id: string; created_at_ms: number; dispatched_at_ms: number | null }>(
+        `select event_id, created_at_ms, dispatched_at_ms from outbox where created_at_ms >= ?`,
+        sinceMs,
+      )) {
+        created.set(row.event_id, row.created_at_ms);
+        if (row.dispatched_at_ms !== null) lags.commitToRelayed.push(row.dispatched_at_ms - row.created_at_ms);
+      }
+      handled.push(
+        ...(await db.all<{ event_id: string; handled_at_ms: number }>(
+          `select event_id, handled_at_ms from inbox where status = 'DONE' and handled_at_ms >= ?`,
+          sinceMs,
+        )),
+      );
+    } finally {
+      await db.close();
+    }
+  }
+  for (const row of handled) {
+    const at = created.get(row.event_id);
+    if (at !== undefined) lags.commitToHandled.push(row.handled_at_ms - at);
+  }
+  lags.commitToRelayed.sort((a, b) => a - b);
+  lags.commitToHandled.sort((a, b) => a - b);
+  return lags;
 }

@@ -36,7 +36,7 @@ export async function checkInvariants(
     violations.push(`${dead.items.length} dead letters (first: ${dead.items[0].subscriber} ${dead.items[0].type}: ${dead.items[0].error})`);
 
   // Seats: at most one live hold or sale per seat, in the reservation module's own records.
-  const reservation = await open(store, 'reservation');
+  const reservation = await openModuleReader(store, 'reservation');
   if (reservation) {
     const rows = await reservation.all<{ schedule_id: number; seat_id: number; n: number }>(
       `select schedule_id, seat_id, count(*) as n from reservations
@@ -54,7 +54,7 @@ export async function checkInvariants(
   }
 
   // Money: every balance equals its ledger and none is negative.
-  const payment = await open(store, 'payment');
+  const payment = await openModuleReader(store, 'payment');
   if (payment) {
     const negative = (await payment.get<{ n: number }>(`select count(*) as n from accounts where balance < 0`)).n;
     // The HAVING repeats the sum (PostgreSQL does not see output names there) and the derived
@@ -94,7 +94,7 @@ export async function checkInvariants(
 
   // Data platform: every confirmed reservation exactly once.
   const confirmed = new Set<number>();
-  const reservationDb = await open(store, 'reservation');
+  const reservationDb = await openModuleReader(store, 'reservation');
   if (reservationDb) {
     for (const r of await reservationDb.all<{ id: number }>(`select id from reservations where status = 'CONFIRMED'`)) confirmed.add(r.id);
     await reservationDb.close();
@@ -115,14 +115,14 @@ export async function checkInvariants(
 }
 
 /** A module's database opened for reading, on either backend; SQL with `?` placeholders. */
-interface ModuleReader {
+export interface ModuleReader {
   all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
   get<T>(sql: string, ...params: unknown[]): Promise<T>;
   close(): Promise<void>;
 }
 
 /** The module's database, read-only, or null when it does not exist (the server never created it). */
-async function open(store: ModuleStore, module: string): Promise<ModuleReader | null> {
+export async function openModuleReader(store: ModuleStore, module: string): Promise<ModuleReader | null> {
   return store.kind === 'sqlite' ? openSqlite(store.dataDir, module) : openPostgres(store.url, module);
 }
 
