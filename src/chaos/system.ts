@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Api, bearer } from '../bench/lib/api';
+import {
+  checkPostgresServer,
+  deleteSplitStreams,
+  dropPostgresSystems,
+  type ModuleStore,
+  type PostgresServer,
+  postgresSystemUrls,
+  splitNamespaces,
+} from '../bench/lib/backends';
+import { ADMIN, benchServer, MAIN_SCRIPT } from '../bench/lib/bench-servers';
+import type { ServerProcess } from '../bench/lib/server-process';
+import { MODULE_NAMES } from '../platform/config/config';
+import { sleep } from './fake-gateway';
+import type { KillTarget, Topology } from './schedule';
+
+export interface SystemOptions {
+  topology: Topology;
+  /** The monolith's database: SQLite files (default) or PostgreSQL; the split topology always runs on PostgreSQL. */
+  db: 'sqlite' | 'postgres';
+  dbUrl: string;
+  natsUrl: string;
+  /** On top of the bench servers' environment: the waiting room, the holds, the fakes' URLs. */
+  env: Record<string, string>;
+  log: (msg: string) => void;
+}
+
+interface ServiceInfo {
+  name: string;
+  pid: number | null;
+  status: string;
+  restarts: number;
+  consumerLag?: { pending: number; ackPending: number } | null;
+}
+
+/**
+ * The system under test, started from the compiled `main` on fresh data (a temporary directory,
+ * or a new PostgreSQL system and NATS namespace), killed with -9 and started again on the same
+ * data as the schedule says, and deleted at the end, whether the run passed, failed or was
+ * interrupted.
+ */
+export class ChaosSystem {
+  readonly api: Api;
+  admin: Record<string, string> = {};
+  /** Kills done, and restarts of the whole system (the monolith, or the split after its supervisor died). */
+  kills = 0;
+  restarts = 0;
+  private constructor(
+    private readonly options: SystemOptions,
+    private readonly server: ServerProcess,
+    private readonly postgres: PostgresServer | null,
+    /** The run's temporary directory: SQLite files under `data/`. */
+    readonly root: string,
+  ) {
+    this.api = new Api(server.url);
+  }
+
+  static async create(options: SystemOptions): Promise<ChaosSystem> {
+    const onPostgres = options.topology === 'split' || options.db === 'postgres';
+    let postgres: PostgresServer | null = null;
+    let env: Record<string, string | undefined> = { ...options.env, DATABASE_URL: undefined };
+    if (onPostgres) {
+      postgres = { ...(await checkPostgresServer(options.dbUrl)), system: chaosSystemName() };
+      env = { ...env, DATABASE_URL: postgresSystemUrls(postgres).main };
+      if (options.topology === 'split')
+        env = {
+          ...env,
+          TOPOLOGY: 'split',
+          NATS_URL: options.natsUrl,
+          BUS_NAMESPACE: splitNamespaces(postgres).main,
+          GATEWAY_RATE_LIMIT_PER_MINUTE: '10000000',
+        };
+    }
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-chaos-'));
+    const server = await benchServer({ root, nodeArgs: [], profile: false }, options.topology, MAIN_SCRIPT, 'data', 'profile', env);
+    return new ChaosSystem(options, server, postgres, root);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Where the module databases are, for the checker's read-only queries. */
+  get store(): ModuleStore {
+    return this.postgres ? { kind: 'postgres', url: postgresSystemUrls(this.postgres).main } : { kind: 'sqlite', dataDir: path.join(this.root, 'data') };
+  }
+
+  describe(): string {
+    if (!this.postgres) return `monolith on SQLite in ${this.root}`;
+    const where = `PostgreSQL ${this.postgres.version} at ${this.postgres.address}, system ${this.postgres.system}`;
+    return this.options.topology === 'split' ? `split topology on ${where}, NATS namespace ${splitNamespaces(this.postgres).main}` : `monolith on ${where}`;
+  }
+
+  async start(): Promise<void> {
+    await this.server.start('/health/ready');
+    await this.waitReady(60_000);
+    const login = await this.api.ok('POST', '/auth/login', {}, ADMIN);
+    this.admin = bearer(login.accessToken);
+  }
+
+  /** Until /health/ready answers 200 (every service up, in the split topology). */
+  async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await fetch(`${this.url}/health/ready`).catch(() => null);
+      if (res?.status === 200) return;
+      if (Date.now() > deadline) throw new Error(`the system did not become ready within ${timeoutMs / 1000} s: ${this.server.stderr.slice(-1500)}`);
+      await sleep(200);
+    }
+  }
+
+  /** The split topology's services, from the gateway. */
+  async services(): Promise<ServiceInfo[]> {
+    const body = await this.api.ok('GET', '/admin/services', this.admin);
+    return body.items as ServiceInfo[];
+  }
+
+  /**
+   * kill -9 of the target. A service is started again by its supervisor; the monolith, or the
+   * supervisor with its services, by this runner after `restartAfterMs`, on the same data. A
+   * service that is down (still restarting from an earlier kill) is waited for first.
+   * Returns what was killed.
+   */
+  async kill(target: KillTarget, restartAfterMs: number): Promise<string> {
+    if (target === 'server' || target === 'supervisor') {
+      const pid = this.server.pid;
+      const services = target === 'supervisor' ? await this.services().catch(() => []) : [];
+      if (pid) process.kill(pid, 'SIGKILL');
+      // Sent right after the SIGKILL, before this process can have seen the exit: stops the sampler and waits for the exit.
+      await this.server.stop();
+      this.kills += 1;
+      // The services notice their supervisor is gone (IPC) and end; the next ones must not meet them.
+      for (const s of services) if (s.pid) await waitGone(s.pid, 20_000);
+      await sleep(restartAfterMs);
+      await this.server.start('/health/ready');
+      await this.waitReady(60_000);
+      this.restarts += 1;
+      return `${target} pid ${pid}`;
+    }
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const service = (await this.services().catch(() => [])).find((s) => s.name === target);
+      if (service?.status === 'up' && service.pid) {
+        process.kill(service.pid, 'SIGKILL');
+        this.kills += 1;
+        return `${target} pid ${service.pid}`;
+      }
+      if (Date.now() > deadline) throw new Error(`service ${target} was not up within 60 s to be killed`);
+      await sleep(200);
+    }
+  }
+
+  /** The server's last stderr lines (its warnings and errors), for a failed run's report. */
+  get stderr(): string {
+    return this.server.stderr;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop().catch(() => undefined);
+  }
+
+  /** Stops the system and deletes everything the run made (data directory, PostgreSQL system, NATS stream) unless `keep`. */
+  async cleanUp(keep: boolean): Promise<void> {
+    await this.stop();
+    if (keep) {
+      this.options.log(`kept the data: ${this.describe()}`);
+      return;
+    }
+    fs.rmSync(this.root, { recursive: true, force: true });
+    const postgres = this.postgres;
+    if (!postgres) return;
+    if (this.options.topology === 'split') await deleteSplitStreams(postgres, this.options.natsUrl).catch(() => undefined);
+    await dropPostgresSystems(postgres).catch((err) => this.options.log(`could not drop the PostgreSQL system ${postgres.system}: ${(err as Error).message}`));
+  }
+}
+
+/** All six services up, and none with events waiting for it on the broker. */
+export function servicesSettled(services: ServiceInfo[]): boolean {
+  return (
+    services.length === MODULE_NAMES.length &&
+    services.every((s) => s.status === 'up' && (!s.consumerLag || (s.consumerLag.pending === 0 && s.consumerLag.ackPending === 0)))
+  );
+}
+
+function chaosSystemName(now = new Date()): string {
+  const stamp = now.toISOString().slice(0, 19).replace(/[-:T]/g, '');
+  return `chaos_${stamp}_${Math.floor(Math.random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
+}
+
+async function waitGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+}
