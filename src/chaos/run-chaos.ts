@@ -104,7 +104,8 @@ async function main(): Promise<number> {
   try {
     log(`starting the ${system.describe()}`);
     await system.start();
-    const schedules = await createCatalogue(system, o.users);
+    // Enough seats that the sale lasts the whole window (about one purchase a second is made).
+    const schedules = await createCatalogue(system, Math.max(20, o.users, o.durationSeconds));
     const ctxStop = { stopping: false };
     const ctx: WorkloadContext = { base: () => system.url, schedules, hotSeats: HOT_SEATS, stopping: () => ctxStop.stopping, rng: root.fork('workload') };
     const runTag = `${o.seed}-${Date.now().toString(36)}`;
@@ -171,9 +172,9 @@ async function main(): Promise<number> {
 }
 
 /** One concert with two schedules; every seat's price one of three. The catalogue reaches every module before the sale starts. */
-async function createCatalogue(system: ChaosSystem, users: number): Promise<ChaosSchedule[]> {
+async function createCatalogue(system: ChaosSystem, seatsPerSchedule: number): Promise<ChaosSchedule[]> {
   const prices = [30_000, 50_000, 80_000];
-  const seats = (prefix: string) => Array.from({ length: Math.max(20, users) }, (_, i) => ({ label: `${prefix}-${i + 1}`, price: prices[i % prices.length] }));
+  const seats = (prefix: string) => Array.from({ length: seatsPerSchedule }, (_, i) => ({ label: `${prefix}-${i + 1}`, price: prices[i % prices.length] }));
   const concert = await system.api.ok('POST', '/admin/concerts', system.admin, {
     title: 'Chaos Night',
     artist: 'The Kill Nines',

@@ -49,7 +49,7 @@ export interface ChaosUser {
 export interface WorkloadContext {
   base: () => string;
   schedules: ChaosSchedule[];
-  /** The first seats of each schedule, which many users race for. */
+  /** How many of the first available seats of a schedule the racing buyers aim at. */
   hotSeats: number;
   stopping: () => boolean;
   rng: Prng;
@@ -105,11 +105,10 @@ async function visit(ctx: WorkloadContext, user: ChaosUser, rng: Prng): Promise<
   log.counts.requests += 1;
   const available: number[] =
     map.status === 200 ? map.body.items.filter((s: { status: string }) => s.status === 'AVAILABLE').map((s: { id: number }) => s.id) : [];
+  // Racing: one of the first few seats still available, which the other buyers of this moment want too.
+  const hot = available.length > 0 ? available.slice(0, ctx.hotSeats) : schedule.seats.slice(0, ctx.hotSeats).map((s) => s.id);
   const wanted = new Set<number>();
-  for (let n = rng.int(1, 2); wanted.size < n; ) {
-    const racing = rng.chance(0.35) || available.length === 0;
-    wanted.add(racing ? schedule.seats[rng.int(0, Math.min(ctx.hotSeats, schedule.seats.length) - 1)].id : rng.pick(available));
-  }
+  for (let n = rng.int(1, 2); wanted.size < n; ) wanted.add(rng.chance(0.35) || available.length === 0 ? rng.pick(hot) : rng.pick(available));
 
   const holds: Array<{ reservationId: number; price: number }> = [];
   for (const seatId of wanted) {
