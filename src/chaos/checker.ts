@@ -81,7 +81,7 @@ export type InvariantName = (typeof INVARIANTS)[number];
 const TITLES: Record<InvariantName, string> = {
   settled: 'the system settled after the faults (bus drained, charges resolved, holds ended)',
   'acknowledged-payments': 'every payment a client was told succeeded ends CONFIRMED, or refunded if cancelled; payments match confirmations',
-  seats: 'no seat held or sold twice; sold seats on the map equal confirmed reservations',
+  seats: 'no seat held or sold twice; sold seats on the map equal confirmed reservations; holds and cancellations told are kept',
   balances: 'every balance equals the sum of its ledger and is never negative',
   'gateway-charges': 'every charge the gateway took is credited exactly once, and nothing else is',
   'data-platform': 'the data platform has exactly one record per confirmed reservation and none for the rest',
@@ -188,6 +188,22 @@ function seats(o: Observations): Verdict {
           .map((r) => `${r.id} ${r.status}`)
           .join(', ')})`,
       );
+  // What the clients were told about their holds is what the reservation module kept.
+  const reservations = byId(o.db.reservations, (r) => r.id);
+  for (const c of o.clients) {
+    for (const h of c.holds) {
+      const r = reservations.get(h.reservationId);
+      if (!r || r.userId !== c.userId || r.scheduleId !== h.scheduleId || r.seatId !== h.seatId)
+        offenders.push(
+          `user ${c.userId} was told HELD reservation ${h.reservationId} of ${seatKey(h.scheduleId, h.seatId)}, the reservation module has ${r ? `user ${r.userId}'s ${seatKey(r.scheduleId, r.seatId)}` : 'nothing'}`,
+        );
+    }
+    for (const x of c.cancels)
+      if (x.outcome === 'cancelled' && reservations.get(x.reservationId)?.status !== 'CANCELLED')
+        offenders.push(
+          `user ${c.userId} was told reservation ${x.reservationId} is cancelled, it is ${reservations.get(x.reservationId)?.status ?? 'missing'}`,
+        );
+  }
   // What the buyers see: each seat in at most one buyer's CONFIRMED list.
   const apiConfirmed = o.api.users.flatMap((u) => u.reservations.filter((r) => r.status === 'CONFIRMED').map((r) => ({ ...r, userId: u.userId })));
   for (const [seat, n] of countBy(apiConfirmed, (r) => seatKey(r.scheduleId, r.seatId))) if (n > 1) offenders.push(`${seat} is CONFIRMED for ${n} buyers`);

@@ -183,6 +183,23 @@ describe('chaos: the invariant checker', () => {
     const m = consistent();
     m.api.seatMaps[0].seats[1].status = 'SOLD';
     expectOnly(m, 'seats', /schedule 1 seat 6 is SOLD on the map but no reservation of it is CONFIRMED/);
+    const lost = consistent();
+    lost.clients[0].holds.push({ reservationId: 13, scheduleId: 1, seatId: 7, price: 30_000, atMs: T0 });
+    expectOnly(lost, 'seats', /user 1 was told HELD reservation 13 of schedule 1 seat 7, the reservation module has nothing/);
+    const uncancelled = consistent();
+    uncancelled.db.reservations.push({
+      id: 13,
+      userId: 1,
+      scheduleId: 1,
+      seatId: 7,
+      price: 30_000,
+      status: 'EXPIRED',
+      expiresAtMs: T0,
+      confirmedAtMs: null,
+      paymentId: null,
+    });
+    uncancelled.clients[0].cancels.push({ reservationId: 13, afterPaid: false, outcome: 'cancelled', atMs: T0 });
+    expectOnly(uncancelled, 'seats', /user 1 was told reservation 13 is cancelled, it is EXPIRED/);
     const held = consistent();
     held.db.reservations.push({
       id: 12,
