@@ -233,7 +233,8 @@ function printSplitTargets(results: LoadResult[]): void {
       `  split journey ≥ half of the monolith's: ${(split.purchasesPerSecond ?? 0).toFixed(0)} vs ${(monolith.purchasesPerSecond ?? 0).toFixed(0)} purchases/s, ratio to the ceiling ${split.ratioToCeiling} vs ${monolith.ratioToCeiling} = ${(100 * share).toFixed(0)} %: ${share >= 0.5 ? 'met' : 'MISSED'}`,
     );
   }
-  if (lag) lines.push(`  event lag (commit → subscriber's inbox) p50 of the split journey < 50 ms: ${lag.p50Ms.toFixed(0)} ms: ${lag.p50Ms < 50 ? 'met' : 'MISSED'}`);
+  if (lag)
+    lines.push(`  event lag (commit → subscriber's inbox) p50 of the split journey < 50 ms: ${lag.p50Ms.toFixed(0)} ms: ${lag.p50Ms < 50 ? 'met' : 'MISSED'}`);
   console.log(`\nIssue 16's targets for the split topology (this run; printed, not enforced):\n${lines.join('\n')}`);
 }
 
