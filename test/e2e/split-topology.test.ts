@@ -3,6 +3,45 @@ import { ADMIN, tempDataDir } from '../support/test-app';
 import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
 import { admittedBuyer, freePort, ServerProcess } from './server-process';
 
+/** The split topology on a fresh namespace and data directory, with the admin logged in. */
+async function startSplit(env: Record<string, string> = {}): Promise<{ split: ServerProcess; admin: Record<string, string> }> {
+  const split = new ServerProcess(
+    {
+      TOPOLOGY: 'split',
+      NATS_URL: natsUrl!,
+      BUS_NAMESPACE: freshNamespace(),
+      DATA_DIR: tempDataDir(),
+      JWT_SECRET: 'split-test-secret-split-test-secret-0123',
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      ...env,
+    },
+    await freePort(),
+    { quiet: true },
+  );
+  await split.start();
+  const login = await split.call('POST', '/auth/login', {}, ADMIN);
+  expect(login.status, JSON.stringify(login.body)).to.equal(200);
+  return { split, admin: { Authorization: `Bearer ${login.body.accessToken}` } };
+}
+
+async function servicesOf(split: ServerProcess, admin: Record<string, string>): Promise<Record<string, { pid: number; status: string; restarts: number }>> {
+  const res = await split.call('GET', '/admin/services', admin);
+  expect(res.status).to.equal(200);
+  return Object.fromEntries(res.body.items.map((s: { name: string }) => [s.name, s]));
+}
+
+/** Calls `call` until `done` says its answer is the one awaited (every 100 ms, at most `tries` times); returns the last answer. */
+async function until<T>(call: () => Promise<T>, done: (answer: T) => boolean, tries = 50): Promise<T> {
+  let answer = await call();
+  for (let i = 1; i < tries && !done(answer); i += 1) {
+    await new Promise((r) => setTimeout(r, 100));
+    answer = await call();
+  }
+  return answer;
+}
+
 /**
  * `TOPOLOGY=split` for real: the gateway and six service processes on the broker, over HTTP only.
  * (The whole black-box suite against this topology is issue 16's next step; these are its edge.)
@@ -13,32 +52,11 @@ describe('split topology: a gateway and one process per module', function () {
   let admin: Record<string, string>;
   before(async function () {
     requireBroker(this);
-    split = new ServerProcess(
-      {
-        TOPOLOGY: 'split',
-        NATS_URL: natsUrl!,
-        BUS_NAMESPACE: freshNamespace(),
-        DATA_DIR: tempDataDir(),
-        JWT_SECRET: 'split-test-secret-split-test-secret-0123',
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      },
-      await freePort(),
-      { quiet: true },
-    );
-    await split.start();
-    const login = await split.call('POST', '/auth/login', {}, ADMIN);
-    expect(login.status, JSON.stringify(login.body)).to.equal(200);
-    admin = { Authorization: `Bearer ${login.body.accessToken}` };
+    ({ split, admin } = await startSplit());
   });
   after(async () => split?.stop());
 
-  async function servicesByName(): Promise<Record<string, { pid: number; status: string; restarts: number }>> {
-    const res = await split.call('GET', '/admin/services', admin);
-    expect(res.status).to.equal(200);
-    return Object.fromEntries(res.body.items.map((s: { name: string }) => [s.name, s]));
-  }
+  const servicesByName = () => servicesOf(split, admin);
 
   it('serves a whole purchase through the gateway: the hold in one service, the payment in another, CONFIRMED by events', async () => {
     const concert = await split.call('POST', '/admin/concerts', admin, {
@@ -181,6 +199,79 @@ describe('split topology: a gateway and one process per module', function () {
     const after = await servicesByName();
     expect(after.payment.restarts).to.equal(before.payment.restarts + 1);
     expect(after.payment.pid).to.not.equal(before.payment.pid);
+  });
+});
+
+describe('split topology: the payment service hung past the confirm saga’s deadline', function () {
+  this.timeout(120_000);
+  let split: ServerProcess;
+  let admin: Record<string, string>;
+  before(async function () {
+    requireBroker(this);
+    // The PAY step gives up when the hold ends: the shortest hold there is makes that 10 s away.
+    ({ split, admin } = await startSplit({ HOLD_TTL_SECONDS: '10' }));
+  });
+  after(async () => split?.stop());
+
+  it('ends the saga FAILED (TIMEOUT) and releases the seat; the payment service, back, takes no money for it', async () => {
+    const concert = await split.call('POST', '/admin/concerts', admin, {
+      title: 'Deadline',
+      artist: 'SIGSTOP',
+      venue: 'Hall',
+      schedules: [{ startsAt: '2031-01-01T19:00:00.000Z', seats: [{ label: 'A-1', price: 20_000 }] }],
+    });
+    expect(concert.status, JSON.stringify(concert.body)).to.equal(201);
+    const [schedule] = concert.body.schedules;
+    const email = `deadline-${Date.now()}@test.local`;
+    const { auth, withPass } = await admittedBuyer(split, email);
+    const charge = await until(
+      () => split.call('POST', '/payments/charge', { ...auth, 'Idempotency-Key': `c-${email}` }, { amount: 20_000 }),
+      (r) => r.status === 200,
+    );
+    expect(charge.status, JSON.stringify(charge.body)).to.equal(200);
+    const hold = await until(
+      () => split.call('POST', '/ticketing/reservations/new', withPass, { scheduleId: schedule.id, seatId: schedule.seats[0].id }),
+      (r) => r.status === 201,
+    );
+    expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+    await new Promise((r) => setTimeout(r, 500)); // the payment copy of the hold is made before the service hangs
+
+    const { payment } = await servicesOf(split, admin);
+    process.kill(payment.pid, 'SIGSTOP');
+    let sagaId: string;
+    try {
+      const confirm = await split.call('POST', '/ticketing/reservations/confirm', withPass, { reservationId: hold.body.id });
+      expect(confirm.status, JSON.stringify(confirm.body)).to.equal(202);
+      sagaId = confirm.body.saga.id;
+      // The deadline is the hold's end (at most 10 s away), then the deadline job's next round.
+      const saga = await until(
+        () => split.call('GET', `/ticketing/sagas/${sagaId}`, auth),
+        (r) => r.body.status !== 'RUNNING',
+        200,
+      );
+      expect(saga.body.status, JSON.stringify(saga.body)).to.equal('FAILED');
+      expect(saga.body.failure?.code, JSON.stringify(saga.body)).to.equal('TIMEOUT');
+    } finally {
+      process.kill(payment.pid, 'SIGCONT');
+    }
+    // The hold ran out while payment was away; the seat is free for the next buyer.
+    const reservation = await until(
+      () => split.call('GET', `/ticketing/reservations/${hold.body.id}`, auth),
+      (r) => r.body.status === 'EXPIRED',
+    );
+    expect(reservation.body.status).to.equal('EXPIRED');
+    // Back, the payment service reads the PAY command it missed and its resends: the hold is over, so it refuses them all.
+    const balance = await until(
+      () => split.call('GET', '/balance', auth),
+      (r) => r.status === 200,
+    );
+    expect(balance.body.balance).to.equal(20_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const history = await split.call('GET', '/payments/history', auth);
+    expect(history.body.items.map((e: { type: string }) => e.type)).to.deep.equal(['CHARGE']);
+    expect((await split.call('GET', `/ticketing/sagas/${sagaId}`, auth)).body.status).to.equal('FAILED');
+    const dead = await split.call('GET', '/admin/events/dead', admin);
+    expect(dead.body.items, JSON.stringify(dead.body.items)).to.have.length(0);
   });
 });
 
