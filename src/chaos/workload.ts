@@ -108,7 +108,8 @@ async function visit(ctx: WorkloadContext, user: ChaosUser, rng: Prng): Promise<
   // Racing: one of the first few seats still available, which the other buyers of this moment want too.
   const hot = available.length > 0 ? available.slice(0, ctx.hotSeats) : schedule.seats.slice(0, ctx.hotSeats).map((s) => s.id);
   const wanted = new Set<number>();
-  for (let n = rng.int(1, 2); wanted.size < n; ) wanted.add(rng.chance(0.35) || available.length === 0 ? rng.pick(hot) : rng.pick(available));
+  const choices = new Set([...hot, ...available]).size;
+  for (let n = Math.min(rng.int(1, 2), choices); wanted.size < n; ) wanted.add(rng.chance(0.35) || available.length === 0 ? rng.pick(hot) : rng.pick(available));
 
   const holds: Array<{ reservationId: number; price: number }> = [];
   for (const seatId of wanted) {
