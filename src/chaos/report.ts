@@ -47,7 +47,7 @@ export function workloadLines(clients: ClientLog[]): string[] {
     )} refused, ${count(
       (c) => c.payments,
       (p) => p.outcome === 'unknown',
-    )} with no final answer`,
+    )} with no final answer${unknownCodes(clients)}`,
     `charges: ${count(
       (c) => c.charges,
       (x) => x.outcome === 'credited',
@@ -75,6 +75,13 @@ export function workloadLines(clients: ClientLog[]): string[] {
       (x) => x.outcome === 'unknown',
     )} with no final answer; ${sum((c) => c.counts.left)} left the queue`,
   ];
+}
+
+/** Why payments were left without a final answer, e.g. ` (QUEUE_PASS_INVALID 4, ECONNRESET 1)`. */
+function unknownCodes(clients: ClientLog[]): string {
+  const by = new Map<string, number>();
+  for (const p of clients.flatMap((c) => c.payments)) if (p.outcome === 'unknown') by.set(p.code ?? '?', (by.get(p.code ?? '?') ?? 0) + 1);
+  return by.size ? ` (${[...by].map(([code, n]) => `${code} ${n}`).join(', ')})` : '';
 }
 
 export function renderReport(s: RunSummary): string {

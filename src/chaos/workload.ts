@@ -109,7 +109,8 @@ async function visit(ctx: WorkloadContext, user: ChaosUser, rng: Prng): Promise<
   const hot = available.length > 0 ? available.slice(0, ctx.hotSeats) : schedule.seats.slice(0, ctx.hotSeats).map((s) => s.id);
   const wanted = new Set<number>();
   const choices = new Set([...hot, ...available]).size;
-  for (let n = Math.min(rng.int(1, 2), choices); wanted.size < n; ) wanted.add(rng.chance(0.35) || available.length === 0 ? rng.pick(hot) : rng.pick(available));
+  for (let n = Math.min(rng.int(1, 2), choices); wanted.size < n; )
+    wanted.add(rng.chance(0.35) || available.length === 0 ? rng.pick(hot) : rng.pick(available));
 
   const holds: Array<{ reservationId: number; price: number }> = [];
   for (const seatId of wanted) {
@@ -254,10 +255,9 @@ async function payByProcess(ctx: WorkloadContext, user: ChaosUser, reservationId
     user.log.balancesSeen.push(reply.body.balance);
     return true;
   }
-  if (reply.status === 402 || reply.status === 409 || reply.status === 404) {
-    entry.outcome = 'refused';
-    entry.code = codeOf(reply);
-  }
+  if (reply.status === 402 || reply.status === 409 || reply.status === 404) entry.outcome = 'refused';
+  // Kept for an unknown outcome too (a pass that expired while the charge was being retried: 403).
+  entry.code = codeOf(reply) ?? (reply.status === 0 ? reply.error : String(reply.status));
   return false;
 }
 
@@ -281,6 +281,7 @@ async function payByConfirm(ctx: WorkloadContext, user: ChaosUser, reservationId
     entry.code = codeOf(reply);
     return false;
   }
+  if (reply.status !== 200 && reply.status !== 202) entry.code = codeOf(reply) ?? (reply.status === 0 ? reply.error : String(reply.status));
   // 202: the saga is still running; its outcome is read from GET /ticketing/sagas/{id}.
   while (saga && (saga.status === 'RUNNING' || saga.status === 'COMPENSATING') && Date.now() < deadline) {
     await sleep(500);
