@@ -103,6 +103,35 @@ describe('NATS JetStream transport', () => {
     expect(inbox.ids()).to.deep.equal([own.id]);
   });
 
+  it('hands over the last events of a burst at once, without waiting for a later event', async () => {
+    const namespace = freshNamespace();
+    const t = await transport(namespace);
+    const inbox = recordingConsumer('concert');
+    // The first batch takes a while (a busy inbox), so the burst behind it arrives all together.
+    let release: () => void = () => undefined;
+    const busy = new Promise<void>((r) => {
+      release = r;
+    });
+    const receive = inbox.receive.bind(inbox);
+    inbox.receive = async (events) => {
+      await receive(events);
+      if (inbox.batches.length === 1) await busy;
+    };
+    t.register(inbox);
+    await t.start();
+    const first = held(1);
+    await t.publish('reservation', [first]);
+    await eventually(() => inbox.ids().length === 1);
+    // 150 more while the inbox is busy: the client queues its next pull request among them (after
+    // the 100th message of its first pull), and then nothing more is published.
+    const burst = Array.from({ length: 150 }, (_, i) => held(i + 2));
+    await t.publish('reservation', burst);
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await eventually(() => inbox.ids().length === 1 + burst.length);
+    expect(inbox.ids()).to.deep.equal([first, ...burst].map((e) => e.id));
+  });
+
   it('hands a batch the inbox could not take again, in order, after a pause, and acks it only then', async () => {
     const namespace = freshNamespace();
     const t = await transport(namespace);
