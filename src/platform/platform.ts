@@ -289,6 +289,7 @@ export class Platform {
     await Promise.all(this.runningJobs);
     await this.bus.stop();
     for (const m of this.loaded.values()) {
+      await m.definition.onStop?.(m.container);
       await m.incarnations?.stop();
       await m.db.close();
     }

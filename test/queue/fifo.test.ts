@@ -1,10 +1,22 @@
 import { expect } from 'chai';
 import { eventually, loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { join, leave, overview, poll, publishReservationSuccess, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
+import {
+  describeOnEachStore,
+  join,
+  leave,
+  overview,
+  poll,
+  publishReservationSuccess,
+  type QueueTestApp,
+  queueApp,
+  T0,
+  type Ticket,
+  tick,
+} from './queue-test-kit';
 
 const ENV = { QUEUE_MAX_ACTIVE: '2', QUEUE_ADMIT_PER_SECOND: '100', QUEUE_ACTIVE_TTL_SECONDS: '100', QUEUE_WAITING_IDLE_SECONDS: '60' };
 
-describe('queue: FIFO admission and exact positions', () => {
+describeOnEachStore('queue: FIFO admission and exact positions', () => {
   let app: QueueTestApp;
   let admin: TestUser;
   let users: TestUser[];
@@ -129,7 +141,7 @@ describe('queue: FIFO admission and exact positions', () => {
   });
 });
 
-describe('queue: wait estimate and poll interval', () => {
+describeOnEachStore('queue: wait estimate and poll interval', () => {
   let app: QueueTestApp;
 
   afterEach(() => app.stop());

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { createTestApp, loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { join, overview, poll, type QueueTestApp, queueApp, type Ticket, tick } from './queue-test-kit';
+import { describeOnEachStore, join, overview, poll, type QueueTestApp, queueApp, storeEnv, type Ticket, tick } from './queue-test-kit';
 
-describe('queue: bad input and polling discipline', () => {
+describeOnEachStore('queue: bad input and polling discipline', () => {
   let app: QueueTestApp;
   let alice: TestUser;
   let bob: TestUser;
@@ -90,7 +90,7 @@ describe('queue: bad input and polling discipline', () => {
   });
 
   it('with QUEUE_POLL_THROTTLE=false (load tests) a token may poll as often as it likes', async () => {
-    const free = await createTestApp({ env: { QUEUE_MAX_ACTIVE: '1', QUEUE_POLL_THROTTLE: 'false' } });
+    const free = await createTestApp({ env: { ...storeEnv(), QUEUE_MAX_ACTIVE: '1', QUEUE_POLL_THROTTLE: 'false' } });
     try {
       const first = await signupAndLogin(free.http, 'first');
       const second = await signupAndLogin(free.http, 'second');
@@ -136,7 +136,7 @@ describe('queue: bad input and polling discipline', () => {
   });
 });
 
-describe('queue: operator controls', () => {
+describeOnEachStore('queue: operator controls', () => {
   let app: QueueTestApp;
   let admin: TestUser;
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { overview, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
+import { describeOnEachStore, overview, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
 
 interface Row {
   seq: number;
@@ -9,7 +9,7 @@ interface Row {
   activated_at_ms: number | null;
 }
 
-describe('queue: capacity and admission rate', () => {
+describeOnEachStore('queue: capacity and admission rate', () => {
   let app: QueueTestApp;
 
   afterEach(() => app.stop());

@@ -4,13 +4,13 @@ import type { EventEnvelope } from '../../src/contracts/events';
 import { QueuePasses } from '../../src/platform/auth/queue-pass';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { eventually, loginAdmin, signupAndLogin, TEST_ENV, type TestUser, tempDataDir } from '../support/test-app';
-import { join, leave, poll, type QueueTestApp, queueApp, T0, tick } from './queue-test-kit';
+import { describeOnEachStore, join, leave, poll, type QueueTestApp, queueApp, T0, tick } from './queue-test-kit';
 
 /**
  * QUEUE_MAX_ACTIVE must mean what it says: a pass whose slot was given back stops working within
  * a second, still without a database lookup per request.
  */
-describe('queue: a pass whose slot was given back stops working', () => {
+describeOnEachStore('queue: a pass whose slot was given back stops working', () => {
   let app: QueueTestApp;
   let scheduleId: number;
   let seatIds: number[];
@@ -96,7 +96,7 @@ describe('queue: a pass whose slot was given back stops working', () => {
   });
 });
 
-describe('queue: revoked passes across a restart', () => {
+describeOnEachStore('queue: revoked passes across a restart', () => {
   it('stay revoked after the process restarts (the queue re-applies them from its database)', async () => {
     const dataDir = tempDataDir();
     const clock = new ManualClock(T0);

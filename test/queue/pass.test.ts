@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import jwt from 'jsonwebtoken';
 import { signupAndLogin, type TestUser } from '../support/test-app';
-import { join, poll, protectedSite, type QueueTestApp, queueApp, T0 } from './queue-test-kit';
+import { describeOnEachStore, join, poll, protectedSite, type QueueTestApp, queueApp, T0 } from './queue-test-kit';
 
-describe('queue: the queue pass on a route behind the waiting room', () => {
+describeOnEachStore('queue: the queue pass on a route behind the waiting room', () => {
   let app: QueueTestApp;
   let site: ReturnType<typeof protectedSite>;
   let alice: TestUser;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { QUEUE_STORE, type QueueStore } from '../../src/modules/queue/queue-store';
 import type { AccessTokens } from '../../src/platform/auth/access-token';
 import type { QueuePasses } from '../../src/platform/auth/queue-pass';
 import type { Outbox } from '../../src/platform/bus/outbox';
@@ -11,6 +12,37 @@ import { Metrics } from '../../src/platform/metrics/metrics';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app';
+import { redisQueueEnv, requireRedis } from '../support/test-redis';
+
+export type QueueStoreKind = 'memory' | 'redis';
+
+/** The store the suite being run holds the queue to (set by `describeOnEachStore`). */
+let currentStore: QueueStoreKind = 'memory';
+
+/**
+ * The queue's behaviour is the same whichever store keeps its live state: every suite declared
+ * here runs once on the in-memory store and once on Redis (skipped, and reported, without a
+ * reachable TEST_REDIS_URL; a failure with TEST_REQUIRE_REDIS=1).
+ */
+export function describeOnEachStore(title: string, body: () => void): void {
+  for (const store of ['memory', 'redis'] as const) {
+    describe(`${title} [${store} store]`, () => {
+      before(async function () {
+        if (store === 'redis') await requireRedis(this);
+        currentStore = store;
+      });
+      after(() => {
+        currentStore = 'memory';
+      });
+      body();
+    });
+  }
+}
+
+/** The environment that puts a test app on the current suite's store (a data directory keeps its Redis namespace across a restart). */
+export function storeEnv(dataDir?: string): Record<string, string> {
+  return currentStore === 'redis' ? redisQueueEnv(dataDir) : {};
+}
 
 /** Whole-second start, so pass expiries (whole seconds) are easy to reason about. */
 export const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -21,7 +53,10 @@ export interface QueueTestApp extends TestApp {
 
 export async function queueApp(env: Record<string, string> = {}, options: { dataDir?: string; clock?: ManualClock } = {}): Promise<QueueTestApp> {
   const clock = options.clock ?? new ManualClock(T0);
-  const app = await createTestApp({ env: { ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}), ...env }, clock });
+  const app = await createTestApp({ env: { ...storeEnv(options.dataDir), ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}), ...env }, clock });
+  // The suite says which store it holds the queue to: make sure that is the one answering.
+  const store = app.platform.container('queue').get<QueueStore>(QUEUE_STORE);
+  expect(store.constructor.name).to.equal(currentStore === 'redis' ? 'RedisQueueStore' : 'MemoryQueueStore');
   return Object.assign(app, { clock });
 }
 

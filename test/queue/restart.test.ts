@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { login, loginAdmin, signupAndLogin, type TestUser, tempDataDir } from '../support/test-app';
-import { join, overview, poll, protectedSite, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
+import { describeOnEachStore, join, overview, poll, protectedSite, type QueueTestApp, queueApp, T0, type Ticket, tick } from './queue-test-kit';
 
 const ENV = { QUEUE_MAX_ACTIVE: '2', QUEUE_ADMIT_PER_SECOND: '100', QUEUE_ACTIVE_TTL_SECONDS: '120', QUEUE_WAITING_IDLE_SECONDS: '60' };
 
-describe('queue: restart on the same data', () => {
+describeOnEachStore('queue: restart on the same data', () => {
   let first: QueueTestApp | null = null;
   let second: QueueTestApp | null = null;
 

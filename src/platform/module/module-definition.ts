@@ -82,6 +82,8 @@ export interface ModuleDefinition<S = unknown> {
   ) => ModuleMetrics;
   /** Runs once after migrations, before the server listens (e.g. ensure the admin, seed the demo). */
   onStart?(container: Container): Promise<void>;
+  /** Runs once while the platform stops, after its jobs and deliveries have finished, before its database closes (e.g. close a client). */
+  onStop?(container: Container): Promise<void>;
 }
 
 export function defineModule<S>(definition: ModuleDefinition<S>): ModuleDefinition {

@@ -19,6 +19,8 @@ export interface TokenRow {
 }
 
 export interface NewToken {
+  /** Given when the live state decides the arrival order (the Redis store); otherwise the database assigns it. */
+  seq?: number;
   token: string;
   userId: number;
   status: 'WAITING' | 'ACTIVE';
@@ -57,6 +59,7 @@ export class QueueRepository {
   async insertLive(trx: Transaction, t: NewToken): Promise<number | null> {
     const rows: Array<{ seq: number }> = await trx('queue_tokens')
       .insert({
+        ...(t.seq === undefined ? {} : { seq: t.seq }),
         token: t.token,
         user_id: t.userId,
         live_user_id: t.userId,
@@ -112,6 +115,59 @@ export class QueueRepository {
       for (const r of rows) changed.push(r.seq);
     }
     return changed;
+  }
+
+  /**
+   * Ends a live token, whichever it is: returns whether it was ACTIVE (its pass is then revoked)
+   * and its pass expiry. Each update is guarded by the status it expects, so it ends once.
+   */
+  async endLive(trx: Transaction, seq: number, reason: EndReason, nowMs: number): Promise<{ ended: boolean; wasActive: boolean; expiresAtMs: number | null }> {
+    const ended = { status: 'EXPIRED', end_reason: reason, live_user_id: null, ended_at_ms: nowMs };
+    const active: Array<{ expires_at_ms: number | null }> = await trx('queue_tokens').where({ seq, status: 'ACTIVE' }).update(ended).returning('expires_at_ms');
+    if (active.length > 0) return { ended: true, wasActive: true, expiresAtMs: active[0].expires_at_ms === null ? null : Number(active[0].expires_at_ms) };
+    const waiting: Array<{ seq: number }> = await trx('queue_tokens').where({ seq, status: 'WAITING' }).update(ended).returning('seq');
+    return { ended: waiting.length > 0, wasActive: false, expiresAtMs: null };
+  }
+
+  /** Admits exactly these tokens if they are still waiting; returns the seqs admitted. */
+  async activateSeqs(trx: Transaction, seqs: number[], nowMs: number, expiresAtMs: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const rows: Array<{ seq: number }> = await trx('queue_tokens')
+        .whereIn('seq', seqs.slice(i, i + CHUNK))
+        .andWhere('status', 'WAITING')
+        .update({ status: 'ACTIVE', activated_at_ms: nowMs, expires_at_ms: expiresAtMs })
+        .returning('seq');
+      for (const r of rows) out.push(r.seq);
+    }
+    return out;
+  }
+
+  /** Admissions since `sinceMs` with their seq (the Redis store's per-second window is keyed by seq). */
+  async admissionsSince(q: Db, sinceMs: number): Promise<Array<{ seq: number; activatedAtMs: number }>> {
+    const rows: Array<{ seq: number; activated_at_ms: number }> = await q('queue_tokens')
+      .where('activated_at_ms', '>', sinceMs)
+      .select('seq', 'activated_at_ms');
+    return rows.map((r) => ({ seq: r.seq, activatedAtMs: Number(r.activated_at_ms) }));
+  }
+
+  async maxSeq(q: Db): Promise<number> {
+    const row: { max: number | null } | undefined = await q('queue_tokens').max({ max: 'seq' }).first();
+    return Number(row?.max ?? 0);
+  }
+
+  /**
+   * On PostgreSQL, moves the seq's sequence past every stored seq: the Redis store inserts the
+   * seqs it decides, so a later in-memory run must not draw one of them again. SQLite's
+   * AUTOINCREMENT follows the largest stored rowid by itself.
+   */
+  async alignSeqSequence(q: Db): Promise<void> {
+    const onSqlite = await q.raw('select sqlite_version()').then(
+      () => true,
+      () => false,
+    );
+    if (onSqlite) return;
+    await q.raw("select setval(pg_get_serial_sequence('queue_tokens', 'seq'), greatest((select max(seq) from queue_tokens), 1))");
   }
 
   /** Admits every waiting token up to `lastSeq` (the head of the queue); returns their seqs. */

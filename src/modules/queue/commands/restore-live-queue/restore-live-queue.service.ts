@@ -1,17 +1,17 @@
 import { inject, injectable } from 'inversify';
-import { LiveQueue } from '../../infrastructure/live-queue';
 import { PassRevocations } from '../../infrastructure/pass-revocations';
+import { QUEUE_STORE, type QueueStore } from '../../queue-store';
 
-/** Start-up: rebuild the index from the database, and re-apply the revoked passes to this process's checker. */
+/** Start-up: rebuild the live state from the database, and re-apply the revoked passes to this process's checker. */
 @injectable()
 export class RestoreLiveQueueService {
   constructor(
-    @inject(LiveQueue) private readonly live: LiveQueue,
+    @inject(QUEUE_STORE) private readonly store: QueueStore,
     @inject(PassRevocations) private readonly revocations: PassRevocations,
   ) {}
 
   async run(): Promise<void> {
-    await this.live.exclusive(() => this.live.reload());
+    await this.store.restore();
     await this.revocations.reapplyUnexpired();
   }
 }

@@ -10,6 +10,6 @@ export function getQueueOverviewRoute(query: GetQueueOverviewQuery): RouteDefini
     tags: ['queue', 'admin'],
     access: 'admin',
     responses: { 200: { description: 'Queue state', schema: queueOverviewSchema } },
-    handle: async () => ({ status: 200, body: query.overview() }),
+    handle: async () => ({ status: 200, body: await query.overview() }),
   });
 }

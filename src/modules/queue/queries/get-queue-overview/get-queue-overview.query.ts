@@ -1,13 +1,13 @@
 import { inject, injectable } from 'inversify';
 import type { QueueOverview } from '../../domain/views';
-import { LiveQueue } from '../../infrastructure/live-queue';
+import { QUEUE_STORE, type QueueStore } from '../../queue-store';
 
-/** `GET /admin/queue`: read from the index, like a status poll. */
+/** `GET /admin/queue`: read from the live state, like a status poll. */
 @injectable()
 export class GetQueueOverviewQuery {
-  constructor(@inject(LiveQueue) private readonly live: LiveQueue) {}
+  constructor(@inject(QUEUE_STORE) private readonly store: QueueStore) {}
 
-  overview(): QueueOverview {
-    return this.live.overview();
+  overview(): Promise<QueueOverview> {
+    return this.store.overview();
   }
 }
