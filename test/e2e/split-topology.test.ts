@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { ADMIN, tempDataDir } from '../support/test-app';
+import { freshDatabaseUrl, onPostgres } from '../support/test-backend';
 import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
+import { redisUrl, requireRedis, trackRedisNamespace } from '../support/test-redis';
 import { admittedBuyer, freePort, ServerProcess } from './server-process';
 
 /** The split topology on a fresh namespace and data directory, with the admin logged in. */
@@ -275,11 +277,80 @@ describe('split topology: the payment service hung past the confirm saga’s dea
   });
 });
 
-describe('split topology: start-up checks', () => {
-  it('refuses to start without JWT_SECRET or NATS_URL, naming the variable (exit 78)', async () => {
+describe('split topology: two queue replicas on Redis (QUEUE_REPLICAS=2)', function () {
+  this.timeout(120_000);
+  let split: ServerProcess;
+  let admin: Record<string, string>;
+  before(async function () {
+    requireBroker(this);
+    // Replicas need PostgreSQL (the leadership of the admission cycle) and Redis (the shared live state).
+    if (!onPostgres) return this.skip();
+    await requireRedis(this);
+    ({ split, admin } = await startSplit({
+      BUS_NAMESPACE: trackRedisNamespace(freshNamespace()),
+      DATABASE_URL: freshDatabaseUrl(),
+      QUEUE_STORE: 'redis',
+      REDIS_URL: redisUrl!,
+      QUEUE_REPLICAS: '2',
+      QUEUE_MAX_ACTIVE: '2',
+      QUEUE_POLL_THROTTLE: 'false',
+    }));
+  });
+  after(async () => split?.stop());
+
+  it('lists each replica, balances the queue routes across them, and keeps answering every token when one is killed', async () => {
+    const services = await servicesOf(split, admin);
+    expect(services['queue-1']).to.include({ module: 'queue', status: 'up' });
+    expect(services['queue-2']).to.include({ module: 'queue', status: 'up' });
+    expect(services['queue-1'].pid).to.not.equal(services['queue-2'].pid);
+    expect(services.queue).to.equal(undefined);
+
+    const users: Array<{ auth: Record<string, string>; token: string }> = [];
+    for (let i = 0; i < 6; i++) {
+      const email = `replica-${i}-${Date.now()}@test.local`;
+      expect((await split.call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'r' })).status).to.equal(201);
+      const auth = { Authorization: `Bearer ${(await split.call('POST', '/auth/login', {}, { email, password: 'password-123' })).body.accessToken}` };
+      const joined = await split.call('POST', '/queue/token', auth);
+      expect(joined.status, JSON.stringify(joined.body)).to.equal(201);
+      users.push({ auth, token: joined.body.token });
+    }
+    const places = async () =>
+      Promise.all(
+        users.map(async (u) => {
+          const res = await split.call('GET', '/queue/status', { ...u.auth, 'X-Queue-Token': u.token });
+          return res.status === 200 ? (res.body.status === 'ACTIVE' ? 'A' : res.body.position) : res.status;
+        }),
+      );
+    // Consecutive polls go to alternate replicas: the same answers.
+    for (let round = 0; round < 3; round++) expect(await places()).to.deep.equal(['A', 'A', 1, 2, 3, 4]);
+
+    process.kill(services['queue-1'].pid, 'SIGKILL');
+    // The gateway stops sending to the dead replica within its health poll; meanwhile a request that reached it gets 503.
+    const answers = await until(places, (a) => a.every((x) => x !== 503));
+    expect(answers).to.deep.equal(['A', 'A', 1, 2, 3, 4]);
+    const after = await until(
+      () => servicesOf(split, admin),
+      (s) => s['queue-1'].status === 'up' && s['queue-1'].restarts > 0,
+      100,
+    );
+    expect(after['queue-1'].restarts).to.equal(services['queue-1'].restarts + 1);
+    expect(await places()).to.deep.equal(['A', 'A', 1, 2, 3, 4]);
+  });
+});
+
+describe('split topology: start-up checks', function () {
+  // Four processes start (and stop) one after another.
+  this.timeout(90_000);
+  it('refuses to start without JWT_SECRET or NATS_URL, or with queue replicas on SQLite or the in-memory store, naming the variable (exit 78)', async () => {
+    const secret = 'split-test-secret-split-test-secret-0123';
     for (const [env, variable] of [
       [{ TOPOLOGY: 'split', NATS_URL: 'nats://127.0.0.1:4222' }, 'JWT_SECRET'],
-      [{ TOPOLOGY: 'split', JWT_SECRET: 'split-test-secret-split-test-secret-0123' }, 'NATS_URL'],
+      [{ TOPOLOGY: 'split', JWT_SECRET: secret }, 'NATS_URL'],
+      [{ TOPOLOGY: 'split', JWT_SECRET: secret, NATS_URL: 'nats://127.0.0.1:4222', QUEUE_REPLICAS: '2', QUEUE_STORE: 'redis' }, 'QUEUE_REPLICAS'],
+      [
+        { TOPOLOGY: 'split', JWT_SECRET: secret, NATS_URL: 'nats://127.0.0.1:4222', QUEUE_REPLICAS: '2', DATABASE_URL: 'postgres://u@127.0.0.1:1/x' },
+        'QUEUE_REPLICAS',
+      ],
     ] as const) {
       const server = new ServerProcess({ ...env, DATA_DIR: tempDataDir() }, await freePort(), { quiet: true });
       await server.start().catch(() => undefined);

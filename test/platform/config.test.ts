@@ -18,7 +18,14 @@ describe('configuration', () => {
     expect(settings.reservation).to.deep.include({ holdTtlSeconds: 300, maxHoldsPerUser: 4 });
     expect(settings.concert).to.deep.equal({ seedDemo: true });
     expect(settings.auth).to.deep.equal({ bcryptRounds: 10, admin: undefined });
-    expect(settings.queue).to.deep.equal({ maxActive: 1000, admitPerSecond: 100, activeTtlSeconds: 600, waitingIdleSeconds: 120, pollThrottle: true });
+    expect(settings.queue).to.deep.equal({
+      maxActive: 1000,
+      admitPerSecond: 100,
+      activeTtlSeconds: 600,
+      waitingIdleSeconds: 120,
+      pollThrottle: true,
+      store: { kind: 'memory' },
+    });
     expect(settings.payment).to.deep.equal({ paymentGateway: undefined, holdWaitMs: 2000 });
     expect(settings['data-platform']).to.deep.include({ sinkUrl: null });
     // A module reads only the variables it declares: secrets and other modules' settings never reach it.
@@ -27,6 +34,26 @@ describe('configuration', () => {
     );
     for (const text of withSecrets) expect(text).to.not.match(/sss|ppp/);
     expect(withSecrets.filter((t) => t.includes('4321'))).to.have.length(1);
+  });
+
+  it('keeps the queue on Redis only when asked (QUEUE_STORE=redis), under the system’s namespace; several queue replicas need split, PostgreSQL and Redis', () => {
+    const queue = ALL_MODULES.find((m) => m.name === 'queue')!.settings!;
+    expect(queue.read({ QUEUE_STORE: 'redis', BUS_NAMESPACE: 'shop' })).to.deep.include({
+      store: { kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'shop:{queue}:' },
+    });
+    expect(() => queue.read({ QUEUE_STORE: 'disk' })).to.throw(ConfigError, /QUEUE_STORE/);
+    expect(() => queue.read({ QUEUE_STORE: 'redis', REDIS_URL: 'http://x' })).to.throw(ConfigError, /REDIS_URL/);
+    const pg = 'postgres://u@127.0.0.1:5432/shop';
+    expect(loadConfig({ TOPOLOGY: 'split', QUEUE_REPLICAS: '3', DATABASE_URL: pg, QUEUE_STORE: 'redis' }).topology.queueReplicas).to.equal(3);
+    expect(loadConfig({}).topology.queueReplicas).to.equal(1);
+    for (const [env, why] of [
+      [{ QUEUE_REPLICAS: '2', DATABASE_URL: pg, QUEUE_STORE: 'redis' }, /TOPOLOGY=split/],
+      [{ TOPOLOGY: 'split', QUEUE_REPLICAS: '2', QUEUE_STORE: 'redis' }, /PostgreSQL/],
+      [{ TOPOLOGY: 'split', QUEUE_REPLICAS: '2', DATABASE_URL: pg }, /QUEUE_STORE=redis/],
+      [{ TOPOLOGY: 'split', QUEUE_REPLICAS: '2', DATABASE_URL: pg, QUEUE_STORE: 'memory' }, /QUEUE_STORE=redis/],
+      [{ QUEUE_REPLICAS: '0' }, /QUEUE_REPLICAS/],
+    ] as const)
+      expect(() => loadConfig(env), JSON.stringify(env)).to.throw(ConfigError, why);
   });
 
   it('never derives the queue-pass key from the login secret', () => {

@@ -118,3 +118,36 @@ describe('gateway (split topology edge), against a stand-in service', () => {
     expect(limited.headers['retry-after']).to.match(/^\d+$/);
   });
 });
+
+describe('gateway: replicas of one module (QUEUE_REPLICAS)', () => {
+  let replicas: Array<Awaited<ReturnType<typeof fakeService>>>;
+  let registry: ServiceRegistry;
+
+  beforeEach(async () => {
+    replicas = [await fakeService(), await fakeService()];
+    registry = new ServiceRegistry(
+      replicas.map((r, i) => ({ name: `things-${i + 1}`, module: 'things', url: r.url })),
+      createLogger('silent'),
+    );
+    await registry.pollAll();
+  });
+  afterEach(() => {
+    registry.stop();
+    for (const r of replicas) r.server.close();
+  });
+
+  it('balances a module’s routes across its healthy replicas in turn, and sends everything to the one left when the other is down', async () => {
+    const app = createGateway({ registry, accessTokens: tokens, logger: createLogger('silent'), rateLimitPerMinute: 1000, trustProxy: ['loopback'] });
+    for (let i = 0; i < 10; i++) expect((await request(app).post('/things/new').send({})).status).to.equal(200);
+    expect(replicas.map((r) => r.seen.length)).to.deep.equal([5, 5]);
+
+    replicas[0].server.close();
+    replicas[0].server.closeAllConnections();
+    await registry.pollAll();
+    expect(registry.get('things-1')?.status).to.equal('down');
+    for (let i = 0; i < 6; i++) expect((await request(app).post('/things/new').send({})).status).to.equal(200);
+    expect(replicas.map((r) => r.seen.length)).to.deep.equal([5, 11]);
+    // One replica of a module down is a lost replica, not an outage: the gateway stays ready.
+    expect((await request(app).get('/health/ready')).status).to.equal(200);
+  });
+});

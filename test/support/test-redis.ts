@@ -27,6 +27,14 @@ export function freshRedisNamespace(dataDir?: string): string {
   return name;
 }
 
+const otherNamespaces = new Set<string>();
+
+/** A namespace made elsewhere (e.g. a broker test's) whose queue keys this run must delete too. */
+export function trackRedisNamespace(namespace: string): string {
+  otherNamespaces.add(namespace);
+  return namespace;
+}
+
 /** The environment that puts a test app's queue on Redis, in a namespace of its own. */
 export function redisQueueEnv(dataDir?: string): Record<string, string> {
   if (!redisUrl) throw new Error('redisQueueEnv needs TEST_REDIS_URL (call requireRedis first)');
@@ -70,8 +78,10 @@ export async function requireRedis(context: Mocha.Context): Promise<void> {
 /** Deletes every key this run created (only under its own prefix: the shared Redis is never flushed); says plainly what was not run. */
 export async function deleteCreatedKeys(): Promise<void> {
   if (skippedTests > 0) console.log(`\nRedis tests NOT run (${skippedTests}): set TEST_REDIS_URL=redis://127.0.0.1:6379 to run them.`);
-  if (!used || !redisUrl) return;
-  await deleteKeysUnder(`${run}_`);
+  if (!redisUrl) return;
+  if (used) await deleteKeysUnder(`${run}_`);
+  for (const namespace of otherNamespaces) await deleteKeysUnder(`${namespace}:`);
+  otherNamespaces.clear();
 }
 
 /** Deletes every key under a prefix (a test's own namespace): what a flush of that system's Redis state looks like. */

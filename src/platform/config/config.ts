@@ -51,6 +51,7 @@ const schema = z.object({
   TOPOLOGY: z.enum(['monolith', 'split']).default('monolith'),
   SERVICE_URLS: z.string().optional(),
   GATEWAY_RATE_LIMIT_PER_MINUTE: int(1, 10_000_000).default(120_000),
+  QUEUE_REPLICAS: int(1, 32).default(1),
   BUS_NAMESPACE: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, _ or -')
@@ -91,7 +92,13 @@ export interface AppConfig {
    */
   /** This process's name among the replicas of its modules (INSTANCE_NAME); default: the module list. */
   instanceName: string | null;
-  topology: { kind: 'monolith' | 'split'; serviceUrls: Partial<Record<ModuleName, string>>; gatewayRateLimitPerMinute: number };
+  topology: {
+    kind: 'monolith' | 'split';
+    serviceUrls: Partial<Record<ModuleName, string>>;
+    gatewayRateLimitPerMinute: number;
+    /** Processes of the queue service the split topology's supervisor starts (each one its own port and INSTANCE_NAME). */
+    queueReplicas: number;
+  };
   bus: {
     maxAttempts: number;
     retryBaseMs: number;
@@ -136,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError('DATABASE_URL', `names ${(err as Error).message}`);
     }
   }
+  if (e.QUEUE_REPLICAS > 1) checkQueueReplicas(e.TOPOLOGY, e.DATABASE_URL, cleaned.QUEUE_STORE);
   const jwtSecret = e.JWT_SECRET ?? randomBytes(48).toString('base64url');
   return {
     env: e.NODE_ENV,
@@ -178,8 +186,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     instanceName: e.INSTANCE_NAME ?? null,
-    topology: { kind: e.TOPOLOGY, serviceUrls: parseServiceUrls(e.SERVICE_URLS), gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE },
+    topology: {
+      kind: e.TOPOLOGY,
+      serviceUrls: parseServiceUrls(e.SERVICE_URLS),
+      gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
+      queueReplicas: e.QUEUE_REPLICAS,
+    },
   };
+}
+
+/**
+ * Several queue replicas share one waiting room (ADR 0011): its live state must be in Redis, and its
+ * periodic jobs run once through the PostgreSQL leadership (an SQLite file has one process).
+ */
+function checkQueueReplicas(topology: string, databaseUrl: string | undefined, queueStore: string | undefined): void {
+  if (topology !== 'split') throw new ConfigError('QUEUE_REPLICAS', 'applies to TOPOLOGY=split (a monolith is one process)');
+  if (!databaseUrl) throw new ConfigError('QUEUE_REPLICAS', 'above 1 needs PostgreSQL (DATABASE_URL): SQLite module files have one process each');
+  if (queueStore !== 'redis')
+    throw new ConfigError('QUEUE_REPLICAS', 'above 1 needs QUEUE_STORE=redis: the in-memory store keeps the waiting room in one process');
 }
 
 /** `payment=http://10.0.0.5:3000,auth=http://10.0.0.6:3000`: where the services that run elsewhere answer. */

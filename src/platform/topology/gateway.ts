@@ -86,7 +86,8 @@ export function createGateway(settings: GatewaySettings): express.Express {
         checks[s.name] = s.status === 'up' ? 'ok' : `unavailable (${s.lastError ?? s.status})`;
         for (const [name, value] of Object.entries(s.checks)) checks[`${s.name}.${name}`] = value;
       }
-      const ok = registry.list().every((s) => s.status === 'up');
+      // Ready when every module has a process up (one of several replicas down is a lost replica, not an outage).
+      const ok = [...new Set(registry.list().map((s) => s.module))].every((m) => registry.replicasOf(m).some((s) => s.status === 'up'));
       res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', checks });
     }),
   );
@@ -107,6 +108,7 @@ export function createGateway(settings: GatewaySettings): express.Express {
       res.json({
         items: registry.list().map((s, i) => ({
           name: s.name,
+          module: s.module,
           url: s.url,
           pid: s.pid,
           status: s.status,
@@ -124,8 +126,11 @@ export function createGateway(settings: GatewaySettings): express.Express {
       path,
       own(async (req, res) => {
         requireAdmin(req);
+        // One process per module: replicas share the module's database, so they list the same events.
+        const modules = [...new Set(registry.list().map((s) => s.module))];
         const lists = await Promise.all(
-          registry.list().map(async (s) => {
+          modules.map(async (m) => {
+            const s = registry.pick(m)!;
             const answer = await askService(s, path, { authorization: req.header('authorization') ?? '' }).catch((err: Error) => {
               throw serviceUnavailable(s.name, err.message);
             });
@@ -138,7 +143,7 @@ export function createGateway(settings: GatewaySettings): express.Express {
     );
   }
   app.get('/metrics/:service', (req, res, next) => {
-    const service = registry.get(req.params.service);
+    const service = registry.get(req.params.service) ?? registry.pick(req.params.service);
     if (!service) return sendProblem(res, errors.notFound('Service'));
     req.url = '/metrics';
     forward(service)(req, res, next);
@@ -171,7 +176,7 @@ export function createGateway(settings: GatewaySettings): express.Express {
 
   app.post('/admin/events/dead/:id/retry', (req, res, next) => {
     const owner = /^([a-z-]+):\d+$/.exec(req.params.id)?.[1];
-    const service = owner ? registry.get(owner) : undefined;
+    const service = owner ? registry.pick(owner) : undefined;
     if (!service) return sendProblem(res, errors.notFound('Dead letter'));
     if (service.status !== 'up') return sendProblem(res, serviceUnavailable(service.name, service.status));
     forward(service)(req, res, next);

@@ -2,7 +2,10 @@ import type { Logger } from '../logging/logger';
 
 /** What the gateway knows of one module's service (a local child, or an address from SERVICE_URLS). */
 export interface ServiceState {
+  /** Unique per process: the module's name, or `<module>-<n>` for one of several replicas. */
   name: string;
+  /** The module it serves (replicas of one module share its routes). */
+  module: string;
   url: string;
   status: 'starting' | 'up' | 'down';
   /** Set by the supervisor for a local child. */
@@ -40,17 +43,21 @@ const HEALTH_TIMEOUT_MS = 800;
  */
 export class ServiceRegistry {
   private readonly services = new Map<string, ServiceState>();
+  /** By module: replicas of one module declare the same routes. */
   private readonly routes = new Map<string, ServiceRoute[]>();
   private readonly documents = new Map<string, OpenApiDocument>();
+  /** Round-robin position per module. */
+  private readonly turns = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    addresses: ReadonlyArray<{ name: string; url: string }>,
+    addresses: ReadonlyArray<{ name: string; url: string; module?: string }>,
     private readonly logger: Logger,
   ) {
-    for (const { name, url } of addresses)
+    for (const { name, url, module } of addresses)
       this.services.set(name, {
         name,
+        module: module ?? name,
         url: url.replace(/\/+$/, ''),
         status: 'starting',
         pid: null,
@@ -75,18 +82,36 @@ export class ServiceRegistry {
     if (s) Object.assign(s, change);
   }
 
-  /** The service that declares this method and path, and whether the route needs a bearer token. */
+  /** The service that declares this method and path (a replica of its module, in turn), and whether the route needs a bearer token. */
   resolve(method: string, path: string): { service: ServiceState; protectedRoute: boolean } | null {
-    let templated: { service: ServiceState; protectedRoute: boolean } | null = null;
-    for (const [name, routes] of this.routes) {
+    let templated: { module: string; protectedRoute: boolean } | null = null;
+    for (const [module, routes] of this.routes) {
       for (const r of routes) {
         if (r.method !== method || !r.pattern.test(path)) continue;
-        const found = { service: this.services.get(name)!, protectedRoute: r.protectedRoute };
-        if (r.literal) return found;
-        templated ??= found;
+        if (r.literal) return { service: this.pick(module)!, protectedRoute: r.protectedRoute };
+        templated ??= { module, protectedRoute: r.protectedRoute };
       }
     }
-    return templated;
+    return templated ? { service: this.pick(templated.module)!, protectedRoute: templated.protectedRoute } : null;
+  }
+
+  /** Every process of a module. */
+  replicasOf(module: string): ServiceState[] {
+    return [...this.services.values()].filter((s) => s.module === module);
+  }
+
+  /**
+   * One process of the module: the next healthy replica in turn (round robin), or, when none is
+   * up, its first (whose status says why). Undefined for an unknown module.
+   */
+  pick(module: string): ServiceState | undefined {
+    const replicas = this.replicasOf(module);
+    if (replicas.length <= 1) return replicas[0];
+    const up = replicas.filter((s) => s.status === 'up');
+    if (up.length === 0) return replicas[0];
+    const turn = this.turns.get(module) ?? 0;
+    this.turns.set(module, (turn + 1) % 1_000_000);
+    return up[turn % up.length];
   }
 
   /** Every service's API in one document: the paths each one declares, and the shared components. */
@@ -125,7 +150,7 @@ export class ServiceRegistry {
       const answer = (await res.json().catch(() => ({}))) as { checks?: Record<string, string> };
       service.checks = answer.checks ?? {};
       if (res.status !== 200) throw new Error(`readiness answered ${res.status}: ${JSON.stringify(service.checks)}`);
-      if (!this.routes.has(service.name)) await this.loadRoutes(service);
+      if (!this.routes.has(service.module)) await this.loadRoutes(service);
       service.status = 'up';
       service.lastError = null;
     } catch (err) {
@@ -156,7 +181,7 @@ export class ServiceRegistry {
         own[path] = { ...own[path], [method]: op };
       }
     }
-    this.routes.set(service.name, routes);
-    this.documents.set(service.name, { ...doc, paths: own });
+    this.routes.set(service.module, routes);
+    this.documents.set(service.module, { ...doc, paths: own });
   }
 }

@@ -41,22 +41,31 @@ export async function runSplit(config: AppConfig, environment: NodeJS.ProcessEnv
   const local = MODULE_NAMES.filter((m) => !config.topology.serviceUrls[m]);
   // Created once here rather than by six services at once.
   if (config.database.kind === 'postgres' && local.length > 0) await provisionSystem(config.database.url, local);
-  const ports = new Map<ModuleName, number>();
-  for (const m of local) ports.set(m, await freePort());
+  // One process per module, and QUEUE_REPLICAS of the queue (each its own port and INSTANCE_NAME, `queue-<n>`).
+  const replicas = config.topology.queueReplicas;
+  const instances = MODULE_NAMES.flatMap(
+    (module): Array<{ name: string; module: ModuleName }> =>
+      module === 'queue' && replicas > 1 ? Array.from({ length: replicas }, (_, i) => ({ name: `queue-${i + 1}`, module })) : [{ name: module, module }],
+  );
+  const localInstances = instances.filter((i) => !config.topology.serviceUrls[i.module]);
+  const ports = new Map<string, number>();
+  for (const i of localInstances) ports.set(i.name, await freePort());
   const registry = new ServiceRegistry(
-    MODULE_NAMES.map((name) => ({ name, url: config.topology.serviceUrls[name] ?? `http://127.0.0.1:${ports.get(name)}` })),
+    instances.map(({ name, module }) => ({ name, module, url: config.topology.serviceUrls[module] ?? `http://127.0.0.1:${ports.get(name)}` })),
     logger,
   );
   const script = process.argv[1];
   const supervisor = new Supervisor(
-    local.map((name) => ({
+    localInstances.map(({ name, module }) => ({
       name,
       port: ports.get(name)!,
       command: [process.execPath, ...process.execArgv, script],
       env: {
         ...environment,
         TOPOLOGY: undefined,
-        MODULES: name,
+        QUEUE_REPLICAS: undefined,
+        MODULES: module,
+        ...(name === module ? {} : { INSTANCE_NAME: name }),
         HOST: '127.0.0.1',
         QUEUE_PASS_SECRET: queuePassSecret,
         BUS_NAMESPACE: broker.namespace,
