@@ -15,6 +15,7 @@ import { topCosts } from './lib/cpu-profile';
 import type { InvariantReport } from './lib/invariants';
 import { closeConnections, type LoadResult } from './lib/load';
 import { type BackendName, parseOptions, USAGE } from './lib/options';
+import { deleteRedisNamespaces } from './lib/redis-memory';
 import { writeReport } from './lib/report';
 import { log, mb, newRunRecord, RunContext } from './lib/run-context';
 import type { ServerProcess } from './lib/server-process';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   }
   // Before anything starts: a PostgreSQL run needs a server that answers and may create databases.
   let postgres: PostgresServer | null = null;
-  if (options.backends.includes('postgres')) {
+  if (options.needsPostgres) {
     try {
       postgres = await checkPostgresServer(options.dbUrl);
     } catch (err) {
@@ -77,7 +78,9 @@ async function main(): Promise<void> {
         return;
       }
       fs.rmSync(root, { recursive: true, force: true });
-      if (postgres && options.topology !== 'monolith') await deleteSplitStreams(postgres, options.natsUrl).catch(() => undefined);
+      if (postgres && (options.topology !== 'monolith' || options.queueStore !== 'memory'))
+        await deleteSplitStreams(postgres, options.natsUrl).catch(() => undefined);
+      for (const backend of backends) if (backend.redis) await deleteRedisNamespaces(backend.redis).catch(() => undefined);
       if (postgres)
         await dropPostgresSystems(postgres).catch((err) =>
           console.error(`could not drop the PostgreSQL databases ${postgres?.system}_* at ${postgres?.address}: ${(err as Error).message}`),

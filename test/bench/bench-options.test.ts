@@ -35,4 +35,14 @@ describe('bench command line', () => {
     expect(() => parse('--duration=1.5')).to.throw(/--duration must be a positive integer/);
     expect(() => parse('--journey=7000')).to.throw(/--journey must be at most 5000/);
   });
+
+  it('--queue-store=redis|both adds the split topology on PostgreSQL with Redis, with 1 and --queue-replicas queue processes', () => {
+    expect(parse()).to.include({ queueStore: 'memory', needsPostgres: false });
+    expect(parse('--queue-store=both')).to.include({ queueStore: 'both', queueReplicas: 2, redisUrl: 'redis://127.0.0.1:6379', needsPostgres: true });
+    expect(parse('--queue-store=redis', '--queue-replicas=3')).to.include({ queueReplicas: 3, needsPostgres: true });
+    expect(() => parse('--queue-store=disk')).to.throw(/--queue-store must be one of/);
+    expect(() => parse('--queue-replicas=2')).to.throw(/need --queue-store=redis/);
+    expect(() => parse('--queue-store=redis', '--queue-replicas=1')).to.throw(/--queue-replicas must be an integer from 2/);
+    expect(() => parse('--queue-store=redis', '--redis-url=http://x')).to.throw(/--redis-url must be/);
+  });
 });

@@ -32,6 +32,8 @@ export interface Backend {
   databaseProcesses(role: ServerRole): ReadonlySet<string> | null;
   /** The monolith, or the split topology (a gateway supervising one process per module). */
   readonly topology: 'monolith' | 'split';
+  /** With QUEUE_STORE=redis: the Redis and each role's key namespace (`<namespace>:{queue}:…`). */
+  readonly redis?: { url: string; namespace: Record<ServerRole, string> };
 }
 
 /** What the bench learnt about the PostgreSQL server before it started anything. */
@@ -46,18 +48,38 @@ export interface PostgresServer {
 }
 
 export function createBackends(options: BenchOptions, root: string, postgres: PostgresServer | null): Backend[] {
+  const backends = options.queueStore === 'redis' ? [] : memoryStoreBackends(options, root, postgres);
+  if (options.queueStore !== 'memory') {
+    if (!postgres) throw new Error('the Redis queue store runs on PostgreSQL: its server must be checked first');
+    for (const replicas of [1, options.queueReplicas]) backends.push(redisSplitBackend(postgres, options, replicas));
+  }
+  return backends;
+}
+
+function memoryStoreBackends(options: BenchOptions, root: string, postgres: PostgresServer | null): Backend[] {
   if (options.topology !== 'monolith') {
     if (!postgres) throw new Error('the split topology needs its PostgreSQL server checked first');
     const split = splitBackend(' [postgres, split]', postgres, options.natsUrl);
     return options.topology === 'both' ? [postgresBackend(' [postgres]', postgres), split] : [split];
   }
-  const labelled = options.db !== 'sqlite';
+  const labelled = options.db !== 'sqlite' || options.queueStore !== 'memory';
   return options.backends.map((name) => {
     const label = labelled ? ` [${name}]` : '';
     if (name === 'sqlite') return sqliteBackend(root, label);
     if (!postgres) throw new Error('the PostgreSQL backend needs its server checked first');
     return postgresBackend(label, postgres);
   });
+}
+
+/** The split topology with the waiting room on Redis and `replicas` queue processes, a system and namespace of its own. */
+function redisSplitBackend(postgres: PostgresServer, options: BenchOptions, replicas: number): Backend {
+  const variant = `sr${replicas}`;
+  const base = splitBackend(` [postgres, split, redis ×${replicas}]`, postgres, options.natsUrl, variant);
+  return {
+    ...base,
+    env: (role) => ({ ...base.env(role), QUEUE_STORE: 'redis', REDIS_URL: options.redisUrl, QUEUE_REPLICAS: String(replicas) }),
+    redis: { url: options.redisUrl, namespace: splitNamespaces(postgres, variant) },
+  };
 }
 
 function sqliteBackend(root: string, label: string): Backend {
@@ -93,9 +115,12 @@ function postgresBackend(label: string, postgres: PostgresServer): Backend {
  * The split topology on PostgreSQL: the same server started with TOPOLOGY=split, a system of its
  * own (`<system>_sp`, control `<system>_spc`) and a broker namespace of the same name.
  */
-function splitBackend(label: string, postgres: PostgresServer, natsUrl: string): Backend {
-  const dirs = { main: { data: 'data-split', profile: 'profile-split' }, control: { data: 'control-split', profile: 'profile-control-split' } };
-  const urls = splitSystemUrls(postgres);
+function splitBackend(label: string, postgres: PostgresServer, natsUrl: string, variant = 'sp'): Backend {
+  const dirs = {
+    main: { data: `data-${variant}`, profile: `profile-${variant}` },
+    control: { data: `control-${variant}`, profile: `profile-control-${variant}` },
+  };
+  const urls = splitSystemUrls(postgres, variant);
   return {
     name: 'postgres',
     label,
@@ -105,7 +130,7 @@ function splitBackend(label: string, postgres: PostgresServer, natsUrl: string):
       DATABASE_URL: urls[role],
       TOPOLOGY: 'split',
       NATS_URL: natsUrl,
-      BUS_NAMESPACE: splitNamespaces(postgres)[role],
+      BUS_NAMESPACE: splitNamespaces(postgres, variant)[role],
       GATEWAY_RATE_LIMIT_PER_MINUTE: '10000000',
     }),
     store: (role) => ({ kind: 'postgres', url: urls[role] }),
@@ -115,19 +140,24 @@ function splitBackend(label: string, postgres: PostgresServer, natsUrl: string):
 }
 
 /** The split topology's systems: beside the monolith's, under names of their own. */
-function splitSystemUrls(postgres: PostgresServer): Record<ServerRole, string> {
+function splitSystemUrls(postgres: PostgresServer, variant = 'sp'): Record<ServerRole, string> {
   const url = (system: string) => {
     const u = new URL(postgres.adminUrl);
     u.pathname = `/${system}`;
     return u.toString();
   };
-  const names = splitNamespaces(postgres);
+  const names = splitNamespaces(postgres, variant);
   return { main: url(names.main), control: url(names.control) };
 }
 
-/** The split topology's broker namespaces (the same names as its systems). */
-export function splitNamespaces(postgres: PostgresServer): Record<ServerRole, string> {
-  return { main: `${postgres.system}_sp`, control: `${postgres.system}_spc` };
+/** The split topology's broker namespaces (the same names as its systems): `sp`, or a queue-store variant's `sr<n>`. */
+export function splitNamespaces(postgres: PostgresServer, variant = 'sp'): Record<ServerRole, string> {
+  return { main: `${postgres.system}_${variant}`, control: `${postgres.system}_${variant}c` };
+}
+
+/** Every split variant a run may have started (the memory store's, and the Redis runs'). */
+function splitVariants(): string[] {
+  return ['sp', ...Array.from({ length: 8 }, (_, i) => `sr${i + 1}`)];
 }
 
 /** The DATABASE_URL of the main server and of the control server: the admin URL with the system's name as its database. */
@@ -205,8 +235,8 @@ export async function checkPostgresServer(adminUrl: string): Promise<PostgresSer
 /** Drops every module database and role of the run's systems (main and control). */
 export async function dropPostgresSystems(postgres: PostgresServer): Promise<void> {
   const urls = postgresSystemUrls(postgres);
-  const split = splitSystemUrls(postgres);
-  await dropSystems([urls.main, urls.control, split.main, split.control], MODULE_NAMES);
+  const splits = splitVariants().flatMap((v) => Object.values(splitSystemUrls(postgres, v)));
+  await dropSystems([urls.main, urls.control, ...splits], MODULE_NAMES);
 }
 
 /**
@@ -268,7 +298,7 @@ export async function deleteSplitStreams(postgres: PostgresServer, natsUrl: stri
   const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
-    for (const name of Object.values(splitNamespaces(postgres))) await jsm.streams.delete(name).catch(() => undefined);
+    for (const v of splitVariants()) for (const name of Object.values(splitNamespaces(postgres, v))) await jsm.streams.delete(name).catch(() => undefined);
   } finally {
     await nc.close();
   }

@@ -16,6 +16,10 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 /** `--topology`: the monolith, the split topology (a gateway and a process per module), or both side by side. */
 export const TOPOLOGY_CHOICES = ['monolith', 'split', 'both'] as const;
 export type TopologyChoice = (typeof TOPOLOGY_CHOICES)[number];
+/** `--queue-store`: the waiting room's live state in the server's memory, in Redis, or both side by side. */
+export const QUEUE_STORE_CHOICES = ['memory', 'redis', 'both'] as const;
+export type QueueStoreChoice = (typeof QUEUE_STORE_CHOICES)[number];
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface BenchOptions {
   quick: boolean;
@@ -42,6 +46,14 @@ export interface BenchOptions {
   topology: TopologyChoice;
   /** `--nats-url`: the broker of the split topology. */
   natsUrl: string;
+  /** `--queue-store` as given (memory by default); redis runs the split topology on PostgreSQL with 1 and `queueReplicas` queue replicas. */
+  queueStore: QueueStoreChoice;
+  /** `--queue-replicas`: the larger replica count of the Redis runs (the other is 1). */
+  queueReplicas: number;
+  /** `--redis-url`: the Redis of the queue-store runs. */
+  redisUrl: string;
+  /** Whether any server runs on PostgreSQL (so its server is checked first). */
+  needsPostgres: boolean;
 }
 
 const SEATS_PER_SCHEDULE = 5_000;
@@ -66,6 +78,13 @@ export const USAGE = `npm run bench -- [flags]
                        side by side in one run, rows marked [postgres] / [postgres, split]. Split
                        runs on PostgreSQL (--db=postgres, the default with --topology)
   --nats-url=URL       the NATS JetStream server of the split topology (default ${DEFAULT_NATS_URL})
+  --queue-store=S      memory (default), redis or both: with redis, the scenarios also run (or only
+                       run) on the split topology on PostgreSQL with QUEUE_STORE=redis, once with
+                       one queue replica and once with --queue-replicas, rows marked
+                       [postgres, split, redis ×N]; the status rows then give Redis memory per
+                       waiting user. Its keys are deleted at the end.
+  --queue-replicas=N   queue replicas of the second Redis run (2)
+  --redis-url=URL      the Redis of the queue-store runs (default ${DEFAULT_REDIS_URL})
   --duration=S         seconds per timed scenario (10; quick 4)
   --users=N            users signed up and queued (10000; quick 2000)
   --rush-users=N       users racing in the hold rush (5000; quick 2000)
@@ -102,6 +121,9 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
       'db-url': { type: 'string' },
       topology: { type: 'string' },
       'nats-url': { type: 'string' },
+      'queue-store': { type: 'string' },
+      'queue-replicas': { type: 'string' },
+      'redis-url': { type: 'string' },
     },
   });
   if (values.help) return 'help';
@@ -131,7 +153,18 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
   if (topology !== 'monolith' && db !== 'postgres') throw new Error(`--topology=${topology} runs on PostgreSQL: leave --db out or give --db=postgres`);
   const natsUrl = values['nats-url'] ?? DEFAULT_NATS_URL;
   if (!/^nats:\/\/[^\s/]+$/.test(natsUrl)) throw new Error(`--nats-url must be a nats://host:port URL, not ${natsUrl}`);
-  if (values['nats-url'] !== undefined && topology === 'monolith') throw new Error('--nats-url needs --topology=split or --topology=both');
+  const queueStore = (values['queue-store'] ?? 'memory') as QueueStoreChoice;
+  if (!(QUEUE_STORE_CHOICES as readonly string[]).includes(queueStore))
+    throw new Error(`--queue-store must be one of ${QUEUE_STORE_CHOICES.join(', ')}, not ${values['queue-store']}`);
+  const queueReplicas = values['queue-replicas'] === undefined ? 2 : Number(values['queue-replicas']);
+  if (!Number.isInteger(queueReplicas) || queueReplicas < 2 || queueReplicas > 8)
+    throw new Error(`--queue-replicas must be an integer from 2 to 8, not ${values['queue-replicas']}`);
+  if (queueStore === 'memory' && (values['queue-replicas'] !== undefined || values['redis-url'] !== undefined))
+    throw new Error('--queue-replicas and --redis-url need --queue-store=redis or --queue-store=both');
+  const redisUrl = values['redis-url'] ?? DEFAULT_REDIS_URL;
+  if (!/^redis:\/\/[^\s/]+\/?$/.test(redisUrl)) throw new Error(`--redis-url must be a redis://host:port URL, not ${redisUrl}`);
+  if (values['nats-url'] !== undefined && topology === 'monolith' && queueStore === 'memory')
+    throw new Error('--nats-url needs --topology=split or --topology=both (or --queue-store=redis)');
   if (!(DB_CHOICES as readonly string[]).includes(db)) throw new Error(`--db must be one of ${DB_CHOICES.join(', ')}, not ${values.db}`);
   const dbUrl = values['db-url'] ?? DEFAULT_DB_URL;
   let parsedUrl: URL | null = null;
@@ -161,5 +194,9 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
     dbUrl,
     topology,
     natsUrl,
+    queueStore,
+    queueReplicas,
+    redisUrl,
+    needsPostgres: (queueStore !== 'redis' && db !== 'sqlite') || queueStore !== 'memory',
   };
 }

@@ -183,7 +183,9 @@ export class ServerProcess {
 function moduleOf(pid: number): string | null {
   try {
     const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    return environ.find((v) => v.startsWith('MODULES='))?.slice('MODULES='.length) ?? null;
+    // A replica is named by its INSTANCE_NAME (`queue-2`), a single service by its module.
+    const named = (key: string) => environ.find((v) => v.startsWith(`${key}=`))?.slice(key.length + 1);
+    return named('INSTANCE_NAME') ?? named('MODULES') ?? null;
   } catch {
     return null;
   }

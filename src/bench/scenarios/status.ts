@@ -2,6 +2,7 @@ import { Api, bearer, tokenFor, USER_ID_BASE } from '../lib/api';
 import { ADMIN, backendServer } from '../lib/bench-servers';
 import { monotonicMicros } from '../lib/cpu-profile';
 import { call, drive, hammer, type LoadResult, medianOf, medianOfNumbers } from '../lib/load';
+import { redisMemory } from '../lib/redis-memory';
 import { log, type RunContext } from '../lib/run-context';
 import type { ServerProcess } from '../lib/server-process';
 import type { Shopper } from './token-burst';
@@ -132,8 +133,16 @@ export async function measureStatusPolling(run: RunContext, shoppers: Shopper[])
     ]);
     const small = await phase(SMALL_QUEUE);
     log(`queueing ${options.waitingLarge - SMALL_QUEUE} more waiting users`);
+    const redis = run.backend.redis;
+    const memoryBefore = redis ? await redisMemory(redis.url, redis.namespace.main) : null;
     mainWaiting.push(...(await joinWaiting(server.url, USER_ID_BASE + 10_000_000 + SMALL_QUEUE, options.waitingLarge - SMALL_QUEUE)));
+    const memoryAfter = redis ? await redisMemory(redis.url, redis.namespace.main) : null;
     const large = await phase(options.waitingLarge);
+    if (memoryBefore && memoryAfter) {
+      const joined = options.waitingLarge - SMALL_QUEUE;
+      const perUser = (bytes: number) => Math.round(bytes / joined);
+      large.median.note += `; Redis memory per waiting user: ${perUser(memoryAfter.keysBytes - memoryBefore.keysBytes)} B in this system's keys (MEMORY USAGE), ${perUser(memoryAfter.usedBytes - memoryBefore.usedBytes)} B of used_memory (INFO memory, ${(memoryBefore.usedBytes / 2 ** 20).toFixed(1)} → ${(memoryAfter.usedBytes / 2 ** 20).toFixed(1)} MB)`;
+    }
     large.median.note += `; **${((100 * large.ratio) / small.ratio).toFixed(0)} % of the ${SMALL_QUEUE}-waiting rate** (median ratio to the control: ${(100 * large.ratio).toFixed(0)} % now, ${(100 * small.ratio).toFixed(0)} % with ${SMALL_QUEUE} waiting)`;
     await run.compareToCeiling(small.median);
     await run.compareToCeiling(large.median);

@@ -30,6 +30,17 @@ const FLOW_REFRESH_MS = 5000;
 const PASS_CACHE_MAX = 50_000;
 
 type ScriptAnswer = Record<string, unknown> & { e?: string; r?: string };
+/** A join the join script decided, to be written to the database. */
+interface JoinToRecord {
+  seq: number;
+  token: string;
+  userId: number;
+  now: number;
+  active: boolean;
+  expiresAtMs: number | null;
+  prevSeq: number | null;
+  prevReason: 'IDLE' | 'PASS_EXPIRED';
+}
 interface View {
   token: string;
   st: 'W' | 'A';
@@ -69,6 +80,8 @@ export class RedisQueueStore implements QueueStore {
   private kickPending = false;
   private flowReadAtMs = 0;
   private lastCounts = { waiting: 0, active: 0 };
+  private readonly toRecord: Array<{ plan: JoinToRecord; resolve: (o: JoinOutcome | null) => void; reject: (err: unknown) => void }> = [];
+  private recording = false;
 
   constructor(
     @inject(PLATFORM.Settings) private readonly settings: QueueSettings,
@@ -118,31 +131,74 @@ export class RedisQueueStore implements QueueStore {
         await sleep(PENDING_RETRY_MS);
         continue;
       }
-      const seq = r.seq as number;
-      const active = r.st === 'A';
-      const expiresAtMs = active ? (r.exp as number) : null;
-      const prevSeq = typeof r.prevSeq === 'number' ? r.prevSeq : null;
-      let inserted: number | null;
-      try {
-        inserted = await this.db.transaction(async (trx) => {
-          if (prevSeq !== null) await this.repo.end(trx, [prevSeq], 'LIVE', 'EXPIRED', r.prevSt === 'W' ? 'IDLE' : 'PASS_EXPIRED', now);
-          return this.repo.insertLive(trx, { seq, token, userId, status: active ? 'ACTIVE' : 'WAITING', createdAtMs: now, expiresAtMs });
-        });
-      } catch (err) {
-        await this.call('qForget', [seq]).catch(() => undefined);
-        throw err;
-      }
-      if (inserted === null) {
-        // The database holds a live token of this user that Redis does not know (left by a stopped
-        // replica, or missed by a rebuild): the record wins, and the user keeps that place.
-        await this.call('qForget', [seq]);
-        const row = await this.repo.findLiveByUser(this.db.direct, userId);
-        if (!row) continue;
-        return { view: await this.settleRow(row, now), created: false };
-      }
-      const v = await this.call('qSettle', this.settleArgs(seq, token, userId, active ? 'A' : 'W', now, expiresAtMs, now, prevSeq, true));
-      return { view: this.toView(v as unknown as View, userId, now), created: true };
+      const plan: JoinToRecord = {
+        seq: r.seq as number,
+        token,
+        userId,
+        now,
+        active: r.st === 'A',
+        expiresAtMs: r.st === 'A' ? (r.exp as number) : null,
+        prevSeq: typeof r.prevSeq === 'number' ? r.prevSeq : null,
+        prevReason: r.prevSt === 'W' ? 'IDLE' : 'PASS_EXPIRED',
+      };
+      const outcome = await this.record(plan);
+      if (outcome) return outcome;
     }
+  }
+
+  /**
+   * Joins decided together are written in one transaction (one at a time in this process): a
+   * rush's joins would otherwise each take a pooled connection and starve everything else.
+   * Resolves with the answer, or null when the database refused the row and the join is to be
+   * decided again.
+   */
+  private record(plan: JoinToRecord): Promise<JoinOutcome | null> {
+    return new Promise((resolve, reject) => {
+      this.toRecord.push({ plan, resolve, reject });
+      if (this.recording) return;
+      this.recording = true;
+      setImmediate(() => void this.recordBatches());
+    });
+  }
+
+  private async recordBatches(): Promise<void> {
+    while (this.toRecord.length > 0) {
+      const batch = this.toRecord.splice(0);
+      try {
+        const inserted = await this.db.transaction(async (trx) => {
+          const seqs: Array<number | null> = [];
+          for (const { plan: p } of batch) {
+            if (p.prevSeq !== null) await this.repo.end(trx, [p.prevSeq], 'LIVE', 'EXPIRED', p.prevReason, p.now);
+            const status = p.active ? 'ACTIVE' : 'WAITING';
+            seqs.push(
+              await this.repo.insertLive(trx, { seq: p.seq, token: p.token, userId: p.userId, status, createdAtMs: p.now, expiresAtMs: p.expiresAtMs }),
+            );
+          }
+          return seqs;
+        });
+        await Promise.all(batch.map((b, i) => this.settleJoin(b.plan, inserted[i] !== null).then(b.resolve, b.reject)));
+      } catch (err) {
+        // Nothing of the batch was written: the decisions are dropped and every joiner hears of it.
+        await this.call(
+          'qForget',
+          batch.map((b) => b.plan.seq),
+        ).catch(() => undefined);
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.recording = false;
+  }
+
+  private async settleJoin(p: JoinToRecord, inserted: boolean): Promise<JoinOutcome | null> {
+    if (!inserted) {
+      // The database holds a live token of this user that Redis does not know (left by a stopped
+      // replica, or missed by a rebuild): the record wins, and the user keeps that place.
+      await this.call('qForget', [p.seq]);
+      const row = await this.repo.findLiveByUser(this.db.direct, p.userId);
+      return row ? { view: await this.settleRow(row, p.now), created: false } : null;
+    }
+    const v = await this.call('qSettle', this.settleArgs(p.seq, p.token, p.userId, p.active ? 'A' : 'W', p.now, p.expiresAtMs, p.now, p.prevSeq, true));
+    return { view: this.toView(v as unknown as View, p.userId, p.now), created: true };
   }
 
   async status(userId: number, token: string): Promise<TicketView> {

@@ -1,0 +1,42 @@
+import { Redis } from 'ioredis';
+import type { ServerRole } from './backends';
+
+/**
+ * What the waiting room costs in Redis: the server's used memory (`INFO memory`, the whole
+ * instance, so other users of a shared Redis add noise) and the memory of this system's own keys
+ * (`MEMORY USAGE … SAMPLES 0`, exact).
+ */
+export async function redisMemory(url: string, namespace: string): Promise<{ usedBytes: number; keysBytes: number }> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    const info = await client.info('memory');
+    const usedBytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+    let keysBytes = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) keysBytes += Number((await client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+    } while (cursor !== '0');
+    return { usedBytes, keysBytes };
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Deletes a run's keys (only its own namespaces: the Redis may be shared). */
+export async function deleteRedisNamespaces(redis: { url: string; namespace: Record<ServerRole, string> }): Promise<void> {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  try {
+    for (const namespace of Object.values(redis.namespace)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await client.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    client.disconnect();
+  }
+}
