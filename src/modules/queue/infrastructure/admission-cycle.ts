@@ -7,6 +7,7 @@ import { admissionsDue, idleCutoffMs, passExpiryMs } from '../domain/admission-r
 import type { QueueSettings } from '../queue.settings';
 import { LiveQueue } from './live-queue';
 import { QueueRepository } from './queue.repository';
+import { RunSoon } from './run-soon';
 
 /**
  * The admission cycle: expire passes and idle waiters, then admit the head of the queue within
@@ -15,7 +16,10 @@ import { QueueRepository } from './queue.repository';
  */
 @injectable()
 export class AdmissionCycle {
-  private kickPending = false;
+  private readonly soon = new RunSoon(
+    () => this.run(),
+    (err) => this.logger.debug({ err }, 'queue admission kick failed'),
+  );
 
   constructor(
     @inject(PLATFORM.Settings) private readonly settings: QueueSettings,
@@ -35,12 +39,7 @@ export class AdmissionCycle {
 
   /** Runs a cycle soon, so a freed slot goes to the next user without waiting for the timer. */
   kick(): void {
-    if (this.kickPending) return;
-    this.kickPending = true;
-    setImmediate(() => {
-      this.kickPending = false;
-      this.run().catch((err) => this.logger.debug({ err }, 'queue admission kick failed'));
-    });
+    this.soon.request();
   }
 
   private async expireDue(): Promise<void> {

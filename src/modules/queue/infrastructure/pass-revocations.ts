@@ -28,6 +28,17 @@ export class PassRevocations {
   }
 
   /**
+   * `reservation.success`, in the subscriber's transaction: the user's active token becomes
+   * COMPLETED and its pass is revoked (the slot goes to the next in line, so the pass stops
+   * shopping; it may still pay for the other seats held on this visit). Returns the tokens' seqs.
+   */
+  async completeVisit(trx: Transaction, userId: number, nowMs: number): Promise<number[]> {
+    const completed = await this.repo.completeActiveOfUser(trx, userId, nowMs);
+    for (const c of completed) await this.publish(trx, c.token, userId, 'COMPLETED', c.expiresAtMs);
+    return completed.map((c) => c.seq);
+  }
+
+  /**
    * Start-up: this process's pass checker forgot them when it stopped; the database still knows
    * (other processes keep their own copy from the bus).
    */

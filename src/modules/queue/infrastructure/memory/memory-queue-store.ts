@@ -149,13 +149,9 @@ export class MemoryQueueStore implements QueueStore {
 
   /** The index is told once the bus's transaction is final, from what the database says (a rolled-back handler changes nothing). */
   async completeVisit(userId: number, trx: Transaction): Promise<void> {
-    const completed = await this.repo.completeActiveOfUser(trx, userId, this.clock.now());
-    if (completed.length === 0) return;
-    // The slot goes to the next in line, so the pass stops shopping; it may still pay for the other seats held on this visit.
-    for (const c of completed) await this.revocations.publish(trx, c.token, userId, 'COMPLETED', c.expiresAtMs);
-    const seqs = completed.map((c) => c.seq);
+    const seqs = await this.revocations.completeVisit(trx, userId, this.clock.now());
     // Also after a rollback (or an attempt PostgreSQL runs again): the index follows what the database says, so it changes only if this committed.
-    this.db.afterTransaction(trx, () => void this.reconcile(seqs));
+    if (seqs.length > 0) this.db.afterTransaction(trx, () => void this.reconcile(seqs));
   }
 
   async updateFlow(patch: FlowPatch): Promise<QueueOverview> {

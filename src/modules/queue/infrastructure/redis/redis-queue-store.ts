@@ -13,6 +13,7 @@ import type { QueueSettings } from '../../queue.settings';
 import type { FlowPatch, JoinOutcome, QueueStore } from '../../queue-store';
 import { PassRevocations } from '../pass-revocations';
 import { QueueRepository, type TokenRow } from '../queue.repository';
+import { RunSoon } from '../run-soon';
 import { KEY_NAMES, QUEUE_SCRIPTS, type QueueScriptName, scriptSource } from './queue-scripts';
 
 /** A pending token older than this was left by a replica that stopped between its decision and its write: the leader settles it. */
@@ -77,7 +78,10 @@ export class RedisQueueStore implements QueueStore {
   private readonly passes = new Map<string, { expiresAtMs: number; pass: string }>();
   private rebuilding: Promise<void> | null = null;
   private cycling: Promise<void> | null = null;
-  private kickPending = false;
+  private readonly soon = new RunSoon(
+    () => this.runCycle(),
+    (err) => this.logger.debug({ err }, 'queue admission kick failed'),
+  );
   private flowReadAtMs = 0;
   private lastCounts = { waiting: 0, active: 0 };
   private readonly toRecord: Array<{ plan: JoinToRecord; resolve: (o: JoinOutcome | null) => void; reject: (err: unknown) => void }> = [];
@@ -253,12 +257,9 @@ export class RedisQueueStore implements QueueStore {
   }
 
   async completeVisit(userId: number, trx: Transaction): Promise<void> {
-    const completed = await this.repo.completeActiveOfUser(trx, userId, this.clock.now());
-    if (completed.length === 0) return;
-    for (const c of completed) await this.revocations.publish(trx, c.token, userId, 'COMPLETED', c.expiresAtMs);
-    const seqs = completed.map((c) => c.seq);
+    const seqs = await this.revocations.completeVisit(trx, userId, this.clock.now());
     // Also after a rollback (or an attempt PostgreSQL runs again): Redis follows what the database says.
-    this.db.afterTransaction(trx, () => void this.forgetEnded(seqs));
+    if (seqs.length > 0) this.db.afterTransaction(trx, () => void this.forgetEnded(seqs));
   }
 
   /** One cycle at a time in this process (the timer and the kicks); concurrent cycles on other replicas are safe (every step is guarded). */
@@ -301,12 +302,7 @@ export class RedisQueueStore implements QueueStore {
 
   /** Runs a cycle soon, so a freed slot goes to the next user without waiting for the leader's timer. */
   private kick(): void {
-    if (this.kickPending) return;
-    this.kickPending = true;
-    setImmediate(() => {
-      this.kickPending = false;
-      this.runCycle().catch((err) => this.logger.debug({ err }, 'queue admission kick failed'));
-    });
+    this.soon.request();
   }
 
   private async cycle(): Promise<void> {
