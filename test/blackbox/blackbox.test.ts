@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { freePort, type Reply, ServerProcess } from '../e2e/server-process';
 import { ADMIN, tempDataDir } from '../support/test-app';
+import { onPostgres } from '../support/test-backend';
 import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
+import { freshRedisNamespace, redisUrl, requireRedis, trackRedisNamespace } from '../support/test-redis';
 
 /**
  * The product over HTTP only, with real time, against a base URL: the same tests for the
@@ -17,12 +19,32 @@ const SETTINGS: Record<string, string> = {
   QUEUE_POLL_THROTTLE: 'false',
 };
 
-const targets: Array<{ name: string; env: () => Record<string, string>; needsBroker: boolean }> = [
+const targets: Array<{ name: string; env: () => Record<string, string>; needsBroker: boolean; needsRedis?: boolean; needsPostgres?: boolean }> = [
   { name: 'the monolith (npm start)', env: () => ({}), needsBroker: false },
   {
     name: 'the split topology (TOPOLOGY=split: a gateway, one process per module, NATS JetStream)',
     env: () => ({ TOPOLOGY: 'split', NATS_URL: natsUrl!, BUS_NAMESPACE: freshNamespace() }),
     needsBroker: true,
+  },
+  {
+    name: 'the monolith with the waiting room on Redis (QUEUE_STORE=redis)',
+    env: () => ({ QUEUE_STORE: 'redis', REDIS_URL: redisUrl!, BUS_NAMESPACE: freshRedisNamespace() }),
+    needsBroker: false,
+    needsRedis: true,
+  },
+  {
+    name: 'the split topology with two queue replicas on Redis (QUEUE_REPLICAS=2, PostgreSQL)',
+    env: () => ({
+      TOPOLOGY: 'split',
+      NATS_URL: natsUrl!,
+      BUS_NAMESPACE: trackRedisNamespace(freshNamespace()),
+      QUEUE_STORE: 'redis',
+      REDIS_URL: redisUrl!,
+      QUEUE_REPLICAS: '2',
+    }),
+    needsBroker: true,
+    needsRedis: true,
+    needsPostgres: true,
   },
 ];
 
@@ -34,6 +56,9 @@ for (const target of targets) {
 
     before(async function () {
       if (target.needsBroker) requireBroker(this);
+      // Queue replicas need PostgreSQL (the SQLite pass leaves them to the PostgreSQL pass).
+      if (target.needsPostgres && !onPostgres) return this.skip();
+      if (target.needsRedis) await requireRedis(this);
       server = new ServerProcess({ ...SETTINGS, DATA_DIR: tempDataDir(), ...target.env() }, await freePort(), { quiet: true });
       await server.start();
       admin = await loginAs(ADMIN.email, ADMIN.password);
