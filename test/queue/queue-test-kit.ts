@@ -25,18 +25,21 @@ let currentStore: QueueStoreKind = 'memory';
  * reachable TEST_REDIS_URL; a failure with TEST_REQUIRE_REDIS=1).
  */
 export function describeOnEachStore(title: string, body: () => void): void {
-  for (const store of ['memory', 'redis'] as const) {
-    describe(`${title} [${store} store]`, () => {
-      before(async function () {
-        if (store === 'redis') await requireRedis(this);
-        currentStore = store;
-      });
-      after(() => {
-        currentStore = 'memory';
-      });
-      body();
+  for (const store of ['memory', 'redis'] as const) describeOnStore(store, `${title} [${store} store]`, body);
+}
+
+/** A suite held to one store (a Redis one skips itself without Redis, or fails with TEST_REQUIRE_REDIS=1). */
+export function describeOnStore(store: QueueStoreKind, title: string, body: () => void): void {
+  describe(title, () => {
+    before(async function () {
+      if (store === 'redis') await requireRedis(this);
+      currentStore = store;
     });
-  }
+    after(() => {
+      currentStore = 'memory';
+    });
+    body();
+  });
 }
 
 /** The environment that puts a test app on the current suite's store (a data directory keeps its Redis namespace across a restart). */

@@ -242,7 +242,7 @@ local current = redis.call('HGET', K_USER, user)
 if current then
   local r = load(current)
   if r ~= nil then
-    if r.st == 'JW' or r.st == 'JA' then return '{"r":"pending"}' end
+    if r.st == 'JW' or r.st == 'JA' then return cjson.encode({ r = 'pending', seq = tonumber(current) }) end
     if not isOver(r, now, idleSec * 1000) then
       local view = answer(current, r, now, idleSec, ttlSec, maxPoll)
       view.r = 'existing'

@@ -131,8 +131,15 @@ export class RedisQueueStore implements QueueStore {
       if (r.r === 'existing') return { view: this.toView(r as unknown as View, userId, now), created: false };
       if (r.r === 'pending') {
         // Another request of this user (on any replica) is being recorded: its answer is this one's.
-        if (attempt >= PENDING_RETRIES) throw new Error(`queue: a join of user ${userId} stayed pending`);
-        await sleep(PENDING_RETRY_MS);
+        if (attempt < PENDING_RETRIES) {
+          await sleep(PENDING_RETRY_MS);
+          continue;
+        }
+        // Still pending after a second: the replica that decided it stopped. The database says
+        // what became of it: a recorded row is this user's token; none, and the decision is dropped.
+        const row = await this.repo.findLiveByUser(this.db.direct, userId);
+        if (row) return { view: await this.settleRow(row, now), created: false };
+        await this.call('qForget', [r.seq as number]);
         continue;
       }
       const plan: JoinToRecord = {
@@ -358,7 +365,7 @@ export class RedisQueueStore implements QueueStore {
         let ok = row?.status === 'ACTIVE';
         if (row?.status === 'WAITING') ok = (await this.db.transaction((trx) => this.repo.activateSeqs(trx, [p.seq], p.since, p.exp))).length > 0;
         await this.call('qAdmitted', [p.seq, ok ? 1 : 0]);
-      } else if (live && row) await this.settleRow(row, now, false);
+      } else if (live && row) await this.call('qSettle', this.rowSettleArgs(row, now, false));
       else await this.call('qForget', [p.seq]);
     }
     this.logger.warn({ settled: pending.length }, 'queue: settled pending tokens a replica left behind');
@@ -372,12 +379,14 @@ export class RedisQueueStore implements QueueStore {
     return this.settleRow(row, now);
   }
 
-  private async settleRow(row: TokenRow, now: number, answer = true): Promise<TicketView> {
-    const v = await this.call(
-      'qSettle',
-      this.settleArgs(row.seq, row.token, row.user_id, row.status === 'ACTIVE' ? 'A' : 'W', row.created_at_ms, row.expires_at_ms, now, null, answer),
-    );
-    return answer ? this.toView(v as unknown as View, row.user_id, now) : endedView(row.token, 'EXPIRED');
+  /** Places a row the database holds live, and answers as a poll would. */
+  private async settleRow(row: TokenRow, now: number): Promise<TicketView> {
+    const v = await this.call('qSettle', this.rowSettleArgs(row, now, true));
+    return this.toView(v as unknown as View, row.user_id, now);
+  }
+
+  private rowSettleArgs(row: TokenRow, now: number, answer: boolean): Array<string | number> {
+    return this.settleArgs(row.seq, row.token, row.user_id, row.status === 'ACTIVE' ? 'A' : 'W', row.created_at_ms, row.expires_at_ms, now, null, answer);
   }
 
   private settleArgs(
