@@ -6,6 +6,18 @@ import { runSplit } from './platform/topology/split';
 /** Exit code for a configuration the process refuses to start with (sysexits EX_CONFIG). */
 const EX_CONFIG = 78;
 
+/**
+ * A service of the split topology ends with its supervisor, however that one ended (its IPC
+ * channel closes), and also while it is still starting: then there is nothing to drain and it
+ * exits at once; once it serves, `whenSupervisorGone` is its graceful shutdown.
+ */
+let whenSupervisorGone: () => void = () => process.exit(1);
+if (process.env.TICKETING_SUPERVISED === '1') {
+  process.on('disconnect', () => whenSupervisorGone());
+  // Gone before this process could listen for it.
+  if (!process.connected) process.exit(1);
+}
+
 async function main(): Promise<void> {
   let platform: Awaited<ReturnType<typeof buildPlatform>>;
   try {
@@ -53,8 +65,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  // A service of the split topology ends with its supervisor, however that one ended.
-  if (process.env.TICKETING_SUPERVISED === '1') process.on('disconnect', () => shutdown('supervisor gone'));
+  whenSupervisorGone = () => shutdown('supervisor gone');
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 }
 
