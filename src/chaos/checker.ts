@@ -19,6 +19,8 @@ export interface Observations {
   };
   /** What had not settled when the settle phase gave up (empty: everything did). */
   unsettled: string[];
+  /** Services that outlived their killed supervisor (split topology). */
+  orphans: string[];
   db: {
     reservations: Array<{
       id: number;
@@ -67,6 +69,7 @@ export interface Verdict {
 
 export const INVARIANTS = [
   'settled',
+  'no-orphans',
   'acknowledged-payments',
   'seats',
   'balances',
@@ -80,6 +83,7 @@ export type InvariantName = (typeof INVARIANTS)[number];
 
 const TITLES: Record<InvariantName, string> = {
   settled: 'the system settled after the faults (bus drained, charges resolved, holds ended)',
+  'no-orphans': 'every service ended with its killed supervisor',
   'acknowledged-payments': 'every payment a client was told succeeded ends CONFIRMED, or refunded if cancelled; payments match confirmations',
   seats: 'no seat held or sold twice; sold seats on the map equal confirmed reservations; holds and cancellations told are kept',
   balances: 'every balance equals the sum of its ledger and is never negative',
@@ -97,6 +101,7 @@ export function titleOf(name: InvariantName): string {
 export function judge(o: Observations): Record<InvariantName, Verdict> {
   return {
     settled: verdict('settled', `${o.unsettled.length} things left unsettled`, o.unsettled),
+    'no-orphans': verdict('no-orphans', `${o.orphans.length} services outlived their supervisor`, o.orphans),
     'acknowledged-payments': acknowledgedPayments(o),
     seats: seats(o),
     balances: balances(o),

@@ -226,6 +226,7 @@ export async function collect(
     clients: users.map((u) => u.log),
     api,
     unsettled,
+    orphans: [...system.orphans],
     db: { ...reservation, ...payment, queueTokens, readAtMs },
     gateway: [...gateway.charges.values()],
     sink: [...sink.records.values()],

@@ -71,6 +71,7 @@ function consistent(): Observations {
       deadLetters: [],
     },
     unsettled: [],
+    orphans: [],
     db: {
       reservations: [
         { id: 10, userId: 1, scheduleId: 1, seatId: 5, price: 30_000, status: 'CONFIRMED', expiresAtMs: T0 + 15_000, confirmedAtMs: T0 + 100, paymentId: 1 },
@@ -141,6 +142,12 @@ describe('chaos: the invariant checker', () => {
     const o = consistent();
     o.unsettled.push('2 charge attempts PENDING');
     expectOnly(o, 'settled', /2 charge attempts PENDING/);
+  });
+
+  it('fails when a service outlived its supervisor', () => {
+    const o = consistent();
+    o.orphans.push('service pid 4711 (payment) was still running 20 s after its supervisor (pid 4700) was killed');
+    expectOnly(o, 'no-orphans', /pid 4711 \(payment\)/);
   });
 
   it('a payment told PAID whose reservation ended EXPIRED and refunded', () => {
