@@ -115,6 +115,11 @@ function consistent(): Observations {
   };
 }
 
+/** A hold of seat `seatId` (schedule 1) that expired unpaid. */
+function expiredHold(id: number, userId: number, seatId: number): Observations['db']['reservations'][number] {
+  return { id, userId, scheduleId: 1, seatId, price: 30_000, status: 'EXPIRED', expiresAtMs: T0, confirmedAtMs: null, paymentId: null };
+}
+
 function failing(o: Observations): Array<[string, string[]]> {
   return Object.values(judge(o))
     .filter((v) => !v.ok)
@@ -194,17 +199,7 @@ describe('chaos: the invariant checker', () => {
     lost.clients[0].holds.push({ reservationId: 13, scheduleId: 1, seatId: 7, price: 30_000, atMs: T0 });
     expectOnly(lost, 'seats', /user 1 was told HELD reservation 13 of schedule 1 seat 7, the reservation module has nothing/);
     const uncancelled = consistent();
-    uncancelled.db.reservations.push({
-      id: 13,
-      userId: 1,
-      scheduleId: 1,
-      seatId: 7,
-      price: 30_000,
-      status: 'EXPIRED',
-      expiresAtMs: T0,
-      confirmedAtMs: null,
-      paymentId: null,
-    });
+    uncancelled.db.reservations.push(expiredHold(13, 1, 7));
     uncancelled.clients[0].cancels.push({ reservationId: 13, afterPaid: false, outcome: 'cancelled', atMs: T0 });
     expectOnly(uncancelled, 'seats', /user 1 was told reservation 13 is cancelled, it is EXPIRED/);
     const held = consistent();
@@ -264,17 +259,7 @@ describe('chaos: the invariant checker', () => {
     missing.api.dataPlatform.pop();
     expectOnly(missing, 'data-platform', /reservation 11 \(CANCELLED, confirmed\) has 0 data-platform records/);
     const extra = consistent();
-    extra.db.reservations.push({
-      id: 12,
-      userId: 2,
-      scheduleId: 1,
-      seatId: 7,
-      price: 30_000,
-      status: 'EXPIRED',
-      expiresAtMs: T0,
-      confirmedAtMs: null,
-      paymentId: null,
-    });
+    extra.db.reservations.push(expiredHold(12, 2, 7));
     extra.api.dataPlatform.push({ reservationId: 12, userId: 2, amount: 30_000, status: 'CONFIRMED' });
     extra.sink.push({ reservationId: 12, userId: 2, amount: 30_000, posts: 1, accepted: 1 });
     const offences = failing(extra);
