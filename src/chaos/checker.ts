@@ -34,7 +34,14 @@ export interface Observations {
       paymentId: number | null;
     }>;
     /** ConfirmationFailed events of the reservation module: why a payment could not confirm (and was refunded). */
-    confirmationFailures: Array<{ reservationId: number; paymentId: number; reason: string }>;
+    confirmationFailures: Array<{
+      reservationId: number;
+      paymentId: number;
+      reason: string;
+      /** When the failure was recorded, and when the hold's expiry was, if that came first (a sweeper, a new hold of the seat). */
+      atMs: number;
+      expiryRecordedAtMs: number | null;
+    }>;
     payments: Array<{ id: number; reservationId: number; userId: number; amount: number; status: string; sagaId: string | null }>;
     ledger: Array<{
       id: number;
@@ -156,8 +163,12 @@ function acknowledgedPayments(o: Observations): Verdict {
       }
       if (cancelled && r.status === 'CANCELLED' && payment?.status === 'REFUNDED') continue;
       const failure = o.db.confirmationFailures.find((f) => f.reservationId === r.id);
+      const late = (ms: number) => `${((ms - r.expiresAtMs) / 1000).toFixed(1)} s after the hold's expiry`;
+      const why = !failure
+        ? ''
+        : `, confirmation failed: ${failure.reason} ${late(failure.atMs)}${failure.expiryRecordedAtMs === null ? '' : ` (the expiry was recorded ${late(failure.expiryRecordedAtMs)}, before the payment was handled)`}`;
       offenders.push(
-        `reservation ${r.id} (user ${client.userId}): told paid via ${p.via}, ends ${r.status}, payment ${payment ? `${payment.id} ${payment.status}` : 'none'}${failure ? `, confirmation failed: ${failure.reason}` : ''}${cancelled ? ' (client cancelled it)' : ''}`,
+        `reservation ${r.id} (user ${client.userId}): told paid via ${p.via}, ends ${r.status}, payment ${payment ? `${payment.id} ${payment.status}` : 'none'}${why}${cancelled ? ' (client cancelled it)' : ''}`,
       );
     }
   }

@@ -166,11 +166,11 @@ describe('chaos: the invariant checker', () => {
     o.api.dataPlatform.shift();
     o.sink = [];
     o.db.sagas[0].status = 'COMPENSATED';
-    o.db.confirmationFailures.push({ reservationId: 10, paymentId: 1, reason: 'HOLD_EXPIRED' });
+    o.db.confirmationFailures.push({ reservationId: 10, paymentId: 1, reason: 'HOLD_EXPIRED', atMs: T0 + 17_500, expiryRecordedAtMs: T0 + 16_000 });
     expectOnly(
       o,
       'acknowledged-payments',
-      /reservation 10 \(user 1\): told paid via confirm, ends EXPIRED, payment 1 REFUNDED, confirmation failed: HOLD_EXPIRED/,
+      /reservation 10 \(user 1\): told paid via confirm, ends EXPIRED, payment 1 REFUNDED, confirmation failed: HOLD_EXPIRED 2\.5 s after the hold's expiry \(the expiry was recorded 1\.0 s after the hold's expiry, before the payment was handled\)/,
     );
   });
 
