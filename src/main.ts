@@ -1,10 +1,22 @@
 import { buildPlatform, loadConfiguration } from './composition-root';
 import { type AppConfig, ConfigError } from './platform/config/config';
-import { createLogger } from './platform/logging/logger';
+import { createLogger, type Logger } from './platform/logging/logger';
 import { runSplit } from './platform/topology/split';
 
 /** Exit code for a configuration the process refuses to start with (sysexits EX_CONFIG). */
 const EX_CONFIG = 78;
+
+/**
+ * A service of the split topology ends with its supervisor, however that one ended (its IPC
+ * channel closes), and also while it is still starting: then there is nothing to drain and it
+ * exits at once; once it serves, `whenSupervisorGone` is its graceful shutdown.
+ */
+let whenSupervisorGone: () => void = () => process.exit(1);
+if (process.env.TICKETING_SUPERVISED === '1') {
+  process.on('disconnect', () => whenSupervisorGone());
+  // Gone before this process could listen for it.
+  if (!process.connected) process.exit(1);
+}
 
 async function main(): Promise<void> {
   let platform: Awaited<ReturnType<typeof buildPlatform>>;
@@ -25,14 +37,7 @@ async function main(): Promise<void> {
   const address = await platform.listen();
   log.info({ port: address.port, modules: platform.moduleNames, dataDir: config.dataDir }, 'ticketing platform listening');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      // A second signal: the operator does not want to wait for the drain.
-      log.warn({ signal }, 'second signal: exiting now, without waiting for in-flight work');
-      process.exit(1);
-    }
-    stopping = true;
+  const shutdown = stopOnSignals(log, async (signal) => {
     log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: readiness is 503, draining requests and deliveries');
     // Whatever hangs past the grace period (a request, a job, a database) does not keep the process alive.
     const forced = setTimeout(() => {
@@ -40,21 +45,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownGraceMs + 1000);
     forced.unref();
-    platform
-      .stop()
-      .then(() => {
-        log.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'unclean shutdown');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  // A service of the split topology ends with its supervisor, however that one ended.
-  if (process.env.TICKETING_SUPERVISED === '1') process.on('disconnect', () => shutdown('supervisor gone'));
+    await platform.stop();
+    log.info('stopped');
+  });
+  whenSupervisorGone = () => shutdown('supervisor gone');
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
 }
 
@@ -62,12 +56,26 @@ async function main(): Promise<void> {
 async function gatewayAndServices(config: AppConfig): Promise<void> {
   const log = createLogger(config.logLevel);
   const stop = await runSplit(config, process.env);
+  stopOnSignals(log, async (signal) => {
+    log.info({ signal }, 'shutting down the gateway and every service');
+    await stop();
+  });
+}
+
+/**
+ * SIGTERM or SIGINT runs `stop` once, then exits (0 when it finished, 1 when it failed); a second
+ * signal exits at once: the operator does not want to wait for the drain. Returns the trigger,
+ * for other reasons to stop.
+ */
+function stopOnSignals(log: Logger, stop: (signal: string) => Promise<void>): (reason: string) => void {
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now, without waiting for in-flight work');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down the gateway and every service');
-    stop()
+    stop(signal)
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         log.error({ err }, 'unclean shutdown');
@@ -76,6 +84,7 @@ async function gatewayAndServices(config: AppConfig): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  return shutdown;
 }
 
 main().catch((err) => {

@@ -19,6 +19,8 @@ export interface Observations {
   };
   /** What had not settled when the settle phase gave up (empty: everything did). */
   unsettled: string[];
+  /** Services that outlived their killed supervisor (split topology). */
+  orphans: string[];
   db: {
     reservations: Array<{
       id: number;
@@ -32,7 +34,14 @@ export interface Observations {
       paymentId: number | null;
     }>;
     /** ConfirmationFailed events of the reservation module: why a payment could not confirm (and was refunded). */
-    confirmationFailures: Array<{ reservationId: number; paymentId: number; reason: string }>;
+    confirmationFailures: Array<{
+      reservationId: number;
+      paymentId: number;
+      reason: string;
+      /** When the failure was recorded, and when the hold's expiry was, if that came first (a sweeper, a new hold of the seat). */
+      atMs: number;
+      expiryRecordedAtMs: number | null;
+    }>;
     payments: Array<{ id: number; reservationId: number; userId: number; amount: number; status: string; sagaId: string | null }>;
     ledger: Array<{
       id: number;
@@ -67,6 +76,7 @@ export interface Verdict {
 
 export const INVARIANTS = [
   'settled',
+  'no-orphans',
   'acknowledged-payments',
   'seats',
   'balances',
@@ -80,6 +90,7 @@ export type InvariantName = (typeof INVARIANTS)[number];
 
 const TITLES: Record<InvariantName, string> = {
   settled: 'the system settled after the faults (bus drained, charges resolved, holds ended)',
+  'no-orphans': 'every service ended with its killed supervisor',
   'acknowledged-payments': 'every payment a client was told succeeded ends CONFIRMED, or refunded if cancelled; payments match confirmations',
   seats: 'no seat held or sold twice; sold seats on the map equal confirmed reservations; holds and cancellations told are kept',
   balances: 'every balance equals the sum of its ledger and is never negative',
@@ -97,6 +108,7 @@ export function titleOf(name: InvariantName): string {
 export function judge(o: Observations): Record<InvariantName, Verdict> {
   return {
     settled: verdict('settled', `${o.unsettled.length} things left unsettled`, o.unsettled),
+    'no-orphans': verdict('no-orphans', `${o.orphans.length} services outlived their supervisor`, o.orphans),
     'acknowledged-payments': acknowledgedPayments(o),
     seats: seats(o),
     balances: balances(o),
@@ -151,8 +163,12 @@ function acknowledgedPayments(o: Observations): Verdict {
       }
       if (cancelled && r.status === 'CANCELLED' && payment?.status === 'REFUNDED') continue;
       const failure = o.db.confirmationFailures.find((f) => f.reservationId === r.id);
+      const late = (ms: number) => `${((ms - r.expiresAtMs) / 1000).toFixed(1)} s after the hold's expiry`;
+      const why = !failure
+        ? ''
+        : `, confirmation failed: ${failure.reason} ${late(failure.atMs)}${failure.expiryRecordedAtMs === null ? '' : ` (the expiry was recorded ${late(failure.expiryRecordedAtMs)}, before the payment was handled)`}`;
       offenders.push(
-        `reservation ${r.id} (user ${client.userId}): told paid via ${p.via}, ends ${r.status}, payment ${payment ? `${payment.id} ${payment.status}` : 'none'}${failure ? `, confirmation failed: ${failure.reason}` : ''}${cancelled ? ' (client cancelled it)' : ''}`,
+        `reservation ${r.id} (user ${client.userId}): told paid via ${p.via}, ends ${r.status}, payment ${payment ? `${payment.id} ${payment.status}` : 'none'}${why}${cancelled ? ' (client cancelled it)' : ''}`,
       );
     }
   }

@@ -92,6 +92,34 @@ async function passFor(system: ChaosSystem, headers: Record<string, string>): Pr
   return q.pass.token;
 }
 
+/**
+ * The reservation module's ConfirmationFailed events, each with when it was handled and, if the
+ * hold's expiry was recorded before it (by the sweeper, or by a new hold of the seat), when.
+ */
+async function confirmationFailures(db: ModuleReader): Promise<Observations['db']['confirmationFailures']> {
+  const rows = await db.all<{ reservation_id: number; type: string; data: string; occurred_at_ms: number }>(
+    `select reservation_id, type, data, occurred_at_ms from reservation_events
+     where reservation_id in (select reservation_id from reservation_events where type = 'ConfirmationFailed') order by seq`,
+  );
+  const expiredAt = new Map<number, number>();
+  const out: Observations['db']['confirmationFailures'] = [];
+  for (const e of rows) {
+    if (e.type === 'HoldExpired') expiredAt.set(e.reservation_id, Number(e.occurred_at_ms));
+    if (e.type !== 'ConfirmationFailed') continue;
+    const data = JSON.parse(e.data) as { paymentId: number; reason: string };
+    const atMs = Number(e.occurred_at_ms);
+    const before = expiredAt.get(e.reservation_id);
+    out.push({
+      reservationId: e.reservation_id,
+      paymentId: data.paymentId,
+      reason: data.reason,
+      atMs,
+      expiryRecordedAtMs: before !== undefined && before < atMs ? before : null,
+    });
+  }
+  return out;
+}
+
 /** Everything the checker judges, read once the system settled. */
 export async function collect(
   system: ChaosSystem,
@@ -153,12 +181,7 @@ export async function collect(
       confirmedAtMs: r.confirmed_at_ms === null ? null : Number(r.confirmed_at_ms),
       paymentId: r.payment_id,
     })),
-    confirmationFailures: (
-      await db.all<{ reservation_id: number; data: string }>(`select reservation_id, data from reservation_events where type = 'ConfirmationFailed'`)
-    ).map((e) => {
-      const data = JSON.parse(e.data) as { paymentId: number; reason: string };
-      return { reservationId: e.reservation_id, paymentId: data.paymentId, reason: data.reason };
-    }),
+    confirmationFailures: await confirmationFailures(db),
     sagas: (
       await db.all<{ id: string; reservation_id: number; status: string; payment_id: number | null }>(
         `select id, reservation_id, status, payment_id from confirm_sagas`,
@@ -226,6 +249,7 @@ export async function collect(
     clients: users.map((u) => u.log),
     api,
     unsettled,
+    orphans: [...system.orphans],
     db: { ...reservation, ...payment, queueTokens, readAtMs },
     gateway: [...gateway.charges.values()],
     sink: [...sink.records.values()],

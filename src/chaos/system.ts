@@ -48,6 +48,8 @@ export class ChaosSystem {
   /** Kills done, and restarts of the whole system (the monolith, or the split after its supervisor died). */
   kills = 0;
   restarts = 0;
+  /** Services that outlived their killed supervisor. */
+  readonly orphans: string[] = [];
   private constructor(
     private readonly options: SystemOptions,
     private readonly server: ServerProcess,
@@ -127,13 +129,26 @@ export class ChaosSystem {
   async kill(target: KillTarget, restartAfterMs: number): Promise<string> {
     if (target === 'server' || target === 'supervisor') {
       const pid = this.server.pid;
-      const services = target === 'supervisor' ? await this.services().catch(() => []) : [];
+      // Its services, the ones still starting included, as the kernel knows them.
+      const services = pid && target === 'supervisor' ? childrenOf(pid) : [];
+      const names = new Map(target === 'supervisor' ? (await this.services().catch(() => [])).map((x) => [x.pid, x.name]) : []);
       if (pid) process.kill(pid, 'SIGKILL');
       // Sent right after the SIGKILL, before this process can have seen the exit: stops the sampler and waits for the exit.
       await this.server.stop();
       this.kills += 1;
       // The services notice their supervisor is gone (IPC) and end; the next ones must not meet them.
-      for (const s of services) if (s.pid) await waitGone(s.pid, 20_000);
+      // One still alive after 20 s is an orphan: recorded (an invariant fails), and killed so the run goes on.
+      for (const service of services) {
+        if (await waitGone(service, 20_000)) continue;
+        this.orphans.push(
+          `service pid ${service} (${names.get(service) ?? 'a service still starting'}) was still running 20 s after its supervisor (pid ${pid}) was killed`,
+        );
+        try {
+          process.kill(service, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
       await sleep(restartAfterMs);
       await this.server.start('/health/ready');
       await this.waitReady(60_000);
@@ -143,8 +158,7 @@ export class ChaosSystem {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const service = (await this.services().catch(() => [])).find((s) => s.name === target);
-      if (service?.status === 'up' && service.pid) {
-        process.kill(service.pid, 'SIGKILL');
+      if (service?.status === 'up' && service.pid && signal(service.pid, 'SIGKILL')) {
         this.kills += 1;
         return `${target} pid ${service.pid}`;
       }
@@ -192,14 +206,31 @@ function chaosSystemName(now = new Date()): string {
     .padStart(4, '0')}`;
 }
 
-async function waitGone(pid: number, timeoutMs: number): Promise<void> {
+/** Whether the process ended within the time. */
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    if (!signal(pid, 0)) return true;
     await sleep(100);
+  }
+  return false;
+}
+
+/** Sends the signal; false when there is no such process (it ended since it was listed). */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The child processes of a process (Linux /proc; none elsewhere). */
+function childrenOf(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }

@@ -71,6 +71,7 @@ function consistent(): Observations {
       deadLetters: [],
     },
     unsettled: [],
+    orphans: [],
     db: {
       reservations: [
         { id: 10, userId: 1, scheduleId: 1, seatId: 5, price: 30_000, status: 'CONFIRMED', expiresAtMs: T0 + 15_000, confirmedAtMs: T0 + 100, paymentId: 1 },
@@ -114,6 +115,11 @@ function consistent(): Observations {
   };
 }
 
+/** A hold of seat `seatId` (schedule 1) that expired unpaid. */
+function expiredHold(id: number, userId: number, seatId: number): Observations['db']['reservations'][number] {
+  return { id, userId, scheduleId: 1, seatId, price: 30_000, status: 'EXPIRED', expiresAtMs: T0, confirmedAtMs: null, paymentId: null };
+}
+
 function failing(o: Observations): Array<[string, string[]]> {
   return Object.values(judge(o))
     .filter((v) => !v.ok)
@@ -143,6 +149,12 @@ describe('chaos: the invariant checker', () => {
     expectOnly(o, 'settled', /2 charge attempts PENDING/);
   });
 
+  it('fails when a service outlived its supervisor', () => {
+    const o = consistent();
+    o.orphans.push('service pid 4711 (payment) was still running 20 s after its supervisor (pid 4700) was killed');
+    expectOnly(o, 'no-orphans', /pid 4711 \(payment\)/);
+  });
+
   it('a payment told PAID whose reservation ended EXPIRED and refunded', () => {
     const o = consistent();
     o.db.reservations[0] = { ...o.db.reservations[0], status: 'EXPIRED', confirmedAtMs: null };
@@ -154,11 +166,11 @@ describe('chaos: the invariant checker', () => {
     o.api.dataPlatform.shift();
     o.sink = [];
     o.db.sagas[0].status = 'COMPENSATED';
-    o.db.confirmationFailures.push({ reservationId: 10, paymentId: 1, reason: 'HOLD_EXPIRED' });
+    o.db.confirmationFailures.push({ reservationId: 10, paymentId: 1, reason: 'HOLD_EXPIRED', atMs: T0 + 17_500, expiryRecordedAtMs: T0 + 16_000 });
     expectOnly(
       o,
       'acknowledged-payments',
-      /reservation 10 \(user 1\): told paid via confirm, ends EXPIRED, payment 1 REFUNDED, confirmation failed: HOLD_EXPIRED/,
+      /reservation 10 \(user 1\): told paid via confirm, ends EXPIRED, payment 1 REFUNDED, confirmation failed: HOLD_EXPIRED 2\.5 s after the hold's expiry \(the expiry was recorded 1\.0 s after the hold's expiry, before the payment was handled\)/,
     );
   });
 
@@ -187,17 +199,7 @@ describe('chaos: the invariant checker', () => {
     lost.clients[0].holds.push({ reservationId: 13, scheduleId: 1, seatId: 7, price: 30_000, atMs: T0 });
     expectOnly(lost, 'seats', /user 1 was told HELD reservation 13 of schedule 1 seat 7, the reservation module has nothing/);
     const uncancelled = consistent();
-    uncancelled.db.reservations.push({
-      id: 13,
-      userId: 1,
-      scheduleId: 1,
-      seatId: 7,
-      price: 30_000,
-      status: 'EXPIRED',
-      expiresAtMs: T0,
-      confirmedAtMs: null,
-      paymentId: null,
-    });
+    uncancelled.db.reservations.push(expiredHold(13, 1, 7));
     uncancelled.clients[0].cancels.push({ reservationId: 13, afterPaid: false, outcome: 'cancelled', atMs: T0 });
     expectOnly(uncancelled, 'seats', /user 1 was told reservation 13 is cancelled, it is EXPIRED/);
     const held = consistent();
@@ -257,17 +259,7 @@ describe('chaos: the invariant checker', () => {
     missing.api.dataPlatform.pop();
     expectOnly(missing, 'data-platform', /reservation 11 \(CANCELLED, confirmed\) has 0 data-platform records/);
     const extra = consistent();
-    extra.db.reservations.push({
-      id: 12,
-      userId: 2,
-      scheduleId: 1,
-      seatId: 7,
-      price: 30_000,
-      status: 'EXPIRED',
-      expiresAtMs: T0,
-      confirmedAtMs: null,
-      paymentId: null,
-    });
+    extra.db.reservations.push(expiredHold(12, 2, 7));
     extra.api.dataPlatform.push({ reservationId: 12, userId: 2, amount: 30_000, status: 'CONFIRMED' });
     extra.sink.push({ reservationId: 12, userId: 2, amount: 30_000, posts: 1, accepted: 1 });
     const offences = failing(extra);

@@ -19,7 +19,10 @@ function fakeService(): Promise<{
   server: Server;
   url: string;
   seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; bytes: number }>;
+  /** Milliseconds its readiness answer takes (a busy service). */
+  readinessDelayMs: { value: number };
 }> {
+  const readinessDelayMs = { value: 0 };
   const seen: Array<{ method: string; url: string; headers: IncomingMessage['headers']; bytes: number }> = [];
   const document = {
     openapi: '3.1.0',
@@ -36,14 +39,17 @@ function fakeService(): Promise<{
       bytes += chunk.length;
     });
     req.on('end', () => {
-      if (req.url === '/health/ready') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","checks":{}}');
+      if (req.url === '/health/ready') {
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","checks":{}}'), readinessDelayMs.value);
+        return;
+      }
       if (req.url === '/openapi.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bytes });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ bytes }));
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen })),
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, readinessDelayMs })),
   );
 }
 
@@ -108,6 +114,26 @@ describe('gateway (split topology edge), against a stand-in service', () => {
     const second = await request(gateway()).post('/things/new').send({});
     expect(second.status).to.equal(503);
     expect(Date.now() - started).to.be.below(1000);
+  });
+
+  it('keeps a service whose readiness check times out in service while it answers what is forwarded to it; takes it out once it answers nothing', async () => {
+    const app = gateway();
+    service.readinessDelayMs.value = 1_500;
+    // Busy: the check times out, but requests keep being answered meanwhile.
+    let traffic = true;
+    const answered: number[] = [];
+    const load = (async () => {
+      while (traffic) answered.push((await request(app).post('/things/new').send({})).status);
+    })();
+    await registry.pollAll();
+    traffic = false;
+    await load;
+    expect(answered.length).to.be.greaterThan(0);
+    expect(answered.every((s) => s === 200)).to.equal(true);
+    expect(registry.get('things')?.status).to.equal('up');
+    // Hung: nothing forwarded is answered while the check times out.
+    await registry.pollAll();
+    expect(registry.get('things')?.status).to.equal('down');
   });
 
   it('limits each client address, with 429 and Retry-After', async () => {

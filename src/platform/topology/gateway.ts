@@ -160,6 +160,7 @@ export function createGateway(settings: GatewaySettings): express.Express {
         xfwd: true,
         proxyTimeout: PROXY_TIMEOUT_MS,
         on: {
+          proxyRes: () => registry.answered(service.name),
           error: (err, _req, res) => {
             logger.warn({ service: service.name, err: (err as Error).message }, 'gateway: forwarding failed');
             const response = res as express.Response;

@@ -13,6 +13,8 @@ export interface ServiceState {
   restarts: number;
   startedAtMs: number | null;
   lastError: string | null;
+  /** When the service last answered a request the gateway forwarded to it. */
+  lastAnsweredAtMs: number | null;
   /** What the service's latest readiness answer said of its parts (its databases, its relay). */
   checks: Record<string, string>;
 }
@@ -64,6 +66,7 @@ export class ServiceRegistry {
         restarts: 0,
         startedAtMs: null,
         lastError: null,
+        lastAnsweredAtMs: null,
         checks: {},
       });
   }
@@ -80,6 +83,12 @@ export class ServiceRegistry {
   update(name: string, change: Partial<Pick<ServiceState, 'pid' | 'restarts' | 'startedAtMs' | 'status' | 'lastError'>>): void {
     const s = this.services.get(name);
     if (s) Object.assign(s, change);
+  }
+
+  /** A forwarded request was answered: the service is alive, whatever its next readiness check takes. */
+  answered(name: string): void {
+    const s = this.services.get(name);
+    if (s) s.lastAnsweredAtMs = Date.now();
   }
 
   /** The service that declares this method and path (a replica of its module, in turn), and whether the route needs a bearer token. */
@@ -145,6 +154,7 @@ export class ServiceRegistry {
 
   private async poll(service: ServiceState): Promise<void> {
     const before = service.status;
+    const startedAtMs = Date.now();
     try {
       const res = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
       const answer = (await res.json().catch(() => ({}))) as { checks?: Record<string, string> };
@@ -154,8 +164,11 @@ export class ServiceRegistry {
       service.status = 'up';
       service.lastError = null;
     } catch (err) {
+      // Busy, not hung: a readiness check that timed out while the service went on answering the
+      // requests forwarded to it (under a rush, on shared cores) does not take it out of service.
+      const slowButAnswering = before === 'up' && (err as Error).name === 'TimeoutError' && (service.lastAnsweredAtMs ?? 0) >= startedAtMs;
       // A service that has not answered since it (re)started is still starting, not down.
-      service.status = before === 'starting' ? 'starting' : 'down';
+      service.status = slowButAnswering ? 'up' : before === 'starting' ? 'starting' : 'down';
       service.lastError = (err as Error).message;
       if (!(err as Error).message.startsWith('readiness answered')) service.checks = {};
     }
