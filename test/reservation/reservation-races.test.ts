@@ -249,7 +249,15 @@ describe(`reservation under concurrent writers (${onPostgres ? 'PostgreSQL' : 'S
       orchestrator.wakeDue(100),
       ...runs.map(({ reservationId, sagaId, price, paymentId }) =>
         reservationDb.transaction((trx) =>
-          orchestrator.handle(trx, sagaId, { type: 'PaymentSucceeded', sagaId, paymentId, reservationId, userId: alice.id, amount: price }),
+          orchestrator.handle(trx, sagaId, {
+            type: 'PaymentSucceeded',
+            sagaId,
+            paymentId,
+            reservationId,
+            userId: alice.id,
+            amount: price,
+            paidAtMs: clock.now(),
+          }),
         ),
       ),
     ]);
