@@ -256,7 +256,7 @@ describe('split topology: the payment service hung past the confirm saga’s dea
     } finally {
       process.kill(payment.pid, 'SIGCONT');
     }
-    // The hold ran out while payment was away; the seat is free for the next buyer.
+    // The hold ran out while payment was away (its seat is free for the next buyer once the payment grace is over).
     const reservation = await until(
       () => split.call('GET', `/ticketing/reservations/${hold.body.id}`, auth),
       (r) => r.body.status === 'EXPIRED',

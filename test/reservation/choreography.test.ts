@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/platform/clock/clock';
 import { createTestApp, eventually, queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
-import { hold, newPaymentId, paymentSucceeded, published, publishSchedule, type TestSchedule } from './reservation-kit';
+import { hold, newPaymentId, paymentSucceeded, paymentSucceededAt, published, publishSchedule, type TestSchedule } from './reservation-kit';
 
 const TTL_MS = 60_000;
+/** HOLD_PAYMENT_GRACE_SECONDS: how long past its expiry a hold keeps its seat for a payment made before the expiry. */
+const GRACE_MS = 45_000;
 
 interface Held {
   id: number;
@@ -27,7 +29,7 @@ describe('reservation: choreography with payments', () => {
 
   beforeEach(async () => {
     clock = new ManualClock();
-    app = await createTestApp({ clock, env: { HOLD_TTL_SECONDS: String(TTL_MS / 1000) } });
+    app = await createTestApp({ clock, env: { HOLD_TTL_SECONDS: String(TTL_MS / 1000), HOLD_PAYMENT_GRACE_SECONDS: String(GRACE_MS / 1000) } });
     schedule = await publishSchedule(app, 3);
     [alice, bob] = await Promise.all([signupAndLogin(app.http, 'alice'), signupAndLogin(app.http, 'bob')]);
     const res = await hold(app, alice, { scheduleId: schedule.scheduleId, seatId: schedule.seats[1].seatId });
@@ -83,8 +85,9 @@ describe('reservation: choreography with payments', () => {
     expect(await historyTypes(held.id)).to.deep.equal(['HoldPlaced', 'ReservationConfirmed']);
   });
 
-  it('payment.success after the hold expired → reservation.failed (refund) and the reservation ends EXPIRED', async () => {
+  it("a payment made at the hold's expiry (handled within the grace) → reservation.failed (refund), the reservation ends EXPIRED and frees its seat", async () => {
     clock.advance(TTL_MS);
+    // occurredAt is now, the hold's expiry: made too late, the grace does not apply.
     const { paymentId } = await paymentSucceeded(app, held);
     await eventually(async () => (await published(app, 'reservation.failed', held.id)).length === 1, app.platform);
     expect(await published(app, 'reservation.failed', held.id)).to.deep.equal([
@@ -101,14 +104,76 @@ describe('reservation: choreography with payments', () => {
     expect(await published(app, 'reservation.expired', held.id)).to.have.length(1);
   });
 
-  it('payment.success for a hold the sweeper already expired → reservation.failed, status stays EXPIRED', async () => {
-    clock.advance(TTL_MS);
+  it('payment.success for a hold the sweeper already expired once its grace was over → reservation.failed, status stays EXPIRED', async () => {
+    const expiresAtMs = Date.parse(held.expiresAt);
+    clock.advance(TTL_MS + GRACE_MS);
     await app.platform.runJob('reservation', 'expire-holds');
-    const { paymentId } = await paymentSucceeded(app, held);
+    expect(await published(app, 'reservation.expired', held.id)).to.have.length(1);
+    // Even a payment made while the hold was live is refused once the grace is over.
+    const { paymentId } = await paymentSucceededAt(app, held, expiresAtMs - 1_000);
     await eventually(async () => (await published(app, 'reservation.failed', held.id)).length === 1, app.platform);
     expect((await published(app, 'reservation.failed', held.id))[0]).to.include({ paymentId, reason: 'HOLD_EXPIRED' });
     expect((await get(held.id)).status).to.equal('EXPIRED');
     expect(await historyTypes(held.id)).to.deep.equal(['HoldPlaced', 'HoldExpired', 'ConfirmationFailed']);
+  });
+
+  it("a payment made before the expiry, handled after it within the grace → CONFIRMED; meanwhile the seat was nobody else's and the sweeper left it", async () => {
+    const expiresAtMs = Date.parse(held.expiresAt);
+    // The reservation service is down from just before the expiry until well into the grace.
+    clock.set(expiresAtMs + GRACE_MS - 1_000);
+    expect((await get(held.id)).status).to.equal('EXPIRED');
+    expect((await hold(app, bob, { scheduleId: schedule.scheduleId, seatId: held.seatId })).body.code).to.equal('SEAT_UNAVAILABLE');
+    await app.platform.runJob('reservation', 'expire-holds');
+    expect(await app.platform.database('reservation').knex('reservations').where({ id: held.id }).first()).to.include({ status: 'HELD' });
+    expect(await published(app, 'reservation.expired', held.id)).to.have.length(0);
+
+    const { paymentId } = await paymentSucceededAt(app, held, expiresAtMs - 1_000);
+    await eventually(async () => (await get(held.id)).status === 'CONFIRMED', app.platform);
+    await app.platform.bus.drain();
+    expect(await get(held.id)).to.include({ status: 'CONFIRMED', paymentId, confirmedAt: new Date(clock.now()).toISOString() });
+    expect(await published(app, 'reservation.success', held.id)).to.have.length(1);
+    expect((await published(app, 'reservation.success', held.id))[0]).to.include({ reservationId: held.id, paymentId });
+    expect(await published(app, 'reservation.failed', held.id)).to.have.length(0);
+    expect(await historyTypes(held.id)).to.deep.equal(['HoldPlaced', 'ReservationConfirmed']);
+
+    // Sold: past the grace, through the sweeper, the seat stays the buyer's.
+    clock.advance(GRACE_MS);
+    await app.platform.runJob('reservation', 'expire-holds');
+    expect((await get(held.id)).status).to.equal('CONFIRMED');
+    expect((await hold(app, bob, { scheduleId: schedule.scheduleId, seatId: held.seatId })).body.code).to.equal('SEAT_UNAVAILABLE');
+    expect(await published(app, 'reservation.expired', held.id)).to.have.length(0);
+  });
+
+  it('a payment made before the expiry, handled once the grace is over → reservation.failed (HOLD_EXPIRED, refund), EXPIRED', async () => {
+    const expiresAtMs = Date.parse(held.expiresAt);
+    clock.set(expiresAtMs + GRACE_MS);
+    const { paymentId } = await paymentSucceededAt(app, held, expiresAtMs - 1_000);
+    await eventually(async () => (await published(app, 'reservation.failed', held.id)).length === 1, app.platform);
+    expect(await published(app, 'reservation.failed', held.id)).to.deep.equal([
+      { reservationId: held.id, userId: alice.id, paymentId, reason: 'HOLD_EXPIRED' },
+    ]);
+    expect(await published(app, 'reservation.success', held.id)).to.have.length(0);
+    expect(await published(app, 'reservation.expired', held.id)).to.have.length(1);
+    expect((await get(held.id)).status).to.equal('EXPIRED');
+    expect(await historyTypes(held.id)).to.deep.equal(['HoldPlaced', 'HoldExpired', 'ConfirmationFailed']);
+    expect((await hold(app, bob, { scheduleId: schedule.scheduleId, seatId: held.seatId })).status).to.equal(201);
+  });
+
+  it('a second buyer cannot take the seat of a hold in its grace, and can once the grace is over', async () => {
+    const expiresAtMs = Date.parse(held.expiresAt);
+    for (const at of [expiresAtMs, expiresAtMs + GRACE_MS - 1]) {
+      clock.set(at);
+      expect((await hold(app, bob, { scheduleId: schedule.scheduleId, seatId: held.seatId })).body.code, new Date(at).toISOString()).to.equal(
+        'SEAT_UNAVAILABLE',
+      );
+    }
+    clock.set(expiresAtMs + GRACE_MS);
+    expect((await hold(app, bob, { scheduleId: schedule.scheduleId, seatId: held.seatId })).status).to.equal(201);
+    expect(await historyTypes(held.id)).to.deep.equal(['HoldPlaced', 'HoldExpired']);
+    // A payment made in time but arriving now is refunded: the seat is someone else's.
+    const { paymentId } = await paymentSucceededAt(app, held, expiresAtMs - 1);
+    await eventually(async () => (await published(app, 'reservation.failed', held.id)).length === 1, app.platform);
+    expect((await published(app, 'reservation.failed', held.id))[0]).to.include({ paymentId, reason: 'HOLD_EXPIRED' });
   });
 
   it('payment.success for a cancelled hold → reservation.failed, stays CANCELLED', async () => {

@@ -45,6 +45,9 @@ function when(state: ConfirmSaga | null, message: SagaMessage, nowMs: number) {
   return { ...decision, next: decision.events.reduce<ConfirmSaga | null>((s, e) => evolve(s, e), state) };
 }
 
+/** When the payment module recorded the payment (payment.success's occurredAt). */
+const PAID_AT = at(1.5);
+
 const paymentSucceeded = (paymentId = PAYMENT, overrides: Partial<Extract<SagaMessage, { type: 'PaymentSucceeded' }>> = {}): SagaMessage => ({
   type: 'PaymentSucceeded',
   sagaId: SAGA,
@@ -52,6 +55,7 @@ const paymentSucceeded = (paymentId = PAYMENT, overrides: Partial<Extract<SagaMe
   reservationId: RESERVATION,
   userId: USER,
   amount: AMOUNT,
+  paidAtMs: PAID_AT,
   ...overrides,
 });
 
@@ -124,12 +128,12 @@ describe('confirm saga: decide / evolve', () => {
   });
 
   describe('payment succeeded', () => {
-    it('at PAY: PAY is done and CONFIRM is asked for, with the payment as the payment module reported it', () => {
+    it('at PAY: PAY is done and CONFIRM is asked for, with the payment as the payment module reported it (and when it recorded it)', () => {
       const r = when(given(started), paymentSucceeded(PAYMENT, { userId: 99, amount: 1 }), at(2));
       expect(r.events).to.deep.equal([paid()]);
       expect(r.send).to.deep.equal([]);
       // The reservation, not the saga, judges the owner and the amount.
-      expect(r.confirm).to.deep.equal({ reservationId: RESERVATION, paymentId: PAYMENT, userId: 99, amount: 1, sagaId: SAGA });
+      expect(r.confirm).to.deep.equal({ reservationId: RESERVATION, paymentId: PAYMENT, userId: 99, amount: 1, sagaId: SAGA, paidAtMs: PAID_AT });
       expect(r.next).to.include({ status: 'RUNNING', step: 'CONFIRM', paymentId: PAYMENT, updatedAtMs: at(2) });
       expect(steps(r.next)).to.deep.equal(['PAY:STARTED', `PAY:DONE:payment ${PAYMENT}`]);
     });

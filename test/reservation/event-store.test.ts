@@ -37,7 +37,7 @@ describe('reservation: event store and optimistic concurrency', () => {
     const [a, b] = await db().transaction(async (trx) => [await repo.load(trx, reservationId), await repo.load(trx, reservationId)]);
     expect(a!.version).to.equal(1);
     a!.cancel(now);
-    b!.confirm({ paymentId: 5, userId, amount: b!.state.price, sagaId: null }, now);
+    b!.confirm({ paymentId: 5, userId, amount: b!.state.price, sagaId: null, paidAtMs: now }, now, 60_000);
 
     await db().transaction((trx) => repo.save(trx, a!, now));
     let failure: unknown;
@@ -61,8 +61,8 @@ describe('reservation: event store and optimistic concurrency', () => {
   it('a multi-event append that collides on its first version leaves no partial stream', async () => {
     const now = clock.now() + 3_600_000;
     const stale = await db().transaction((trx) => repo.load(trx, reservationId));
-    // The hold is out of time: confirming raises HoldExpired (v2) and ConfirmationFailed (v3) together.
-    stale!.confirm({ paymentId: 9, userId, amount: stale!.state.price, sagaId: null }, now);
+    // The hold is out of time (paid after it): confirming raises HoldExpired (v2) and ConfirmationFailed (v3) together.
+    stale!.confirm({ paymentId: 9, userId, amount: stale!.state.price, sagaId: null, paidAtMs: now }, now, 60_000);
     expect(stale!.pendingEvents.map((e) => e.version)).to.deep.equal([2, 3]);
     const winner = await db().transaction((trx) => repo.load(trx, reservationId));
     winner!.expire(now);
@@ -94,7 +94,7 @@ describe('reservation: event store and optimistic concurrency', () => {
               await repo.save(otrx, theirs!, clock.now());
             });
           }
-          const result = mine!.confirm({ paymentId: 77, userId, amount: mine!.state.price, sagaId: null }, clock.now());
+          const result = mine!.confirm({ paymentId: 77, userId, amount: mine!.state.price, sagaId: null, paidAtMs: clock.now() }, clock.now(), 60_000);
           await repo.save(trx, mine!, clock.now());
           return result;
         }),

@@ -1,5 +1,5 @@
 import type { EventEnvelope, EventPayload, EventType } from '../../src/contracts/events';
-import type { Outbox } from '../../src/platform/bus/outbox';
+import { Outbox } from '../../src/platform/bus/outbox';
 import type { ModuleName } from '../../src/platform/config/config';
 import type { Platform } from '../../src/platform/platform';
 import { PLATFORM } from '../../src/platform/platform.di-tokens';
@@ -93,5 +93,24 @@ export async function paymentSucceeded(
     amount: reservation.price,
     sagaId,
   });
+  return { paymentId, envelope };
+}
+
+/**
+ * A `payment.success` the payment module recorded (and committed to its outbox) at `paidAtMs`,
+ * delivered only now: as when the reservation service was down between the payment and its
+ * handling. The envelope's `occurredAt` is `paidAtMs`.
+ */
+export async function paymentSucceededAt(
+  app: TestApp,
+  reservation: { id: number; userId: number; price: number },
+  paidAtMs: number,
+  paymentId = newPaymentId(),
+) {
+  const publisher: ModuleName = app.platform.moduleNames.includes('payment') ? 'payment' : 'reservation';
+  const db = app.platform.database(publisher);
+  const outboxThen = new Outbox(db, { now: () => paidAtMs });
+  const payload = { paymentId, reservationId: reservation.id, userId: reservation.userId, amount: reservation.price, sagaId: null };
+  const envelope = await db.transaction((trx) => outboxThen.publish(trx, 'payment.success', reservation.id, payload));
   return { paymentId, envelope };
 }

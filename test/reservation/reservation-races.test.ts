@@ -90,7 +90,13 @@ describe(`reservation under concurrent writers (${onPostgres ? 'PostgreSQL' : 'S
     // No payment module: the tests play its replies. Connections enough for every racer to hold one.
     app = await createTestApp({
       clock,
-      env: { MODULES: 'auth,concert,reservation', HOLD_TTL_SECONDS: '60', MAX_HOLDS_PER_USER: '100', DATABASE_POOL_MAX: '30' },
+      env: {
+        MODULES: 'auth,concert,reservation',
+        HOLD_TTL_SECONDS: '60',
+        HOLD_PAYMENT_GRACE_SECONDS: '30',
+        MAX_HOLDS_PER_USER: '100',
+        DATABASE_POOL_MAX: '30',
+      },
     });
     app.platform.database('reservation').onRetry((reason) => retries.push(reason));
   });
@@ -103,13 +109,13 @@ describe(`reservation under concurrent writers (${onPostgres ? 'PostgreSQL' : 'S
   });
   after(() => app.stop());
 
-  it('a seat whose hold ran out, taken over by 20 users at once while two sweepers run: one new hold, the old one expired once', async () => {
+  it('a seat whose hold and payment grace ran out, taken over by 20 users at once while two sweepers run: one new hold, the old one expired once', async () => {
     const schedule = await publishSchedule(app, 1);
     const seat = { scheduleId: schedule.scheduleId, seatId: schedule.seats[0].seatId };
     const [alice] = await users(1, 'first');
     const old = (await hold(app, alice, seat)).body;
     const takers = await users(20, 'taker');
-    clock.advance(60_000);
+    clock.advance(60_000 + 30_000); // the hold's time, then its payment grace
     const sweeper = get(ExpireHoldsJob);
     // Every taker sees the stale claim, every sweeper sees the hold due, before anyone writes.
     overlap = new Overlap(22).after(get(CatalogueRepository), 'findSeatForHold').after(get(ReservationRepository), 'dueForExpiry');
@@ -249,7 +255,15 @@ describe(`reservation under concurrent writers (${onPostgres ? 'PostgreSQL' : 'S
       orchestrator.wakeDue(100),
       ...runs.map(({ reservationId, sagaId, price, paymentId }) =>
         reservationDb.transaction((trx) =>
-          orchestrator.handle(trx, sagaId, { type: 'PaymentSucceeded', sagaId, paymentId, reservationId, userId: alice.id, amount: price }),
+          orchestrator.handle(trx, sagaId, {
+            type: 'PaymentSucceeded',
+            sagaId,
+            paymentId,
+            reservationId,
+            userId: alice.id,
+            amount: price,
+            paidAtMs: clock.now(),
+          }),
         ),
       ),
     ]);

@@ -19,6 +19,8 @@ const OWNER = 5;
 const PRICE = 80_000;
 const PAYMENT = 301;
 const EXPIRES = T0 + TTL_MS;
+/** HOLD_PAYMENT_GRACE_SECONDS, as a duration. */
+const GRACE_MS = 60_000;
 
 const placed: DomainEvent = {
   type: 'HoldPlaced',
@@ -39,11 +41,13 @@ function given(...events: DomainEvent[]): Reservation {
 
 const pending = (r: Reservation) => r.pendingEvents.map((e) => ({ type: e.type, version: e.version, data: e.data }));
 
-const payment = (overrides: Partial<{ paymentId: number; userId: number; amount: number; sagaId: string | null }> = {}) => ({
+/** A payment recorded by the payment module at 10 s, while the hold is live, unless told otherwise. */
+const payment = (overrides: Partial<{ paymentId: number; userId: number; amount: number; sagaId: string | null; paidAtMs: number }> = {}) => ({
   paymentId: PAYMENT,
   userId: OWNER,
   amount: PRICE,
   sagaId: null,
+  paidAtMs: at(10),
   ...overrides,
 });
 
@@ -106,7 +110,7 @@ describe('reservation aggregate: given / when / then', () => {
   describe('confirming with a payment', () => {
     it('a live hold, paid by its owner for its price: ReservationConfirmed', () => {
       const r = given(placed);
-      expect(r.confirm(payment({ sagaId: 'saga-1' }), at(10))).to.deep.equal({ kind: 'confirmed' });
+      expect(r.confirm(payment({ sagaId: 'saga-1' }), at(10), GRACE_MS)).to.deep.equal({ kind: 'confirmed' });
       expect(pending(r)).to.deep.equal([
         { type: 'ReservationConfirmed', version: 2, data: { paymentId: PAYMENT, confirmedAt: iso(at(10)), sagaId: 'saga-1' } },
       ]);
@@ -114,17 +118,17 @@ describe('reservation aggregate: given / when / then', () => {
     });
 
     it('one millisecond before expiry still confirms', () => {
-      expect(given(placed).confirm(payment(), EXPIRES - 1)).to.deep.equal({ kind: 'confirmed' });
+      expect(given(placed).confirm(payment(), EXPIRES - 1, GRACE_MS)).to.deep.equal({ kind: 'confirmed' });
     });
 
     it('the same payment again: a duplicate, nothing new', () => {
       const r = given(placed, confirmedBy());
-      expect(r.confirm(payment(), at(30))).to.deep.equal({ kind: 'duplicate' });
+      expect(r.confirm(payment(), at(30), GRACE_MS)).to.deep.equal({ kind: 'duplicate' });
       expect(r.pendingEvents).to.have.length(0);
     });
 
-    const refusedWith = (r: Reservation, p: ReturnType<typeof payment>, nowMs: number) => {
-      const outcome = r.confirm(p, nowMs);
+    const refusedWith = (r: Reservation, p: ReturnType<typeof payment>, nowMs: number, graceMs = GRACE_MS) => {
+      const outcome = r.confirm(p, nowMs, graceMs);
       return { outcome, events: pending(r), status: r.state.status };
     };
 
@@ -149,7 +153,7 @@ describe('reservation aggregate: given / when / then', () => {
     });
 
     it('another user and another amount: OWNER_MISMATCH is the reason given', () => {
-      expect(given(placed).confirm(payment({ userId: OWNER + 1, amount: 1 }), at(10))).to.deep.include({ reason: 'OWNER_MISMATCH' });
+      expect(given(placed).confirm(payment({ userId: OWNER + 1, amount: 1 }), at(10), GRACE_MS)).to.deep.include({ reason: 'OWNER_MISMATCH' });
     });
 
     it('ALREADY_CONFIRMED: another payment for a confirmed reservation is refused, the confirmation stands', () => {
@@ -177,8 +181,8 @@ describe('reservation aggregate: given / when / then', () => {
       });
     });
 
-    it('HOLD_EXPIRED by the clock: the expiry is recorded first, then the refusal, at consecutive versions', () => {
-      expect(refusedWith(given(placed), payment({ sagaId: 'saga-2' }), EXPIRES)).to.deep.equal({
+    it('HOLD_EXPIRED by the clock, handled after the grace: the expiry is recorded first, then the refusal, at consecutive versions', () => {
+      expect(refusedWith(given(placed), payment({ sagaId: 'saga-2' }), EXPIRES + GRACE_MS, GRACE_MS)).to.deep.equal({
         outcome: { kind: 'failed', reason: 'HOLD_EXPIRED', expiredNow: true },
         events: [
           { type: 'HoldExpired', version: 2, data: { expiredAt: iso(EXPIRES) } },
@@ -188,13 +192,80 @@ describe('reservation aggregate: given / when / then', () => {
       });
     });
 
+    describe('the payment grace: a payment made while the hold was live, handled after its expiry', () => {
+      it('given a hold, when a payment made before the expiry is handled after it, within the grace, then it is confirmed', () => {
+        for (const nowMs of [EXPIRES, EXPIRES + GRACE_MS / 2, EXPIRES + GRACE_MS - 1]) {
+          const r = given(placed);
+          expect(r.confirm(payment({ paidAtMs: EXPIRES - 1 }), nowMs, GRACE_MS), iso(nowMs)).to.deep.equal({ kind: 'confirmed' });
+          expect(pending(r)).to.deep.equal([{ type: 'ReservationConfirmed', version: 2, data: { paymentId: PAYMENT, confirmedAt: iso(nowMs), sagaId: null } }]);
+          expect(r.state).to.include({ status: 'CONFIRMED', paymentId: PAYMENT, confirmedAtMs: nowMs });
+        }
+      });
+
+      it('given a hold, when a payment made before the expiry is handled once the grace is over, then it expires and is refused (HOLD_EXPIRED)', () => {
+        for (const nowMs of [EXPIRES + GRACE_MS, EXPIRES + GRACE_MS + 3_600_000]) {
+          expect(refusedWith(given(placed), payment({ paidAtMs: EXPIRES - 1 }), nowMs, GRACE_MS), iso(nowMs)).to.deep.equal({
+            outcome: { kind: 'failed', reason: 'HOLD_EXPIRED', expiredNow: true },
+            events: [
+              { type: 'HoldExpired', version: 2, data: { expiredAt: iso(EXPIRES) } },
+              { type: 'ConfirmationFailed', version: 3, data: { paymentId: PAYMENT, reason: 'HOLD_EXPIRED', sagaId: null } },
+            ],
+            status: 'EXPIRED',
+          });
+        }
+      });
+
+      it('given a hold, when a payment made at or after the expiry is handled within the grace, then it expires and is refused (HOLD_EXPIRED)', () => {
+        for (const paidAtMs of [EXPIRES, EXPIRES + 1_000]) {
+          expect(refusedWith(given(placed), payment({ paidAtMs }), EXPIRES + 2_000, GRACE_MS), iso(paidAtMs)).to.deep.equal({
+            outcome: { kind: 'failed', reason: 'HOLD_EXPIRED', expiredNow: true },
+            events: [
+              { type: 'HoldExpired', version: 2, data: { expiredAt: iso(EXPIRES) } },
+              { type: 'ConfirmationFailed', version: 3, data: { paymentId: PAYMENT, reason: 'HOLD_EXPIRED', sagaId: null } },
+            ],
+            status: 'EXPIRED',
+          });
+        }
+      });
+
+      it('with no grace (0), a payment handled after the expiry is refused, however early it was made', () => {
+        expect(refusedWith(given(placed), payment({ paidAtMs: at(10) }), EXPIRES, 0).outcome).to.deep.equal({
+          kind: 'failed',
+          reason: 'HOLD_EXPIRED',
+          expiredNow: true,
+        });
+      });
+
+      it('the grace does not revive a hold whose expiry is recorded, nor a cancelled one', () => {
+        expect(refusedWith(given(placed, expired), payment({ paidAtMs: EXPIRES - 1 }), EXPIRES + 1, GRACE_MS).outcome).to.deep.equal({
+          kind: 'failed',
+          reason: 'HOLD_EXPIRED',
+          expiredNow: false,
+        });
+        expect(refusedWith(given(placed, holdCancelled), payment({ paidAtMs: at(5) }), EXPIRES + 1, GRACE_MS).outcome).to.deep.include({
+          reason: 'RESERVATION_CANCELLED',
+        });
+      });
+
+      it('a hold in its grace reads EXPIRED and is not payable (no new payment), but is not yet due for the sweeper', () => {
+        const r = given(placed);
+        expect(r.effectiveStatus(EXPIRES)).to.equal('EXPIRED');
+        expect(refusal(() => r.checkPayable(EXPIRES)).code).to.equal('RESERVATION_NOT_PAYABLE');
+        expect(r.isDueForExpiry(EXPIRES, GRACE_MS)).to.equal(false);
+        expect(r.isDueForExpiry(EXPIRES + GRACE_MS - 1, GRACE_MS)).to.equal(false);
+        expect(r.isDueForExpiry(EXPIRES + GRACE_MS, GRACE_MS)).to.equal(true);
+        expect(r.isDueForExpiry(EXPIRES, 0)).to.equal(true);
+        expect(given(placed, confirmedBy()).isDueForExpiry(EXPIRES + GRACE_MS, GRACE_MS)).to.equal(false);
+      });
+    });
+
     it('a payment turned down before: already-failed, not refused (and refunded) twice', () => {
       const r = given(placed, { type: 'ConfirmationFailed', data: { paymentId: PAYMENT, reason: 'AMOUNT_MISMATCH', sagaId: null } });
       expect(r.state.failedPaymentIds).to.deep.equal([PAYMENT]);
-      expect(r.confirm(payment(), at(30))).to.deep.equal({ kind: 'already-failed' });
+      expect(r.confirm(payment(), at(30), GRACE_MS)).to.deep.equal({ kind: 'already-failed' });
       expect(r.pendingEvents).to.have.length(0);
       // Another, correct payment still confirms it.
-      expect(r.confirm(payment({ paymentId: PAYMENT + 1 }), at(31))).to.deep.equal({ kind: 'confirmed' });
+      expect(r.confirm(payment({ paymentId: PAYMENT + 1 }), at(31), GRACE_MS)).to.deep.equal({ kind: 'confirmed' });
     });
 
     it('announces a confirmation with what the other modules need; nothing to announce before', () => {
@@ -278,7 +349,7 @@ describe('reservation aggregate: given / when / then', () => {
       const a = given(placed);
       const b = given(placed);
       a.cancel(at(20));
-      b.confirm(payment(), at(20));
+      b.confirm(payment(), at(20), GRACE_MS);
       expect(a.pendingEvents.map((e) => [e.version, e.type])).to.deep.equal([[2, 'HoldCancelled']]);
       expect(b.pendingEvents.map((e) => [e.version, e.type])).to.deep.equal([[2, 'ReservationConfirmed']]);
       expect(a.expectedVersion).to.equal(1);
@@ -287,7 +358,7 @@ describe('reservation aggregate: given / when / then', () => {
 
     it('once stored, the next decision builds on the new version', () => {
       const r = given(placed);
-      r.confirm(payment(), at(10));
+      r.confirm(payment(), at(10), GRACE_MS);
       r.markCommitted();
       expect(r.expectedVersion).to.equal(2);
       expect(r.pendingEvents).to.have.length(0);
@@ -297,8 +368,8 @@ describe('reservation aggregate: given / when / then', () => {
 
     it('replaying what was decided rebuilds the same state', () => {
       const r = given(placed);
-      r.confirm(payment({ amount: 1 }), at(5));
-      r.confirm(payment({ paymentId: PAYMENT + 1 }), at(10));
+      r.confirm(payment({ amount: 1 }), at(5), GRACE_MS);
+      r.confirm(payment({ paymentId: PAYMENT + 1 }), at(10), GRACE_MS);
       r.cancel(at(20));
       const replayed = Reservation.fromHistory(ID, [{ ...placed, reservationId: ID, version: 1, occurredAtMs: at(0) } as StoredEvent, ...r.pendingEvents]);
       expect(replayed.state).to.deep.equal(r.state);
@@ -319,12 +390,12 @@ describe('holding a seat: the seat and the user’s limit', () => {
   });
 
   it('a free seat, under the limit: may be held', () => {
-    expect(checkSeatCanBeHeld(null, 3, 4, NOW)).to.deep.equal({ staleHoldId: null });
+    expect(checkSeatCanBeHeld(null, 3, 4, NOW, GRACE_MS)).to.deep.equal({ staleHoldId: null });
   });
 
   it('SEAT_UNAVAILABLE: a live hold or a sale on the seat', () => {
     for (const c of [claim({}), claim({ status: 'CONFIRMED', expiresAtMs: null })]) {
-      expect(refusal(() => checkSeatCanBeHeld(c, 0, 4, NOW))).to.deep.include({
+      expect(refusal(() => checkSeatCanBeHeld(c, 0, 4, NOW, GRACE_MS))).to.deep.include({
         code: 'SEAT_UNAVAILABLE',
         title: 'Seat unavailable',
         detail: 'This seat is held or sold.',
@@ -333,21 +404,28 @@ describe('holding a seat: the seat and the user’s limit', () => {
     }
   });
 
-  it('a hold whose time is up does not block the seat: it is taken over (and expired first)', () => {
-    expect(checkSeatCanBeHeld(claim({ expiresAtMs: NOW }), 0, 4, NOW)).to.deep.equal({ staleHoldId: 99 });
+  it('a hold whose time and payment grace are up does not block the seat: it is taken over (and expired first)', () => {
+    expect(checkSeatCanBeHeld(claim({ expiresAtMs: NOW - GRACE_MS }), 0, 4, NOW, GRACE_MS)).to.deep.equal({ staleHoldId: 99 });
+    expect(checkSeatCanBeHeld(claim({ expiresAtMs: NOW }), 0, 4, NOW, 0)).to.deep.equal({ staleHoldId: 99 });
+  });
+
+  it('SEAT_UNAVAILABLE: a hold in its payment grace still blocks its seat (a payment made in time may confirm it)', () => {
+    for (const expiresAtMs of [NOW, NOW - GRACE_MS + 1]) {
+      expect(refusal(() => checkSeatCanBeHeld(claim({ expiresAtMs }), 0, 4, NOW, GRACE_MS)).code, iso(expiresAtMs)).to.equal('SEAT_UNAVAILABLE');
+    }
   });
 
   it('HOLD_LIMIT_REACHED: at the limit of live holds, with the limit', () => {
-    expect(refusal(() => checkSeatCanBeHeld(null, 4, 4, NOW))).to.deep.include({
+    expect(refusal(() => checkSeatCanBeHeld(null, 4, 4, NOW, GRACE_MS))).to.deep.include({
       code: 'HOLD_LIMIT_REACHED',
       title: 'Hold limit reached',
       detail: 'You already hold 4 seat(s), the most allowed at once (4).',
       extra: { limit: 4 },
     });
-    expect(refusal(() => checkSeatCanBeHeld(claim({ expiresAtMs: NOW }), 4, 4, NOW)).code).to.equal('HOLD_LIMIT_REACHED');
+    expect(refusal(() => checkSeatCanBeHeld(claim({ expiresAtMs: NOW - GRACE_MS }), 4, 4, NOW, GRACE_MS)).code).to.equal('HOLD_LIMIT_REACHED');
   });
 
   it('a taken seat is reported before the limit', () => {
-    expect(refusal(() => checkSeatCanBeHeld(claim({}), 4, 4, NOW)).code).to.equal('SEAT_UNAVAILABLE');
+    expect(refusal(() => checkSeatCanBeHeld(claim({}), 4, 4, NOW, GRACE_MS)).code).to.equal('SEAT_UNAVAILABLE');
   });
 });

@@ -40,11 +40,16 @@ describe('reservation → seat map, through events only', () => {
     return res.body.items.find((s: { id: number }) => s.id === seatId).status;
   };
 
-  it('HELD on a hold, AVAILABLE again once it expires and the sweeper has run', async () => {
+  it('HELD on a hold, still HELD through its payment grace, AVAILABLE again once the grace is over and the sweeper has run', async () => {
     const res = await hold(app, user, { scheduleId, seatId: seatIds[0] });
     expect(res.status).to.equal(201);
     expect(res.body.price).to.equal(30_000);
     await eventually(async () => (await seatStatus(seatIds[0])) === 'HELD', app.platform);
+    clock.advance(60_000);
+    // Its time is up, but its payment grace (HOLD_PAYMENT_GRACE_SECONDS, default 60) keeps the seat.
+    await app.platform.runJob('reservation', 'expire-holds');
+    await app.platform.bus.drain();
+    expect(await seatStatus(seatIds[0])).to.equal('HELD');
     clock.advance(60_000);
     await app.platform.runJob('reservation', 'expire-holds');
     await eventually(async () => (await seatStatus(seatIds[0])) === 'AVAILABLE', app.platform);

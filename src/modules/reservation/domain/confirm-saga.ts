@@ -69,8 +69,8 @@ export function refundResendDelayMs(attempts: number): number {
 export type SagaMessage =
   /** The client asked to pay for a live hold of theirs (checked by the caller). */
   | { type: 'ConfirmRequested'; sagaId: string; reservationId: number; userId: number; amount: number; holdExpiresAtMs: number }
-  /** `payment.success` with this saga's id: the payment module debited `amount`. */
-  | { type: 'PaymentSucceeded'; sagaId: string; paymentId: number; reservationId: number; userId: number; amount: number }
+  /** `payment.success` with this saga's id: the payment module debited `amount` at `paidAtMs` (its envelope's `occurredAt`). */
+  | { type: 'PaymentSucceeded'; sagaId: string; paymentId: number; reservationId: number; userId: number; amount: number; paidAtMs: number }
   /** `payment.failed` with this saga's id: nothing was debited. */
   | { type: 'PaymentFailed'; reason: 'INSUFFICIENT_BALANCE' | 'RESERVATION_NOT_PAYABLE'; detail: string }
   /** `payment.cancelled` with this saga's id: a payment was refunded. */
@@ -113,6 +113,8 @@ export interface ConfirmReservationCommand {
   userId: number;
   amount: number;
   sagaId: string;
+  /** When the payment module recorded the payment: one made before the hold's expiry may confirm it within the grace. */
+  paidAtMs: number;
 }
 
 export interface SagaDecision {
@@ -171,7 +173,14 @@ export function decide(state: ConfirmSaga | null, message: SagaMessage, nowMs: n
       return {
         events: [{ type: 'PayDone', at: nowMs, paymentId, late: false }],
         send: [],
-        confirm: { reservationId: state.reservationId, paymentId, userId: message.userId, amount: message.amount, sagaId: state.id },
+        confirm: {
+          reservationId: state.reservationId,
+          paymentId,
+          userId: message.userId,
+          amount: message.amount,
+          sagaId: state.id,
+          paidAtMs: message.paidAtMs,
+        },
       };
     }
 

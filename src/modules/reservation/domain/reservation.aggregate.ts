@@ -19,6 +19,15 @@ export interface ReservationState {
   failedPaymentIds: number[];
 }
 
+/** A successful payment as the reservation judges it; `paidAtMs`: when the payment module recorded it. */
+export interface PaymentForConfirmation {
+  paymentId: number;
+  userId: number;
+  amount: number;
+  sagaId: string | null;
+  paidAtMs: number;
+}
+
 export type ConfirmOutcome =
   | { kind: 'confirmed' }
   /** The same payment already confirmed it: a redelivery, nothing to do. */
@@ -117,8 +126,21 @@ export class Reservation {
     throw ReservationErrors.notCancellable(this.effectiveStatus(nowMs));
   }
 
-  /** A payment for this reservation succeeded: confirm it, or record why it cannot be (→ refund). */
-  confirm(payment: { paymentId: number; userId: number; amount: number; sagaId: string | null }, nowMs: number): ConfirmOutcome {
+  /**
+   * Whether the sweeper may record this hold's expiry at `nowMs`: only once its grace is over too,
+   * since until then a payment made before the expiry may still confirm it.
+   */
+  isDueForExpiry(nowMs: number, graceMs: number): boolean {
+    return this.state.status === 'HELD' && this.state.expiresAtMs + graceMs <= nowMs;
+  }
+
+  /**
+   * A payment for this reservation succeeded (recorded by the payment module at
+   * `payment.paidAtMs`): confirm it, or record why it cannot be (→ refund). A payment made while
+   * the hold was live still confirms it when handled after the expiry, within `graceMs` of it
+   * (the seat stays the holder's that long); a later one, or one made after the expiry, expires it.
+   */
+  confirm(payment: PaymentForConfirmation, nowMs: number, graceMs: number): ConfirmOutcome {
     const s = this.state;
     if (s.status === 'CONFIRMED' && s.paymentId === payment.paymentId) return { kind: 'duplicate' };
     if (s.failedPaymentIds.includes(payment.paymentId)) return { kind: 'already-failed' };
@@ -129,8 +151,8 @@ export class Reservation {
     else if (s.status === 'CONFIRMED') reason = 'ALREADY_CONFIRMED';
     else if (s.status === 'CANCELLED') reason = 'RESERVATION_CANCELLED';
     else if (s.status === 'EXPIRED') reason = 'HOLD_EXPIRED';
-    else if (s.expiresAtMs <= nowMs) {
-      // The hold ran out between payment and confirmation: record the expiry first.
+    else if (s.expiresAtMs <= nowMs && !(payment.paidAtMs < s.expiresAtMs && nowMs < s.expiresAtMs + graceMs)) {
+      // The hold ran out before the payment, or its grace ran out before the confirmation: record the expiry first.
       this.expire(nowMs);
       expiredNow = true;
       reason = 'HOLD_EXPIRED';

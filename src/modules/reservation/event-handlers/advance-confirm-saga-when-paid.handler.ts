@@ -16,6 +16,8 @@ export class AdvanceConfirmSagaWhenPaid implements EventHandler<'payment.success
   async handle(event: EventEnvelope<'payment.success'>, trx: Transaction): Promise<void> {
     const { sagaId, paymentId, reservationId, userId, amount } = event.payload;
     if (sagaId === null) return;
-    await this.orchestrator.handle(trx, sagaId, { type: 'PaymentSucceeded', sagaId, paymentId, reservationId, userId, amount });
+    // occurredAt: when the payment module recorded the payment (the CONFIRM step judges the hold's expiry by it).
+    const paidAtMs = Date.parse(event.occurredAt);
+    await this.orchestrator.handle(trx, sagaId, { type: 'PaymentSucceeded', sagaId, paymentId, reservationId, userId, amount, paidAtMs });
   }
 }

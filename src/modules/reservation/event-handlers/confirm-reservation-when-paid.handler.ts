@@ -12,8 +12,8 @@ import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 
 /**
  * Choreography (seed §3.2.1): a payment for a hold succeeded → confirm it and publish
- * `reservation.success`; if it can no longer be confirmed (expired, cancelled, confirmed by
- * another payment) → `reservation.failed`, on which the payment module refunds. Payments made
+ * `reservation.success`; if it can no longer be confirmed (expired — paid after the expiry, or
+ * handled after the grace that follows it — cancelled, confirmed by another payment) → `reservation.failed`, on which the payment module refunds. Payments made
  * by the orchestrated saga (sagaId set) are the orchestrator's business, not this handler's.
  */
 @injectable()
@@ -40,10 +40,13 @@ export class ConfirmReservationWhenPaid implements EventHandler<'payment.success
         await this.lifecycle.publishFailed(trx, p.reservationId, p.userId, p.paymentId, 'UNKNOWN_RESERVATION');
         return;
       }
+      // When the payment module recorded the payment (the event was published in that transaction):
+      // a payment made before the hold's expiry still confirms it within the grace.
+      const paidAtMs = Date.parse(event.occurredAt);
       const outcome = await this.lifecycle.applyPayment(
         trx,
         reservation,
-        { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null },
+        { paymentId: p.paymentId, userId: p.userId, amount: p.amount, sagaId: null, paidAtMs },
         this.clock.now(),
       );
       if (outcome.kind === 'confirmed') await this.lifecycle.publishSuccess(trx, reservation);

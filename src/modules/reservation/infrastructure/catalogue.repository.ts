@@ -45,6 +45,9 @@ export class CatalogueRepository {
           'c.reservation_id as claimReservationId',
           'c.status as claimStatus',
           'c.expires_at_ms as claimExpiresAtMs',
+          // The user's holds whose time is not up. A hold in its payment grace is not counted: it is no
+          // longer the user's to pay (only a payment made before its expiry can still confirm it), so
+          // it must not stop them holding another seat. Its claim still blocks its own seat (checkSeatCanBeHeld).
           k('reservations')
             .where({ user_id: p('userId'), status: 'HELD' })
             .andWhere('expires_at_ms', '>', p('nowMs'))
@@ -56,7 +59,8 @@ export class CatalogueRepository {
 
   /**
    * Everything a hold decides on, in one statement (the hold's hot path): the seat, its current
-   * claim if any, and how many live holds the user has (by the reservations_live_by_user index).
+   * claim if any (whatever its time: `checkSeatCanBeHeld` judges it, with the payment grace), and
+   * how many live holds the user has (by the reservations_live_by_user index).
    */
   async findSeatForHold(
     trx: Transaction,

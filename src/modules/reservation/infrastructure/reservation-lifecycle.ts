@@ -2,16 +2,10 @@ import { inject, injectable } from 'inversify';
 import type { Outbox } from '../../../platform/bus/outbox';
 import type { Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
-import { type ConfirmOutcome, confirmedAnnouncement, type Reservation } from '../domain/reservation.aggregate';
+import { type ConfirmOutcome, confirmedAnnouncement, type PaymentForConfirmation, type Reservation } from '../domain/reservation.aggregate';
+import type { ReservationSettings } from '../reservation.settings';
 import { ReservationRepository } from './reservation.repository';
 import { SeatClaimRepository } from './seat-claims.repository';
-
-export interface PaymentFacts {
-  paymentId: number;
-  userId: number;
-  amount: number;
-  sagaId: string | null;
-}
 
 /**
  * The state changes every use case shares (hold, sweeper, choreography, saga), each done inside
@@ -24,7 +18,13 @@ export class ReservationLifecycle {
     @inject(PLATFORM.Outbox) private readonly outbox: Outbox,
     @inject(ReservationRepository) private readonly repository: ReservationRepository,
     @inject(SeatClaimRepository) private readonly claims: SeatClaimRepository,
+    @inject(PLATFORM.Settings) private readonly settings: ReservationSettings,
   ) {}
+
+  /** How long past its expiry a hold keeps its seat for a payment made before the expiry. */
+  get paymentGraceMs(): number {
+    return this.settings.holdPaymentGraceSeconds * 1000;
+  }
 
   /** Records the expiry of holds whose time is up, releases their seats and announces it. */
   async expire(trx: Transaction, reservations: Reservation[], nowMs: number): Promise<void> {
@@ -40,16 +40,17 @@ export class ReservationLifecycle {
   }
 
   /**
-   * Applies a successful payment: confirms the hold (seat claim becomes CONFIRMED), or records
-   * why it cannot (recording the expiry first if the hold ran out meanwhile). Publishes nothing
+   * Applies a successful payment: confirms the hold (seat claim becomes CONFIRMED) — also one
+   * whose time is up, if the payment was made before its expiry and this is within the grace —
+   * or records why it cannot (recording the expiry first if the hold ran out meanwhile). Publishes nothing
    * about the outcome itself: the caller decides (choreography and orchestration differ).
    */
-  async applyPayment(trx: Transaction, r: Reservation, payment: PaymentFacts, nowMs: number): Promise<ConfirmOutcome> {
-    const outcome = r.confirm(payment, nowMs);
+  async applyPayment(trx: Transaction, r: Reservation, payment: PaymentForConfirmation, nowMs: number): Promise<ConfirmOutcome> {
+    const outcome = r.confirm(payment, nowMs, this.paymentGraceMs);
     await this.repository.save(trx, r, nowMs);
     if (outcome.kind === 'confirmed') {
       const moved = await this.claims.confirm(trx, r.id);
-      // A live hold always has its claim; if it was lost the claim is retaken (the key still guards the seat).
+      // A hold, live or in its grace, always has its claim; if it was lost the claim is retaken (the key still guards the seat).
       if (moved === 0) await this.claims.claim(trx, r.state.scheduleId, r.state.seatId, r.id, r.state.expiresAtMs);
     } else if (outcome.kind === 'failed' && outcome.expiredNow) {
       await this.claims.release(trx, [r.id]);

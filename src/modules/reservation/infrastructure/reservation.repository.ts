@@ -254,11 +254,14 @@ export class ReservationRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Ids of holds whose time is up but whose expiry is not recorded yet, oldest first (indexed). */
-  async dueForExpiry(trx: Transaction, nowMs: number, limit: number): Promise<number[]> {
+  /**
+   * Ids of holds that expired at or before `expiredByMs` but whose expiry is not recorded yet,
+   * oldest first (indexed). The sweeper passes now minus the payment grace.
+   */
+  async dueForExpiry(trx: Transaction, expiredByMs: number, limit: number): Promise<number[]> {
     const rows: Array<{ id: number }> = await trx('reservations')
       .where({ status: 'HELD' })
-      .andWhere('expires_at_ms', '<=', nowMs)
+      .andWhere('expires_at_ms', '<=', expiredByMs)
       .orderBy('expires_at_ms')
       .limit(limit)
       .select('id');

@@ -10,9 +10,11 @@ import { ReservationLifecycle } from '../infrastructure/reservation-lifecycle';
 export const EXPIRE_BATCH = 200;
 
 /**
- * The sweeper: records the expiry of holds whose time is up (found through the
- * (status, expires_at_ms) index, never by scanning seats), in batches of one transaction each,
- * and publishes `reservation.expired` so the seat map frees the seats.
+ * The sweeper: records the expiry of holds whose time and payment grace are up (found through
+ * the (status, expires_at_ms) index, never by scanning seats), in batches of one transaction
+ * each, and publishes `reservation.expired` so the seat map frees the seats. A hold in its grace
+ * (`HOLD_PAYMENT_GRACE_SECONDS` past its expiry) is left alone: a payment made before the expiry
+ * may still confirm it.
  */
 @injectable()
 export class ExpireHoldsJob {
@@ -39,8 +41,9 @@ export class ExpireHoldsJob {
     return withConcurrencyRetry(() =>
       this.db.transaction(async (trx) => {
         const now = this.clock.now();
-        const ids = await this.repository.dueForExpiry(trx, now, EXPIRE_BATCH);
-        const due = (await this.repository.loadMany(trx, ids)).filter((r) => r.state.status === 'HELD' && r.state.expiresAtMs <= now);
+        const graceMs = this.lifecycle.paymentGraceMs;
+        const ids = await this.repository.dueForExpiry(trx, now - graceMs, EXPIRE_BATCH);
+        const due = (await this.repository.loadMany(trx, ids)).filter((r) => r.isDueForExpiry(now, graceMs));
         await this.lifecycle.expire(trx, due, now);
         return due.length;
       }),

@@ -17,8 +17,8 @@ import type { HoldSeatRequest } from './hold-seat.request.dto';
 
 /**
  * Takes a seat for a user, atomically, in one transaction of this module's database: the seat
- * must exist in the catalogue copy, have no live claim (a HELD claim whose time is up is expired
- * on the spot and taken over), and the user must be under the hold limit. The price comes from
+ * must exist in the catalogue copy, have no live claim (a HELD claim whose time and payment grace
+ * are up is expired on the spot and taken over), and the user must be under the hold limit. The price comes from
  * the catalogue copy, never from the client.
  */
 @injectable()
@@ -48,9 +48,9 @@ export class HoldSeatService {
           throw ReservationErrors.seatNotFound(scheduleId, seatId);
         }
         const { seat, claim, liveHoldsOfUser } = found;
-        const { staleHoldId } = checkSeatCanBeHeld(claim, liveHoldsOfUser, this.settings.maxHoldsPerUser, now);
+        const { staleHoldId } = checkSeatCanBeHeld(claim, liveHoldsOfUser, this.settings.maxHoldsPerUser, now, this.settings.holdPaymentGraceSeconds * 1000);
         if (staleHoldId !== null) {
-          // The previous hold's time is up: record its expiry now rather than wait for the sweeper.
+          // The previous hold's time and grace are up: record its expiry now rather than wait for the sweeper.
           const previous = await this.repository.load(trx, staleHoldId);
           if (previous && previous.state.status === 'HELD') await this.lifecycle.expire(trx, [previous], now);
           else await this.claims.release(trx, [staleHoldId]);

@@ -122,8 +122,8 @@ export class ConfirmSagaOrchestrator {
   private async confirmReservation(trx: Transaction, command: ConfirmReservationCommand, nowMs: number): Promise<SagaMessage> {
     const reservation = await this.reservations.load(trx, command.reservationId);
     if (!reservation) return { type: 'ReservationNotConfirmed', reason: 'UNKNOWN_RESERVATION' };
-    const { paymentId, userId, amount, sagaId } = command;
-    const outcome = await this.lifecycle.applyPayment(trx, reservation, { paymentId, userId, amount, sagaId }, nowMs);
+    const { paymentId, userId, amount, sagaId, paidAtMs } = command;
+    const outcome = await this.lifecycle.applyPayment(trx, reservation, { paymentId, userId, amount, sagaId, paidAtMs }, nowMs);
     switch (outcome.kind) {
       case 'confirmed':
         return { type: 'ReservationConfirmed', announcement: confirmedAnnouncement(reservation) };
