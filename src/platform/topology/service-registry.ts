@@ -166,7 +166,7 @@ export class ServiceRegistry {
     } catch (err) {
       // Busy, not hung: a readiness check that timed out while the service went on answering the
       // requests forwarded to it (under a rush, on shared cores) does not take it out of service.
-      const slowButAnswering = before === 'up' && (err as Error).name === 'TimeoutError' && (service.lastAnsweredAtMs ?? 0) >= startedAtMs;
+      const slowButAnswering = before === 'up' && (err as Error).name === 'TimeoutError' && (service.lastAnsweredAtMs ?? 0) > startedAtMs;
       // A service that has not answered since it (re)started is still starting, not down.
       service.status = slowButAnswering ? 'up' : before === 'starting' ? 'starting' : 'down';
       service.lastError = (err as Error).message;
