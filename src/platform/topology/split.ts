@@ -1,27 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import net from 'node:net';
 import { AccessTokens } from '../auth/access-token';
 import { systemClock } from '../clock/clock';
 import { type AppConfig, ConfigError, MODULE_NAMES, type ModuleName } from '../config/config';
 import { provisionSystem } from '../db/postgres/provision';
 import { createLogger } from '../logging/logger';
+import { freePort } from './free-port';
 import { createGateway } from './gateway';
 import { ServiceRegistry } from './service-registry';
 import { Supervisor } from './supervisor';
 
 const HEALTH_POLL_MS = 1000;
-
-/** A port nobody listens on now, for a child service on this host. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /**
  * `TOPOLOGY=split`: this process is the gateway on PORT and the supervisor of one process per
