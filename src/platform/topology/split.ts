@@ -5,7 +5,7 @@ import { systemClock } from '../clock/clock';
 import { type AppConfig, ConfigError, MODULE_NAMES, type ModuleName } from '../config/config';
 import { provisionSystem } from '../db/postgres/provision';
 import { createLogger } from '../logging/logger';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
 import { createGateway } from './gateway';
 import { ServiceRegistry } from './service-registry';
 import { Supervisor } from './supervisor';
@@ -37,8 +37,8 @@ export async function runSplit(config: AppConfig, environment: NodeJS.ProcessEnv
       module === 'queue' && replicas > 1 ? Array.from({ length: replicas }, (_, i) => ({ name: `queue-${i + 1}`, module })) : [{ name: module, module }],
   );
   const localInstances = instances.filter((i) => !config.topology.serviceUrls[i.module]);
-  const ports = new Map<string, number>();
-  for (const i of localInstances) ports.set(i.name, await freePort());
+  const chosen = await freePorts(localInstances.length);
+  const ports = new Map(localInstances.map((i, n) => [i.name, chosen[n]]));
   const registry = new ServiceRegistry(
     instances.map(({ name, module }) => ({ name, module, url: config.topology.serviceUrls[module] ?? `http://127.0.0.1:${ports.get(name)}` })),
     logger,
