@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A new user's purchase on the demo concert, step by step with curl:
-# sign up → log in → queue → pass → seats → hold → charge → pay → confirmed.
+# sign up → log in → queue → pass → seats → hold → charge → pay → confirmed → notified → e-ticket.
 # Usage: npm start (in another terminal), then: bash docs/demo.sh [base-url]
+# With ADMIN_EMAIL and ADMIN_PASSWORD set (the server's admin), the ticket is also scanned at the door, twice.
 set -euo pipefail
 BASE=${1:-http://localhost:3000}
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);const r=(process.argv[1]).split(".").reduce((o,k)=>o?.[k],v);console.log(typeof r==="object"?JSON.stringify(r):r)})' "$1"; }
@@ -53,3 +54,21 @@ R=$(curl -sf "$BASE/ticketing/reservations/$RID" -H "$AUTH" -H "If-None-Match: $
 echo "$R"
 say "10. its event history"
 curl -sf "$BASE/ticketing/reservations/$RID/history" -H "$AUTH"; echo
+
+say "11. the buyer is told: their notifications, newest first (the confirmation names the seat and carries the e-ticket)"
+NOTES=$(curl -sf "$BASE/notifications" -H "$AUTH")
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  [ "$(echo "$NOTES" | json items.0.type)" = "CONFIRMED" ] && break
+  sleep 0.5; NOTES=$(curl -sf "$BASE/notifications" -H "$AUTH")
+done
+echo "$NOTES" | json items.0.title
+CODE=$(echo "$R" | json ticket.code)
+echo "e-ticket: ${CODE:0:32}…"
+
+if [ -n "${ADMIN_EMAIL:-}" ] && [ -n "${ADMIN_PASSWORD:-}" ]; then
+  say "12. at the door: the first scan admits, the second is refused (409 TICKET_ALREADY_USED)"
+  STAFF=$(curl -sf -X POST "$BASE/auth/login" -H 'content-type: application/json' -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" | json accessToken)
+  for _ in 1 2; do
+    curl -s -X POST "$BASE/tickets/scan" -H "Authorization: Bearer $STAFF" -H 'content-type: application/json' -d "{\"code\":\"$CODE\"}"; echo
+  done
+fi

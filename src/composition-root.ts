@@ -2,6 +2,7 @@ import type { DestinationStream } from 'pino';
 import { authModule } from './modules/auth/auth.module';
 import { concertModule } from './modules/concert/concert.module';
 import { dataPlatformModule } from './modules/data-platform/data-platform.module';
+import { notificationModule } from './modules/notification/notification.module';
 import { paymentModule } from './modules/payment/payment.module';
 import { queueModule } from './modules/queue/queue.module';
 import { reservationModule } from './modules/reservation/reservation.module';
@@ -12,7 +13,7 @@ import type { ModuleDefinition } from './platform/module/module-definition';
 import { Platform } from './platform/platform';
 
 /** The only place that knows the list of modules. `MODULES` picks which of them this process runs. */
-export const ALL_MODULES = [authModule, queueModule, concertModule, reservationModule, paymentModule, dataPlatformModule];
+export const ALL_MODULES = [authModule, queueModule, concertModule, reservationModule, paymentModule, dataPlatformModule, notificationModule];
 
 /**
  * The whole configuration: the platform's settings and every module's own, so that a bad value

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const { config, logger: log } = platform;
   if (config.jwt.generated) log.warn('JWT_SECRET is not set: using a random secret, so tokens die with this process');
   if (config.queuePass.generated) log.warn('QUEUE_PASS_SECRET is not set: using a random key, so queue passes die with this process');
+  if (config.tickets.generated) log.warn('TICKET_SECRET is not set: using a random key, so e-tickets stop scanning when this process stops');
   const address = await platform.listen();
   log.info({ port: address.port, modules: platform.moduleNames, dataDir: config.dataDir }, 'ticketing platform listening');
 

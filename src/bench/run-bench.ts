@@ -23,6 +23,7 @@ import { measureCeiling } from './scenarios/ceiling';
 import { measureDistinctHolds } from './scenarios/distinct';
 import { measureJourney } from './scenarios/journey';
 import { measureLogin } from './scenarios/login';
+import { measureOnSale } from './scenarios/onsale';
 import { measureHoldRush } from './scenarios/rush';
 import { measureStatusPolling } from './scenarios/status';
 import { measureTokenBurst, type Shopper } from './scenarios/token-burst';
@@ -178,6 +179,7 @@ async function runScenarios(runs: RunContext[]): Promise<LoadResult[]> {
   if (only.has('rush')) await onEach((run, i) => measureHoldRush(run, schedules[i].rush, shoppers[i]));
   if (only.has('distinct')) await onEach((run, i) => measureDistinctHolds(run, schedules[i].distinct, shoppers[i]));
   if (only.has('journey')) await onEach((run, i) => measureJourney(run, schedules[i].journey, shoppers[i]));
+  if (only.has('onsale')) await onEach((run) => measureOnSale(run));
   return results;
 }
 

@@ -56,6 +56,10 @@ export interface Observations {
     chargeAttempts: Array<{ id: string; userId: number; amount: number; status: string }>;
     sagas: Array<{ id: string; reservationId: number; status: string; paymentId: number | null }>;
     queueTokens: Array<{ seq: number; userId: number; status: string; activatedAtMs: number | null; endedAtMs: number | null }>;
+    /** Every event the buyer is to be told of (`BUYER_EVENTS`), from its publisher's outbox. */
+    buyerEvents: Array<{ eventId: string; type: string; reservationId: number; userId: number }>;
+    /** The notification module's notifications, each with the event it came from. */
+    notifications: Array<{ sourceEventId: string; type: string; reservationId: number; userId: number }>;
     /** When the databases were read (server clock = this machine's). */
     readAtMs: number;
   };
@@ -82,9 +86,19 @@ export const INVARIANTS = [
   'balances',
   'gateway-charges',
   'data-platform',
+  'notifications',
   'sagas-and-dead-letters',
   'waiting-room',
 ] as const;
+
+/** The events the buyer is notified of, and the notification each one makes. */
+export const BUYER_EVENTS: Record<string, string> = {
+  'reservation.success': 'CONFIRMED',
+  'reservation.cancelled': 'CANCELLED',
+  'reservation.expired': 'EXPIRED',
+  'reservation.failed': 'FAILED',
+  'payment.cancelled': 'REFUNDED',
+};
 
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -96,6 +110,7 @@ const TITLES: Record<InvariantName, string> = {
   balances: 'every balance equals the sum of its ledger and is never negative',
   'gateway-charges': 'every charge the gateway took is credited exactly once, and nothing else is',
   'data-platform': 'the data platform has exactly one record per confirmed reservation and none for the rest',
+  notifications: 'every event a buyer is told of made exactly one notification, of its kind, to its buyer, and nothing else made one',
   'sagas-and-dead-letters': 'every saga is COMPLETED or compensated; no dead letters',
   'waiting-room': 'the waiting room never had more users active than its cap, nor admitted faster than its rate',
 };
@@ -114,6 +129,7 @@ export function judge(o: Observations): Record<InvariantName, Verdict> {
     balances: balances(o),
     'gateway-charges': gatewayCharges(o),
     'data-platform': dataPlatform(o),
+    notifications: notifications(o),
     'sagas-and-dead-letters': sagas(o),
     'waiting-room': waitingRoom(o),
   };
@@ -328,6 +344,28 @@ function gatewayCharges(o: Observations): Verdict {
     offenders,
     notes,
   );
+}
+
+function notifications(o: Observations): Verdict {
+  const offenders: string[] = [];
+  const made = new Map<string, Array<Observations['db']['notifications'][number]>>();
+  for (const n of o.db.notifications) made.set(n.sourceEventId, [...(made.get(n.sourceEventId) ?? []), n]);
+  for (const e of o.db.buyerEvents) {
+    const of = made.get(e.eventId) ?? [];
+    const expected = BUYER_EVENTS[e.type];
+    if (of.length !== 1) offenders.push(`${e.type} ${e.eventId} (reservation ${e.reservationId}) made ${of.length} notifications`);
+    for (const n of of)
+      if (n.type !== expected || n.reservationId !== e.reservationId || n.userId !== e.userId)
+        offenders.push(
+          `${e.type} ${e.eventId} made a ${n.type} notification of reservation ${n.reservationId} to user ${n.userId}; expected ${expected} of ${e.reservationId} to ${e.userId}`,
+        );
+  }
+  const events = new Set(o.db.buyerEvents.map((e) => e.eventId));
+  for (const n of o.db.notifications)
+    if (!events.has(n.sourceEventId))
+      offenders.push(`a ${n.type} notification of reservation ${n.reservationId} from event ${n.sourceEventId}, which no module published`);
+  const kinds = [...countBy(o.db.notifications, (n) => n.type)].map(([k, n]) => `${n} ${k}`).join(', ');
+  return verdict('notifications', `${o.db.buyerEvents.length} events to tell, ${o.db.notifications.length} notifications (${kinds || 'none'})`, offenders);
 }
 
 function dataPlatform(o: Observations): Verdict {

@@ -1,6 +1,6 @@
 import { type ModuleReader, openModuleReader } from '../bench/lib/invariants';
 import { MODULE_NAMES } from '../platform/config/config';
-import type { Observations } from './checker';
+import { BUYER_EVENTS, type Observations } from './checker';
 import { persist } from './client';
 import type { FakeGateway } from './fake-gateway';
 import { sleep } from './fake-gateway';
@@ -118,6 +118,21 @@ async function confirmationFailures(db: ModuleReader): Promise<Observations['db'
     });
   }
   return out;
+}
+
+/** The events a buyer is told of (`BUYER_EVENTS`), from the outbox of the module that published them. */
+async function buyerEvents(system: ChaosSystem, module: 'reservation' | 'payment'): Promise<Observations['db']['buyerEvents']> {
+  const types = Object.keys(BUYER_EVENTS).filter((t) => t.startsWith(`${module}.`));
+  return withReader(system, module, async (db) =>
+    (
+      await db.all<{ event_id: string; type: string; payload: string }>(
+        `select event_id, type, payload from outbox where type in (${types.map((t) => `'${t}'`).join(', ')})`,
+      )
+    ).map((e) => {
+      const payload = JSON.parse(e.payload) as { reservationId: number; userId: number };
+      return { eventId: e.event_id, type: e.type, reservationId: payload.reservationId, userId: payload.userId };
+    }),
+  );
 }
 
 /** Everything the checker judges, read once the system settled. */
@@ -244,13 +259,21 @@ export async function collect(
       endedAtMs: t.ended_at_ms === null ? null : Number(t.ended_at_ms),
     })),
   );
+  const notifications = await withReader(system, 'notification', async (db) =>
+    (
+      await db.all<{ source_event_id: string; type: string; reservation_id: number; user_id: number }>(
+        `select source_event_id, type, reservation_id, user_id from nt_notifications`,
+      )
+    ).map((n) => ({ sourceEventId: n.source_event_id, type: n.type, reservationId: n.reservation_id, userId: n.user_id })),
+  );
+  const told = [...(await buyerEvents(system, 'reservation')), ...(await buyerEvents(system, 'payment'))];
   return {
     waitingRoom,
     clients: users.map((u) => u.log),
     api,
     unsettled,
     orphans: [...system.orphans],
-    db: { ...reservation, ...payment, queueTokens, readAtMs },
+    db: { ...reservation, ...payment, queueTokens, buyerEvents: told, notifications, readAtMs },
     gateway: [...gateway.charges.values()],
     sink: [...sink.records.values()],
   };

@@ -17,6 +17,8 @@ export interface RunSummary {
   header: string[];
   schedule: string[];
   kills: KillRecord[];
+  /** The queue's Redis state deleted: when (seconds into the window) and how many keys went. */
+  redisFlushes: Array<{ doneAtMs: number; keys: number }>;
   clients: ClientLog[];
   gateway: GatewayCounts;
   sink: { accepted: number; refused: number; hung: number };
@@ -91,6 +93,10 @@ export function renderReport(s: RunSummary): string {
     lines.push(
       `  ${String(k.n).padStart(3)} planned ${(k.plannedAtMs / 1000).toFixed(1)} s, done ${(k.doneAtMs / 1000).toFixed(1)} s: ${k.what}${k.backAfterMs === undefined ? '' : `, ready again after ${(k.backAfterMs / 1000).toFixed(1)} s`}`,
     );
+  if (s.redisFlushes.length) {
+    lines.push('', `Queue Redis state deleted: ${s.redisFlushes.length} times`);
+    for (const f of s.redisFlushes) lines.push(`  at ${(f.doneAtMs / 1000).toFixed(1)} s: ${f.keys} keys`);
+  }
   lines.push('', 'Workload:', ...workloadLines(s.clients).map((l) => `  ${l}`));
   const g = s.gateway;
   lines.push(

@@ -43,7 +43,12 @@ async function main(): Promise<number> {
   }
   const o = options;
   const started = Date.now();
-  const schedule = faultSchedule(o.seed, o.topology, o.kills, o.durationSeconds * 1000);
+  const schedule = faultSchedule(
+    o.seed,
+    { topology: o.topology, queueReplicas: o.queueReplicas, redisFlushes: o.redisFlushes },
+    o.kills,
+    o.durationSeconds * 1000,
+  );
   const scheduleLines = describeSchedule(schedule);
   console.log(`Chaos run, replay with: ${replayCommand(o)}\n${scheduleLines.join('\n')}\n`);
 
@@ -63,6 +68,9 @@ async function main(): Promise<number> {
       db: o.db,
       dbUrl: o.dbUrl,
       natsUrl: o.natsUrl,
+      queueStore: o.queueStore,
+      queueReplicas: o.queueReplicas,
+      redisUrl: o.redisUrl,
       log,
       env: {
         LOG_LEVEL: 'warn',
@@ -115,6 +123,7 @@ async function main(): Promise<number> {
 
     windowStart = Date.now();
     const buyers = Promise.all(users.map((u) => runUser(ctx, u)));
+    const flushes = flushOnSchedule(system, schedule.redisFlushes, elapsed);
     const kills: KillRecord[] = [];
     for (const [i, k] of schedule.kills.entries()) {
       const wait = k.atMs - elapsed();
@@ -130,6 +139,7 @@ async function main(): Promise<number> {
     }
     const rest = schedule.windowMs - elapsed();
     if (rest > 0) await sleep(rest);
+    const redisFlushes = await flushes;
     log('fault window closed; buyers finish what they are doing');
     ctxStop.stopping = true;
     const finished = await Promise.race([buyers.then(() => true), sleep(120_000).then(() => false)]);
@@ -149,6 +159,7 @@ async function main(): Promise<number> {
       ],
       schedule: scheduleLines,
       kills,
+      redisFlushes,
       clients: users.map((u) => u.log),
       gateway: gateway.counts,
       sink: sink.counts,
@@ -169,6 +180,20 @@ async function main(): Promise<number> {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
+}
+
+/** Deletes the queue's Redis state at each planned instant (beside the kills, which run on their own schedule). */
+async function flushOnSchedule(system: ChaosSystem, atMs: number[], elapsed: () => number): Promise<Array<{ doneAtMs: number; keys: number }>> {
+  const done: Array<{ doneAtMs: number; keys: number }> = [];
+  for (const [i, at] of atMs.entries()) {
+    const wait = at - elapsed();
+    if (wait > 0) await sleep(wait);
+    const doneAtMs = elapsed();
+    const keys = await system.flushQueueState();
+    done.push({ doneAtMs, keys });
+    log(`Redis flush ${i + 1}/${atMs.length}: deleted the waiting room's ${keys} keys`);
+  }
+  return done;
 }
 
 /** One concert with two schedules; every seat's price one of three. The catalogue reaches every module before the sale starts. */

@@ -3,8 +3,20 @@ import { Prng } from './prng';
 
 export type Topology = 'monolith' | 'split';
 
-/** What a kill -9 hits: the monolith's one process, or in the split topology a service or the supervisor (which is also the gateway). */
-export type KillTarget = 'server' | 'supervisor' | ModuleName;
+/**
+ * What a kill -9 hits: the monolith's one process, or in the split topology a service or the
+ * supervisor (which is also the gateway); with several queue replicas, one of them (`queue-<n>`).
+ */
+export type KillTarget = 'server' | 'supervisor' | ModuleName | `queue-${number}`;
+
+/** The system's shape as far as the schedule is concerned: with a Redis queue store its state is flushed now and then. */
+export interface ScheduleShape {
+  topology: Topology;
+  /** Queue processes in the split topology (1 unless the queue store is Redis). */
+  queueReplicas: number;
+  /** Times the waiting room's Redis state is deleted during the window (0 with the in-memory store). */
+  redisFlushes: number;
+}
 
 export interface Kill {
   /** When, from the start of the fault window. */
@@ -37,6 +49,8 @@ export interface FaultSchedule {
   /** Length of the fault window; after it every fault is off and the system settles. */
   windowMs: number;
   kills: Kill[];
+  /** When the queue's Redis state is deleted, from the start of the window. */
+  redisFlushes: number[];
   gateway: Array<Phase<GatewayMode>>;
   sink: Array<Phase<SinkMode>>;
 }
@@ -44,8 +58,13 @@ export interface FaultSchedule {
 const GATEWAY_WEIGHTS: Record<GatewayMode, number> = { ok: 40, slow: 20, error: 20, 'charge-then-timeout': 20 };
 const SINK_WEIGHTS: Record<SinkMode, number> = { ok: 50, fail: 30, hang: 20 };
 
-/** In the split topology, the supervisor is one target among the seven (each service, and itself). */
-const SPLIT_TARGETS: readonly KillTarget[] = [...MODULE_NAMES, 'supervisor'];
+/** In the split topology, the supervisor is one target among the services (each replica counting as one). */
+function splitTargets(queueReplicas: number): KillTarget[] {
+  const services = MODULE_NAMES.flatMap((m): KillTarget[] =>
+    m === 'queue' && queueReplicas > 1 ? Array.from({ length: queueReplicas }, (_, i) => `queue-${i + 1}` as const) : [m],
+  );
+  return [...services, 'supervisor'];
+}
 
 /**
  * The whole fault schedule of a run, from the seed, the topology, the number of kills and the
@@ -54,18 +73,25 @@ const SPLIT_TARGETS: readonly KillTarget[] = [...MODULE_NAMES, 'supervisor'];
  * kills are never closer than a fifth of a slot; gateway and sink phases of random length and
  * mode tile the window, the last second of it always `ok`.
  */
-export function faultSchedule(seed: number, topology: Topology, kills: number, windowMs: number): FaultSchedule {
+export function faultSchedule(seed: number, shapeOrTopology: ScheduleShape | Topology, kills: number, windowMs: number): FaultSchedule {
+  const shape: ScheduleShape = typeof shapeOrTopology === 'string' ? { topology: shapeOrTopology, queueReplicas: 1, redisFlushes: 0 } : shapeOrTopology;
+  const { topology } = shape;
   const root = new Prng(seed);
   const killRng = root.fork('kills');
   const gatewayRng = root.fork('gateway');
   const sinkRng = root.fork('sink');
+  const flushRng = root.fork('redis-flushes');
   const slot = windowMs / Math.max(1, kills);
-  const schedule: FaultSchedule = { seed, topology, windowMs, kills: [], gateway: [], sink: [] };
+  const targets = splitTargets(shape.queueReplicas);
+  const schedule: FaultSchedule = { seed, topology, windowMs, kills: [], redisFlushes: [], gateway: [], sink: [] };
   for (let i = 0; i < kills; i += 1) {
     const atMs = Math.round(i * slot + slot * (0.1 + 0.8 * killRng.next()));
-    const target: KillTarget = topology === 'monolith' ? 'server' : killRng.pick(SPLIT_TARGETS);
+    const target: KillTarget = topology === 'monolith' ? 'server' : killRng.pick(targets);
     schedule.kills.push({ atMs, target, restartAfterMs: killRng.int(0, 1500) });
   }
+  // Anywhere in the window but its last tenth, so that the last rebuild is seen working before the checks.
+  for (let i = 0; i < shape.redisFlushes; i += 1) schedule.redisFlushes.push(flushRng.int(0, Math.round(windowMs * 0.9)));
+  schedule.redisFlushes.sort((a, b) => a - b);
   schedule.gateway = phases(gatewayRng, windowMs, GATEWAY_WEIGHTS, 'ok', 2_000, 8_000);
   schedule.sink = phases(sinkRng, windowMs, SINK_WEIGHTS, 'ok', 3_000, 12_000);
   return schedule;
@@ -100,6 +126,7 @@ export function describeSchedule(s: FaultSchedule): string[] {
     lines.push(
       `  kill ${String(i + 1).padStart(3)} at ${seconds(k.atMs).padStart(6)} s: kill -9 ${k.target}${k.target === 'server' || k.target === 'supervisor' ? `, restarted after ${k.restartAfterMs} ms` : ''}`,
     );
+  if (s.redisFlushes.length) lines.push(`  queue Redis state deleted at: ${s.redisFlushes.map((ms) => `${seconds(ms)} s`).join(', ')}`);
   lines.push(`  payment gateway: ${s.gateway.map((p) => `${seconds(p.fromMs)}–${seconds(p.toMs)} s ${p.mode}`).join(', ')}`);
   lines.push(`  data-platform sink: ${s.sink.map((p) => `${seconds(p.fromMs)}–${seconds(p.toMs)} s ${p.mode}`).join(', ')}`);
   return lines;

@@ -12,6 +12,7 @@ import {
   splitNamespaces,
 } from '../bench/lib/backends';
 import { ADMIN, benchServer, MAIN_SCRIPT } from '../bench/lib/bench-servers';
+import { deleteRedisKeys } from '../bench/lib/redis-memory';
 import type { ServerProcess } from '../bench/lib/server-process';
 import { MODULE_NAMES } from '../platform/config/config';
 import { sleep } from './fake-gateway';
@@ -23,6 +24,10 @@ export interface SystemOptions {
   db: 'sqlite' | 'postgres';
   dbUrl: string;
   natsUrl: string;
+  /** The waiting room's store; with redis, its keys live under this run's namespace and are deleted at the end. */
+  queueStore: 'memory' | 'redis';
+  queueReplicas: number;
+  redisUrl: string;
   /** On top of the bench servers' environment: the waiting room, the holds, the fakes' URLs. */
   env: Record<string, string>;
   log: (msg: string) => void;
@@ -30,6 +35,7 @@ export interface SystemOptions {
 
 interface ServiceInfo {
   name: string;
+  module: string;
   pid: number | null;
   status: string;
   restarts: number;
@@ -56,6 +62,8 @@ export class ChaosSystem {
     private readonly postgres: PostgresServer | null,
     /** The run's temporary directory: SQLite files under `data/`. */
     readonly root: string,
+    /** The namespace of the queue's Redis keys (`<namespace>:{queue}:…`), with the Redis store. */
+    private readonly redisNamespace: string | null,
   ) {
     this.api = new Api(server.url);
   }
@@ -76,9 +84,15 @@ export class ChaosSystem {
           GATEWAY_RATE_LIMIT_PER_MINUTE: '10000000',
         };
     }
+    let redisNamespace: string | null = null;
+    if (options.queueStore === 'redis') {
+      // The split's bus namespace is the queue's key namespace too; a monolith gets one of its own.
+      redisNamespace = env.BUS_NAMESPACE ?? chaosSystemName();
+      env = { ...env, BUS_NAMESPACE: redisNamespace, QUEUE_STORE: 'redis', REDIS_URL: options.redisUrl, QUEUE_REPLICAS: String(options.queueReplicas) };
+    }
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ticketing-chaos-'));
     const server = await benchServer({ root, nodeArgs: [], profile: false }, options.topology, MAIN_SCRIPT, 'data', 'profile', env);
-    return new ChaosSystem(options, server, postgres, root);
+    return new ChaosSystem(options, server, postgres, root, redisNamespace);
   }
 
   get url(): string {
@@ -91,9 +105,19 @@ export class ChaosSystem {
   }
 
   describe(): string {
-    if (!this.postgres) return `monolith on SQLite in ${this.root}`;
+    const queue =
+      this.redisNamespace === null
+        ? ''
+        : `; waiting room on Redis ${this.options.redisUrl} (keys ${this.redisNamespace}:*)${this.options.queueReplicas > 1 ? `, ${this.options.queueReplicas} queue replicas` : ''}`;
+    if (!this.postgres) return `monolith on SQLite in ${this.root}${queue}`;
     const where = `PostgreSQL ${this.postgres.version} at ${this.postgres.address}, system ${this.postgres.system}`;
-    return this.options.topology === 'split' ? `split topology on ${where}, NATS namespace ${splitNamespaces(this.postgres).main}` : `monolith on ${where}`;
+    return `${this.options.topology === 'split' ? `split topology on ${where}, NATS namespace ${splitNamespaces(this.postgres).main}` : `monolith on ${where}`}${queue}`;
+  }
+
+  /** Deletes the waiting room's Redis state (as a flushed or restarted Redis would lose it); returns how many keys went. */
+  async flushQueueState(): Promise<number> {
+    if (this.redisNamespace === null) throw new Error('the waiting room is not on Redis in this run');
+    return deleteRedisKeys(this.options.redisUrl, [this.redisNamespace]);
   }
 
   async start(): Promise<void> {
@@ -184,6 +208,8 @@ export class ChaosSystem {
       return;
     }
     fs.rmSync(this.root, { recursive: true, force: true });
+    if (this.redisNamespace !== null)
+      await this.flushQueueState().catch((err) => this.options.log(`could not delete the Redis keys ${this.redisNamespace}:*: ${(err as Error).message}`));
     const postgres = this.postgres;
     if (!postgres) return;
     if (this.options.topology === 'split') await deleteSplitStreams(postgres, this.options.natsUrl).catch(() => undefined);
@@ -191,10 +217,10 @@ export class ChaosSystem {
   }
 }
 
-/** All six services up, and none with events waiting for it on the broker. */
+/** A service of every module (every replica) up, and none with events waiting for it on the broker. */
 export function servicesSettled(services: ServiceInfo[]): boolean {
   return (
-    services.length === MODULE_NAMES.length &&
+    MODULE_NAMES.every((m) => services.some((s) => s.module === m)) &&
     services.every((s) => s.status === 'up' && (!s.consumerLag || (s.consumerLag.pending === 0 && s.consumerLag.ackPending === 0)))
   );
 }

@@ -13,7 +13,8 @@ const isoTime = z.string();
 export const integrationEvents = {
   'auth.user.registered': {
     version: 1,
-    payload: z.object({ userId: id, email: z.string(), name: z.string(), role: z.enum(['USER', 'ADMIN']) }),
+    /** `locale` (the language of the user's notifications) came later: an event without it means `ko`. */
+    payload: z.object({ userId: id, email: z.string(), name: z.string(), role: z.enum(['USER', 'ADMIN']), locale: z.enum(['ko', 'en']).optional() }),
   },
   /** A schedule with its seats and prices, so reservation, payment and data-platform keep their own copy. */
   /**
@@ -24,6 +25,15 @@ export const integrationEvents = {
   'queue.pass.revoked': {
     version: 1,
     payload: z.object({ passId: z.string().min(1).max(64), userId: id, reason: z.enum(['LEFT', 'COMPLETED']), expiresAt: isoTime }),
+  },
+  /**
+   * A concert's waiting room was created (`inForce: true`) or closed (`false`). Every process that
+   * checks passes keeps the concerts with a room in memory: the default room's passes do not open
+   * them, and a room's pass opens its concert only.
+   */
+  'queue.room.changed': {
+    version: 1,
+    payload: z.object({ roomId: id, concertId: id, inForce: z.boolean() }),
   },
   'concert.schedule.published': {
     version: 1,
@@ -37,9 +47,10 @@ export const integrationEvents = {
       seats: z.array(z.object({ seatId: id, label: z.string(), price: won })),
     }),
   },
+  /** `concertId`: the concert of the seat (so a payment can check the buyer's queue pass is for it); absent in events written before it was added. */
   'reservation.held': {
     version: 1,
-    payload: z.object({ reservationId: id, userId: id, scheduleId: id, seatId: id, price: won, expiresAt: isoTime }),
+    payload: z.object({ reservationId: id, userId: id, concertId: id.optional(), scheduleId: id, seatId: id, price: won, expiresAt: isoTime }),
   },
   'reservation.expired': {
     version: 1,
@@ -102,6 +113,11 @@ export const integrationEvents = {
   'payment.cancelled': {
     version: 1,
     payload: z.object({ paymentId: id, reservationId: id, userId: id, amount: won, reason: z.string(), sagaId: z.string().nullable() }),
+  },
+  /** A reservation's e-ticket admitted its holder at the door (its first scan): a used ticket is not refunded. */
+  'ticket.admitted': {
+    version: 1,
+    payload: z.object({ reservationId: id, userId: id, admittedAt: isoTime }),
   },
 } as const;
 

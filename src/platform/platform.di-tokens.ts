@@ -6,6 +6,8 @@ export const PLATFORM = {
   Changes: Symbol.for('platform.Changes'),
   AccessTokens: Symbol.for('platform.AccessTokens'),
   QueuePasses: Symbol.for('platform.QueuePasses'),
+  /** E-ticket codes: signing and offline verification (TICKET_SECRET). */
+  TicketCodes: Symbol.for('platform.TicketCodes'),
   Metrics: Symbol.for('platform.Metrics'),
   /** An AbortSignal aborted when the process starts stopping: long waits (long-polls) end early on it. */
   Shutdown: Symbol.for('platform.Shutdown'),

@@ -27,6 +27,7 @@ import { Metrics } from './metrics/metrics';
 import type { Job, JobDefinition, ModuleDefinition, ModuleMetrics } from './module/module-definition';
 import { operationsRoutes } from './operations/operations.routes';
 import { PLATFORM } from './platform.di-tokens';
+import { TicketCodes } from './tickets/ticket-codes';
 
 const HANDLED_RECORD_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
@@ -102,6 +103,7 @@ export class Platform {
     this.root.bind(PLATFORM.Changes).toConstantValue(this.bus.changes);
     this.root.bind(PLATFORM.AccessTokens).toConstantValue(accessTokens);
     this.root.bind(PLATFORM.QueuePasses).toConstantValue(queuePasses);
+    this.root.bind(PLATFORM.TicketCodes).toConstantValue(new TicketCodes(config.tickets));
     this.root.bind(PLATFORM.Metrics).toConstantValue(this.metrics);
     this.root.bind(PLATFORM.Shutdown).toConstantValue(this.shutdown.signal);
 

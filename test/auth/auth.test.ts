@@ -15,7 +15,7 @@ describe('auth over HTTP', () => {
   it('signs up, logs in and tells who is logged in, never returning the password hash', async () => {
     const signup = await app.http.post('/auth/signup').send({ email: 'Kim@Example.com', password: 'correct-horse', name: 'Kim' });
     expect(signup.status).to.equal(201);
-    expect(signup.body).to.deep.equal({ id: signup.body.id, email: 'kim@example.com', name: 'Kim', role: 'USER' });
+    expect(signup.body).to.deep.equal({ id: signup.body.id, email: 'kim@example.com', name: 'Kim', role: 'USER', locale: 'ko' });
     expect(signup.headers['x-correlation-id']).to.be.a('string');
 
     const login = await app.http.post('/auth/login').send({ email: 'kim@example.com', password: 'correct-horse' });
@@ -31,7 +31,7 @@ describe('auth over HTTP', () => {
     const signup = await app.http.post('/auth/signup').send({ email: 'lee@example.com', password: 'correct-horse', name: 'Lee' });
     const rows = await app.platform.database('auth').knex('outbox').where({ type: 'auth.user.registered' });
     const mine = rows.map((r) => JSON.parse(r.payload)).filter((p) => p.userId === signup.body.id);
-    expect(mine).to.deep.equal([{ userId: signup.body.id, email: 'lee@example.com', name: 'Lee', role: 'USER' }]);
+    expect(mine).to.deep.equal([{ userId: signup.body.id, email: 'lee@example.com', name: 'Lee', role: 'USER', locale: 'ko' }]);
   });
 
   it('refuses a duplicate e-mail in another case with 409, also under concurrent signups', async () => {

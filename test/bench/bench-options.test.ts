@@ -6,7 +6,7 @@ const parse = (...argv: string[]) => parseOptions(argv, '/repo/docs/performance.
 describe('bench command line', () => {
   it('runs every scenario at full size and publishes to docs/performance.md by default', () => {
     const o = parse();
-    expect([...o.only]).to.deep.equal(['login', 'status', 'rush', 'distinct', 'journey']);
+    expect([...o.only]).to.deep.equal(['login', 'status', 'rush', 'distinct', 'journey', 'onsale']);
     expect(o).to.include({ quick: false, durationSeconds: 10, users: 10_000, waitingLarge: 100_000, reportPath: '/repo/docs/performance.md' });
   });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { freePort, type Reply, ServerProcess } from '../e2e/server-process';
+import { decodedBody, TestSmtp } from '../notification/notification-kit';
 import { ADMIN, tempDataDir } from '../support/test-app';
 import { onPostgres } from '../support/test-backend';
 import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
@@ -12,6 +13,7 @@ import { freshRedisNamespace, redisUrl, requireRedis, trackRedisNamespace } from
  */
 const SETTINGS: Record<string, string> = {
   JWT_SECRET: 'blackbox-secret-blackbox-secret-0123456',
+  TICKET_SECRET: 'blackbox-ticket-secret-blackbox-ticket-01',
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
   AUTH_RATE_LIMIT_PER_MINUTE: '100000',
@@ -53,17 +55,28 @@ for (const target of targets) {
     this.timeout(120_000);
     let server: ServerProcess;
     let admin: Record<string, string>;
+    let smtp: TestSmtp | undefined;
 
     before(async function () {
       if (target.needsBroker) requireBroker(this);
       // Queue replicas need PostgreSQL (the SQLite pass leaves them to the PostgreSQL pass).
       if (target.needsPostgres && !onPostgres) return this.skip();
       if (target.needsRedis) await requireRedis(this);
-      server = new ServerProcess({ ...SETTINGS, DATA_DIR: tempDataDir(), ...target.env() }, await freePort(), { quiet: true });
+      // A real SMTP server in this process catches what the system e-mails.
+      smtp = await TestSmtp.start();
+      const mail = { SMTP_URL: smtp.url, MAIL_FROM: 'Black Box Tickets <tickets@blackbox.test>' };
+      server = new ServerProcess({ ...SETTINGS, ...mail, DATA_DIR: tempDataDir(), ...target.env() }, await freePort(), { quiet: true });
       await server.start();
       admin = await loginAs(ADMIN.email, ADMIN.password);
     });
-    after(async () => server?.stop());
+    afterEach(function () {
+      // What the server logged says why, where the client saw only a 500 or a timeout.
+      if (this.currentTest?.state === 'failed' && server) console.error(server.logTail());
+    });
+    after(async () => {
+      await server?.stop();
+      await smtp?.stop();
+    });
 
     const call = (method: string, url: string, headers: Record<string, string> = {}, body?: unknown): Promise<Reply> => server.call(method, url, headers, body);
 
@@ -75,11 +88,24 @@ for (const target of targets) {
 
     let users = 0;
     /** A new user, admitted through the waiting room: its token and its queue pass. */
-    async function buyer(): Promise<{ auth: Record<string, string>; withPass: Record<string, string> }> {
+    async function buyer(): Promise<{ auth: Record<string, string>; withPass: Record<string, string>; email: string }> {
+      const { auth, email } = await signedUp();
+      return { ...(await admitted(auth)), email };
+    }
+
+    async function newUser(): Promise<Record<string, string>> {
+      return (await signedUp()).auth;
+    }
+
+    async function signedUp(): Promise<{ auth: Record<string, string>; email: string }> {
       users += 1;
       const email = `bb-${process.pid}-${users}-${Date.now()}@test.local`;
       expect((await call('POST', '/auth/signup', {}, { email, password: 'password-123', name: 'buyer' })).status).to.equal(201);
-      const auth = await loginAs(email, 'password-123');
+      return { auth: await loginAs(email, 'password-123'), email };
+    }
+
+    /** Through the default waiting room. */
+    async function admitted(auth: Record<string, string>): Promise<{ auth: Record<string, string>; withPass: Record<string, string> }> {
       let status = (await call('POST', '/queue/token', auth)).body;
       for (let i = 0; i < 100 && status.status !== 'ACTIVE'; i += 1) {
         await pause(50);
@@ -90,7 +116,7 @@ for (const target of targets) {
     }
 
     /** A concert of `seats` seats at `price`, once its catalogue has reached the reservations (one seat held to find out). */
-    async function concert(seats: number, price = 30_000): Promise<{ scheduleId: number; seatIds: number[] }> {
+    async function concert(seats: number, price = 30_000): Promise<{ concertId: number; scheduleId: number; seatIds: number[] }> {
       const res = await call('POST', '/admin/concerts', admin, {
         title: 'Black Box Live',
         artist: 'The Testers',
@@ -102,7 +128,7 @@ for (const target of targets) {
       const [probe, ...seatIds] = res.body.schedules[0].seats.map((s: { id: number }) => s.id) as number[];
       const scout = await buyer();
       await until(async () => (await call('POST', '/ticketing/reservations/new', scout.withPass, { scheduleId, seatId: probe })).status === 201);
-      return { scheduleId, seatIds };
+      return { concertId: res.body.id as number, scheduleId, seatIds };
     }
 
     async function charge(auth: Record<string, string>, amount: number, key = `charge-${Math.random()}`): Promise<Reply> {
@@ -210,6 +236,108 @@ for (const target of targets) {
       expect(statuses.filter((s) => s === 201)).to.have.length(1);
       expect(statuses.filter((s) => s === 409)).to.have.length(49);
       expect(answers.filter((a) => a.status === 409).every((a) => a.body.code === 'SEAT_UNAVAILABLE')).to.equal(true);
+    });
+
+    it('a purchase ends with a notification and an e-mail carrying the e-ticket, which admits once at the door and is then not refunded', async () => {
+      const { scheduleId, seatIds } = await concert(1);
+      const { auth, withPass, email } = await buyer();
+      const hold = await call('POST', '/ticketing/reservations/new', withPass, { scheduleId, seatId: seatIds[0] });
+      expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+      await until(async () => (await charge(auth, 30_000)).status === 200);
+      expect((await pay(withPass, hold.body.id)).status).to.equal(200);
+      let reservation = await call('GET', `/ticketing/reservations/${hold.body.id}`, auth);
+      await until(async () => {
+        reservation = await call('GET', `/ticketing/reservations/${hold.body.id}`, auth);
+        return reservation.body.status === 'CONFIRMED';
+      });
+      const code = reservation.body.ticket.code as string;
+      expect(reservation.body.ticket.qrSvg).to.match(/^<svg/);
+
+      // In-app: the buyer's notification, in Korean (the default), with the ticket.
+      let notifications = await call('GET', '/notifications', auth);
+      await until(async () => {
+        notifications = await call('GET', '/notifications', auth);
+        return notifications.body.items?.length === 1;
+      });
+      expect(notifications.body.items[0]).to.include({ type: 'CONFIRMED', reservationId: hold.body.id, ticketCode: code });
+      expect(notifications.body.items[0].title).to.include('Black Box Live');
+
+      // By e-mail, caught by the test's SMTP server.
+      await until(async () => smtp!.to(email).length === 1);
+      const mail = smtp!.to(email)[0];
+      expect(mail.from).to.equal('tickets@blackbox.test');
+      expect(decodedBody(mail.raw)).to.include(code).and.include('Black Box Live');
+
+      // At the door: a STAFF account (granted by the admin, effective at its next login) scans it once.
+      const door = `door-${process.pid}-${Date.now()}@test.local`;
+      const signup = await call('POST', '/auth/signup', {}, { email: door, password: 'password-123', name: 'door' });
+      expect((await call('POST', `/admin/users/${signup.body.id}/roles`, admin, { role: 'STAFF' })).status).to.equal(200);
+      const staff = await loginAs(door, 'password-123');
+      const [first, second] = [await call('POST', '/tickets/scan', staff, { code }), await call('POST', '/tickets/scan', staff, { code })];
+      expect(first.status, JSON.stringify(first.body)).to.equal(200);
+      expect(first.body).to.include({ reservationId: hold.body.id });
+      expect(second.status).to.equal(409);
+      expect(second.body).to.include({ code: 'TICKET_ALREADY_USED', firstUsedAt: first.body.admittedAt });
+      expect((await call('POST', '/tickets/scan', auth, { code })).status).to.equal(403);
+      // The door's admission reaches the reservation (its history says so): a used ticket is not refunded.
+      await until(async () => {
+        const history = await call('GET', `/ticketing/reservations/${hold.body.id}/history`, auth);
+        return history.body.items?.some((e: { type: string }) => e.type === 'TicketUsed');
+      });
+      const cancel = await call('POST', `/ticketing/reservations/${hold.body.id}/cancel`, auth);
+      expect(cancel.status, JSON.stringify(cancel.body)).to.equal(409);
+      expect(cancel.body).to.include({ code: 'TICKET_ALREADY_USED', admittedAt: first.body.admittedAt });
+    });
+
+    it('an on-sale: a room opening soon, a pre-queue, the opening gives each a place, an admitted fan holds a seat of that concert only', async () => {
+      const onSale = await concert(3);
+      const other = await concert(1);
+      const opensAtMs = Date.now() + 3000;
+      const createRoom = () =>
+        call('POST', '/admin/queue/rooms', admin, {
+          concertId: onSale.concertId,
+          opensAt: new Date(opensAtMs).toISOString(),
+          maxActive: 100,
+          admitPerSecond: 100,
+        });
+      let room = await createRoom();
+      // A concert reaches the waiting room by its event: until then the room is refused, 404 CONCERT_NOT_FOUND.
+      await until(async () => {
+        if (room.status === 404 && room.body.code === 'CONCERT_NOT_FOUND') room = await createRoom();
+        return room.status !== 404;
+      });
+      expect(room.status, JSON.stringify(room.body)).to.equal(201);
+      expect(room.body.state).to.equal('SCHEDULED');
+      const fans = await Promise.all(Array.from({ length: 8 }, () => newUser()));
+      const joined = await Promise.all(fans.map((auth) => call('POST', '/queue/token', auth, { concertId: onSale.concertId })));
+      for (const j of joined) {
+        expect(j.status, JSON.stringify(j.body)).to.equal(201);
+        expect(j.body).to.include({ status: 'PRE_QUEUE', position: 0, opensAt: new Date(opensAtMs).toISOString() });
+      }
+      // The opening: every fan gets a place (all are let in: 100 slots).
+      const passes: string[] = [];
+      for (const [i, auth] of fans.entries()) {
+        let t = joined[i].body;
+        for (let k = 0; k < 200 && t.status !== 'ACTIVE'; k += 1) {
+          await pause(50);
+          t = (await call('GET', '/queue/status', { ...auth, 'X-Queue-Token': t.token })).body;
+        }
+        expect(t.status, JSON.stringify(t)).to.equal('ACTIVE');
+        expect(t.token).to.equal(joined[i].body.token);
+        passes.push(t.pass.token);
+      }
+      expect(Date.now()).to.be.at.least(opensAtMs);
+      const fan = { ...fans[0], 'X-Queue-Pass': passes[0] };
+      const hold = await call('POST', '/ticketing/reservations/new', fan, { scheduleId: onSale.scheduleId, seatId: onSale.seatIds[0] });
+      expect(hold.status, JSON.stringify(hold.body)).to.equal(201);
+      // The same pass opens nothing of another concert.
+      const elsewhere = await call('GET', `/ticketing/search/schedules/${other.scheduleId}/seats`, fan);
+      expect(elsewhere.status).to.equal(403);
+      expect(elsewhere.body.code).to.equal('QUEUE_PASS_INVALID');
+      const otherHold = await call('POST', '/ticketing/reservations/new', fan, { scheduleId: other.scheduleId, seatId: other.seatIds[0] });
+      expect(otherHold.body.code).to.equal('QUEUE_PASS_INVALID');
+      const rooms = await call('GET', '/admin/queue/rooms', admin);
+      expect(rooms.body.items.find((r: { id: number }) => r.id === room.body.id)).to.include({ state: 'OPEN', preQueue: 0 });
     });
 
     it('lists dead letters across the system for an admin, and refuses anyone else', async () => {

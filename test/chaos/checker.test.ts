@@ -104,6 +104,18 @@ function consistent(): Observations {
         { seq: 2, userId: 2, status: 'EXPIRED', activatedAtMs: T0 + 1000, endedAtMs: T0 + 3000 },
         { seq: 3, userId: 1, status: 'EXPIRED', activatedAtMs: null, endedAtMs: T0 + 3000 },
       ],
+      buyerEvents: [
+        { eventId: 'e1', type: 'reservation.success', reservationId: 10, userId: 1 },
+        { eventId: 'e2', type: 'reservation.success', reservationId: 11, userId: 2 },
+        { eventId: 'e3', type: 'reservation.cancelled', reservationId: 11, userId: 2 },
+        { eventId: 'e4', type: 'payment.cancelled', reservationId: 11, userId: 2 },
+      ],
+      notifications: [
+        { sourceEventId: 'e1', type: 'CONFIRMED', reservationId: 10, userId: 1 },
+        { sourceEventId: 'e2', type: 'CONFIRMED', reservationId: 11, userId: 2 },
+        { sourceEventId: 'e3', type: 'CANCELLED', reservationId: 11, userId: 2 },
+        { sourceEventId: 'e4', type: 'REFUNDED', reservationId: 11, userId: 2 },
+      ],
       readAtMs: T0 + 60_000,
     },
     gateway: [
@@ -268,6 +280,21 @@ describe('chaos: the invariant checker', () => {
       'data-platform record of reservation 12, which is EXPIRED and was never confirmed',
       'the sink received reservation 12, which was never confirmed',
     ]);
+  });
+
+  it('an event that made no notification, one that made the wrong one, and a notification no event explains', () => {
+    const missing = consistent();
+    missing.db.notifications.splice(3, 1);
+    expectOnly(missing, 'notifications', /payment.cancelled e4 \(reservation 11\) made 0 notifications/);
+    const wrong = consistent();
+    wrong.db.notifications[0] = { ...wrong.db.notifications[0], type: 'EXPIRED' };
+    expectOnly(wrong, 'notifications', /reservation.success e1 made a EXPIRED notification of reservation 10 to user 1; expected CONFIRMED of 10 to 1/);
+    const stranger = consistent();
+    stranger.db.notifications[2] = { ...stranger.db.notifications[2], userId: 1 };
+    expectOnly(stranger, 'notifications', /expected CANCELLED of 11 to 2/);
+    const unexplained = consistent();
+    unexplained.db.notifications.push({ sourceEventId: 'e9', type: 'CONFIRMED', reservationId: 12, userId: 2 });
+    expectOnly(unexplained, 'notifications', /a CONFIRMED notification of reservation 12 from event e9, which no module published/);
   });
 
   it('a saga left RUNNING, a failed saga that kept its payment, and a dead letter', () => {

@@ -41,7 +41,7 @@ describe('chaos: the seeded fault schedule', () => {
 
   it('in the split topology hits every service and the supervisor over enough kills', () => {
     const targets = new Set(faultSchedule(7, 'split', 200, 1_600_000).kills.map((k) => k.target));
-    expect([...targets].sort()).to.deep.equal(['auth', 'concert', 'data-platform', 'payment', 'queue', 'reservation', 'supervisor']);
+    expect([...targets].sort()).to.deep.equal(['auth', 'concert', 'data-platform', 'notification', 'payment', 'queue', 'reservation', 'supervisor']);
   });
 
   it('tiles the window with gateway and sink phases, calm in the last second and after', () => {
@@ -71,6 +71,32 @@ describe('chaos: the seeded fault schedule', () => {
     expect(many.sink).to.deep.equal(few.sink);
   });
 
+  it('with several queue replicas each is a target of its own; Redis flushes fall in the first nine tenths, apart from the kills', () => {
+    const plain = faultSchedule(4242, 'split', 40, 320_000);
+    const shaped = faultSchedule(4242, { topology: 'split', queueReplicas: 2, redisFlushes: 8 }, 40, 320_000);
+    const targets = new Set(faultSchedule(7, { topology: 'split', queueReplicas: 2, redisFlushes: 0 }, 200, 1_600_000).kills.map((k) => k.target));
+    expect([...targets].sort()).to.deep.equal([
+      'auth',
+      'concert',
+      'data-platform',
+      'notification',
+      'payment',
+      'queue-1',
+      'queue-2',
+      'reservation',
+      'supervisor',
+    ]);
+    // The same instants: only the pick among targets differs.
+    expect(shaped.kills.map((k) => k.atMs)).to.deep.equal(plain.kills.map((k) => k.atMs));
+    expect(shaped.gateway).to.deep.equal(plain.gateway);
+    expect(plain.redisFlushes).to.deep.equal([]);
+    expect(shaped.redisFlushes).to.have.length(8);
+    for (const at of shaped.redisFlushes) expect(at).to.be.within(0, 288_000);
+    expect([...shaped.redisFlushes].sort((a, b) => a - b)).to.deep.equal(shaped.redisFlushes);
+    expect(faultSchedule(4242, { topology: 'split', queueReplicas: 2, redisFlushes: 8 }, 40, 320_000)).to.deep.equal(shaped);
+    expect(describeSchedule(shaped).join('\n')).to.match(/queue Redis state deleted at: (\d+\.\d s, ){7}\d+\.\d s/);
+  });
+
   it('the replay command parses back to the same run', () => {
     const o = parseOptions(['--seed', '4242', '--kills', '10', '--topology', 'split']);
     if (o === 'help') throw new Error('help');
@@ -80,6 +106,16 @@ describe('chaos: the seeded fault schedule', () => {
     expect({ ...again, reportPath: '' }).to.deep.equal({ ...o, reportPath: '' });
     expect(() => parseOptions(['--topology', 'split', '--db', 'sqlite'])).to.throw(/PostgreSQL/);
     expect(() => parseOptions(['--kills', '-1'])).to.throw(/--kills/);
+    const redis = parseOptions(['--seed', '5', '--kills', '20', '--topology', 'split', '--queue-store', 'redis', '--queue-replicas', '2']);
+    if (redis === 'help') throw new Error('help');
+    expect(redis).to.include({ queueStore: 'redis', queueReplicas: 2, redisFlushes: 4 });
+    const redisAgain = parseOptions(replayCommand(redis).split(' ').slice(4));
+    if (redisAgain === 'help') throw new Error('help');
+    expect({ ...redisAgain, reportPath: '' }).to.deep.equal({ ...redis, reportPath: '' });
+    expect(() => parseOptions(['--queue-replicas', '2', '--queue-store', 'redis'])).to.throw(/--topology split/);
+    expect(() => parseOptions(['--topology', 'split', '--queue-replicas', '2'])).to.throw(/--queue-store redis/);
+    expect(() => parseOptions(['--redis-flushes', '2'])).to.throw(/--queue-store redis/);
+    expect(() => parseOptions(['--queue-store', 'disk'])).to.throw(/memory or redis/);
   });
 });
 

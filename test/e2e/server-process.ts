@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { ensureBuilt } from '../support/build';
 import { backendEnv } from '../support/test-backend';
 
 const root = path.resolve(__dirname, '../..');
+/** Enough of the log for the lines before a failure, bounded however long the process runs. */
+const LOG_KEPT_CHARS = 256 * 1024;
 
 export { freePort } from '../../src/platform/topology/free-port';
 
@@ -12,17 +15,19 @@ export interface Reply {
   headers: Headers;
 }
 
-/** The real server (`src/main.ts`) as a child process on its own port and data directory: started, killed with -9, restarted. */
+/** The real server (`src/main.ts`, run from its build in dist/) as a child process on its own port and data directory: started, killed with -9, restarted. */
 export class ServerProcess {
   child: ChildProcess | null = null;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
   /** What the process wrote to stderr (also echoed, unless `quiet`). */
   stderr = '';
+  /** The last of what it logged (stdout: warnings and errors unless the test sets LOG_LEVEL), kept for a failure's report. */
+  private logged = '';
 
   constructor(
     private readonly env: Record<string, string>,
     readonly port: number,
-    private readonly options: { quiet?: boolean } = {},
+    private readonly options: { quiet?: boolean; startTimeoutMs?: number } = {},
   ) {}
 
   get base(): string {
@@ -30,28 +35,40 @@ export class ServerProcess {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'src/main.ts')], {
+    // Compiled JavaScript starts in a fraction of the time tsx takes to compile the sources in each process.
+    ensureBuilt();
+    const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
       cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_ROUNDS: '4', SEED_DEMO: 'false', ...backendEnv(this.env), PORT: String(this.port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', BCRYPT_ROUNDS: '4', SEED_DEMO: 'false', ...backendEnv(this.env), PORT: String(this.port) },
     });
     this.child = child;
     child.stderr!.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString('utf8');
       if (!this.options.quiet) process.stderr.write(chunk);
     });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      this.logged = (this.logged + chunk.toString('utf8')).slice(-LOG_KEPT_CHARS);
+    });
     this.exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 30_000;
+    // The split topology starts eight processes or more: on a busy machine that takes a while.
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 90_000);
     for (;;) {
       try {
         if ((await fetch(`${this.base}/health/ready`)).status === 200) return;
       } catch {
         // not up yet
       }
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} while starting`);
-      if (Date.now() > deadline) throw new Error('server did not start');
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} while starting\n${this.logTail()}`);
+      if (Date.now() > deadline) throw new Error(`server did not start\n${this.logTail()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+
+  /** The last lines the process logged and wrote to stderr: what a failing test prints to say why. */
+  logTail(lines = 40): string {
+    const tail = (text: string) => text.trimEnd().split('\n').slice(-lines).join('\n');
+    return `--- server log (last ${lines} lines) ---\n${tail(this.logged)}\n--- server stderr ---\n${tail(this.stderr)}`;
   }
 
   async kill9(): Promise<void> {

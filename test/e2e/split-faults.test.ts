@@ -11,7 +11,7 @@ import { admittedBuyer, freePort, type Reply, ServerProcess } from './server-pro
  */
 const ADMIN = { email: 'faults-admin@test.local', password: 'faults-admin-password' };
 const PRICE = 10_000;
-const SERVICES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform'];
+const SERVICES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform', 'notification'];
 
 interface Buyer {
   id: number;
@@ -150,6 +150,7 @@ function splitEnv(dataDir: string, namespace: string): Record<string, string> {
     DATA_DIR: dataDir,
     JWT_SECRET: 'faults-secret-faults-secret-faults-0123',
     QUEUE_PASS_SECRET: 'faults-pass-secret-faults-pass-secret-01',
+    TICKET_SECRET: 'faults-ticket-secret-faults-ticket-secret',
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     QUEUE_MAX_ACTIVE: '100000',

@@ -14,6 +14,7 @@ async function startSplit(env: Record<string, string> = {}): Promise<{ split: Se
       BUS_NAMESPACE: freshNamespace(),
       DATA_DIR: tempDataDir(),
       JWT_SECRET: 'split-test-secret-split-test-secret-0123',
+      TICKET_SECRET: 'split-test-ticket-secret-split-test-ticket',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
@@ -45,7 +46,7 @@ async function until<T>(call: () => Promise<T>, done: (answer: T) => boolean, tr
 }
 
 /**
- * `TOPOLOGY=split` for real: the gateway and six service processes on the broker, over HTTP only.
+ * `TOPOLOGY=split` for real: the gateway and seven service processes on the broker, over HTTP only.
  * (The whole black-box suite against this topology is issue 16's next step; these are its edge.)
  */
 describe('split topology: a gateway and one process per module', function () {
@@ -103,9 +104,17 @@ describe('split topology: a gateway and one process per module', function () {
   it('aggregates readiness, the API document and each service’s metrics', async () => {
     const ready = await split.call('GET', '/health/ready');
     expect(ready.status).to.equal(200);
-    expect(Object.keys(ready.body.checks)).to.include.members(['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform']);
+    expect(Object.keys(ready.body.checks)).to.include.members(['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform', 'notification']);
     const doc = await split.call('GET', '/openapi.json');
-    expect(Object.keys(doc.body.paths)).to.include.members(['/auth/login', '/payments/charge', '/ticketing/reservations/new', '/data-platform/reservations']);
+    expect(Object.keys(doc.body.paths)).to.include.members([
+      '/auth/login',
+      '/payments/charge',
+      '/ticketing/reservations/new',
+      '/data-platform/reservations',
+      '/notifications',
+      '/tickets/scan',
+      '/admin/users/{id}/roles',
+    ]);
     const services = await split.call('GET', '/admin/services', admin);
     for (const s of services.body.items) expect(s.consumerLag, s.name).to.include.all.keys('pending', 'ackPending');
     const res = await fetch(`${split.base}/metrics/payment`);
@@ -299,7 +308,12 @@ describe('split topology: two queue replicas on Redis (QUEUE_REPLICAS=2)', funct
   after(async () => split?.stop());
 
   it('lists each replica, balances the queue routes across them, and keeps answering every token when one is killed', async () => {
-    const services = await servicesOf(split, admin);
+    // The gateway is ready once every module has one instance up; the second replica may still be starting.
+    const services = await until(
+      () => servicesOf(split, admin),
+      (s) => s['queue-1']?.status === 'up' && s['queue-2']?.status === 'up',
+      600,
+    );
     expect(services['queue-1']).to.include({ module: 'queue', status: 'up' });
     expect(services['queue-2']).to.include({ module: 'queue', status: 'up' });
     expect(services['queue-1'].pid).to.not.equal(services['queue-2'].pid);
@@ -341,19 +355,31 @@ describe('split topology: two queue replicas on Redis (QUEUE_REPLICAS=2)', funct
 describe('split topology: start-up checks', function () {
   // Four processes start (and stop) one after another.
   this.timeout(90_000);
-  it('refuses to start without JWT_SECRET or NATS_URL, or with queue replicas on SQLite or the in-memory store, naming the variable (exit 78)', async () => {
+  it('refuses to start without JWT_SECRET, TICKET_SECRET or NATS_URL, or with queue replicas on SQLite or the in-memory store, naming the variable (exit 78)', async () => {
     const secret = 'split-test-secret-split-test-secret-0123';
+    const TICKET_SECRET = 'split-test-ticket-secret-split-test-ticket';
     for (const [env, variable] of [
-      [{ TOPOLOGY: 'split', NATS_URL: 'nats://127.0.0.1:4222' }, 'JWT_SECRET'],
-      [{ TOPOLOGY: 'split', JWT_SECRET: secret }, 'NATS_URL'],
+      [{ TOPOLOGY: 'split', NATS_URL: 'nats://127.0.0.1:4222', TICKET_SECRET }, 'JWT_SECRET'],
+      [{ TOPOLOGY: 'split', NATS_URL: 'nats://127.0.0.1:4222', JWT_SECRET: secret }, 'TICKET_SECRET'],
+      [{ TOPOLOGY: 'split', JWT_SECRET: secret, TICKET_SECRET }, 'NATS_URL'],
       // Replicas on SQLite: only on the SQLite pass (the PostgreSQL pass gives every server a DATABASE_URL).
       ...(onPostgres
         ? []
         : ([
-            [{ TOPOLOGY: 'split', JWT_SECRET: secret, NATS_URL: 'nats://127.0.0.1:4222', QUEUE_REPLICAS: '2', QUEUE_STORE: 'redis' }, 'QUEUE_REPLICAS'],
+            [
+              { TOPOLOGY: 'split', JWT_SECRET: secret, TICKET_SECRET, NATS_URL: 'nats://127.0.0.1:4222', QUEUE_REPLICAS: '2', QUEUE_STORE: 'redis' },
+              'QUEUE_REPLICAS',
+            ],
           ] as const)),
       [
-        { TOPOLOGY: 'split', JWT_SECRET: secret, NATS_URL: 'nats://127.0.0.1:4222', QUEUE_REPLICAS: '2', DATABASE_URL: 'postgres://u@127.0.0.1:1/x' },
+        {
+          TOPOLOGY: 'split',
+          JWT_SECRET: secret,
+          TICKET_SECRET,
+          NATS_URL: 'nats://127.0.0.1:4222',
+          QUEUE_REPLICAS: '2',
+          DATABASE_URL: 'postgres://u@127.0.0.1:1/x',
+        },
         'QUEUE_REPLICAS',
       ],
     ] as const) {

@@ -106,7 +106,8 @@ describe('structured logs', () => {
         .set('x-correlation-id', 'test-corr-1')
         .send({ email: 'chain@test.local', password: 'password-123', name: 'Chain' })
         .expect(201);
-      const isHandled = (l: Line) => l.msg === 'event handled' && l.correlationId === 'test-corr-1';
+      // The probe's line (the notification module's copy of the user handles the same event).
+      const isHandled = (l: Line) => l.msg === 'event handled' && l.correlationId === 'test-corr-1' && l.subscriber === 'data-platform.log-probe';
       await eventually(() => app.logs.some(isHandled), app.platform);
 
       const handled = app.logs.filter(isHandled);
@@ -114,7 +115,7 @@ describe('structured logs', () => {
       expect(handled[0]).to.include({ level: 'info', event: 'auth.user.registered', subscriber: 'data-platform.log-probe', outcome: 'handled' });
       const eventId = handled[0].eventId as string;
       expect(eventId).to.be.a('string');
-      expect(app.logs.find((l) => l.msg === 'event handling' && l.eventId === eventId)).to.include({
+      expect(app.logs.find((l) => l.msg === 'event handling' && l.eventId === eventId && l.subscriber === 'data-platform.log-probe')).to.include({
         correlationId: 'test-corr-1',
         attempt: 1,
         subscriber: 'data-platform.log-probe',
@@ -132,7 +133,10 @@ describe('structured logs', () => {
         .set('x-correlation-id', 'test-corr-2')
         .send({ email: 'retry@test.local', password: 'password-123', name: 'Retry' })
         .expect(201);
-      await eventually(() => app.logs.some((l) => l.msg === 'event handled' && l.correlationId === 'test-corr-2'), app.platform);
+      await eventually(
+        () => app.logs.some((l) => l.msg === 'event handled' && l.correlationId === 'test-corr-2' && l.subscriber === 'data-platform.log-probe'),
+        app.platform,
+      );
 
       const mine = app.logs.filter((l) => l.correlationId === 'test-corr-2' && l.subscriber === 'data-platform.log-probe');
       expect(mine.find((l) => l.msg === 'event handler failed, will retry')).to.include({

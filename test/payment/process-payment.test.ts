@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import type { QueuePasses } from '../../src/platform/auth/queue-pass';
 import type { ManualClock } from '../../src/platform/clock/clock';
+import { PLATFORM } from '../../src/platform/platform.di-tokens';
 import { queuePassFor, signupAndLogin, type TestApp, type TestUser } from '../support/test-app';
 import { chargeOk, entriesOf, expectLedgerConsistent, holdFor, newReservationId, paymentApp, publishAs, publishedByPayment } from './payment-kit';
 
@@ -46,6 +48,37 @@ describe('POST /payments/process (paying for a hold)', () => {
     const payments = await app.platform.database('payment').knex('payments').where({ reservation_id: reservationId });
     expect(payments).to.have.length(1);
     expect((await publishedByPayment(app.platform, 'payment.success')).filter((e) => e.reservationId === reservationId)).to.have.length(1);
+  });
+
+  it("checks the queue pass against the hold's concert even when the payment comes before the hold's event (a default-room pass cannot pay a room's hold)", async () => {
+    const user = await signupAndLogin(app.http);
+    await chargeOk(app, user, 100_000);
+    const passes = app.platform.root.get<QueuePasses>(PLATFORM.QueuePasses);
+    const concertWithRoom = { roomId: 990_001, concertId: 9_001 };
+    passes.noteRoom(concertWithRoom.roomId, concertWithRoom.concertId, true);
+    try {
+      const reservationId = newReservationId();
+      const paying = pay(user, reservationId).then((r) => r);
+      // The hold's event comes while the payment is already being answered (within PAYMENT_HOLD_WAIT_MS).
+      await new Promise((r) => setTimeout(r, HOLD_WAIT_MS / 3));
+      await publishAs(app.platform, 'reservation.held', reservationId, {
+        reservationId,
+        userId: user.id,
+        scheduleId: 1,
+        seatId: reservationId,
+        concertId: concertWithRoom.concertId,
+        price: 10_000,
+        expiresAt: new Date(app.clock.now() + 60_000).toISOString(),
+      });
+      await app.platform.bus.drain();
+      const res = await paying;
+      expect(res.status, JSON.stringify(res.body)).to.equal(403);
+      expect(res.body.code).to.equal('QUEUE_PASS_INVALID');
+      expect((await app.http.get('/balance').set(user.auth)).body.balance).to.equal(100_000);
+      expect(await app.platform.database('payment').knex('payments').where({ reservation_id: reservationId })).to.have.length(0);
+    } finally {
+      passes.noteRoom(concertWithRoom.roomId, concertWithRoom.concertId, false);
+    }
   });
 
   it('refuses with 402 INSUFFICIENT_BALANCE and changes nothing when the points are short', async () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import type { EventEnvelope, EventType } from '../../src/contracts/events';
+import { Changes } from '../../src/platform/bus/changes';
 import { EventBus } from '../../src/platform/bus/event-bus';
 import { envelopeFromRow, type Outbox } from '../../src/platform/bus/outbox';
 import { type EventHandler, subscribe } from '../../src/platform/bus/subscription';
@@ -104,7 +105,13 @@ function recorder(subscriber: string, behaviour: { failTimes?: (e: EventEnvelope
 
 describe('outbox event bus', () => {
   let rig: BusRig;
-  afterEach(async () => rig?.close());
+  let closed: BusRig | undefined;
+  afterEach(async () => {
+    // Each test's own rig, closed once: a test without one must not close the previous test's again (PostgreSQL refuses).
+    if (!rig || rig === closed) return;
+    closed = rig;
+    await rig.close();
+  });
 
   it('delivers an event committed with its state change, right after commit', async () => {
     rig = await new BusRig().migrate();
@@ -120,6 +127,24 @@ describe('outbox event bus', () => {
     expect(await rig.effects('concert')).to.have.length(1);
     // The relay marks the event dispatched once its subscribers have taken it: just after they are done.
     await eventually(async () => (await rig.dbs.reservation.knex('outbox'))[0].dispatched_at_ms !== null, undefined, 2000);
+  });
+
+  it('a rush of waits on the shutdown signal (more than Node’s 10 listeners) raises no leak warning, and shutdown ends them all', async () => {
+    const shutdown = new AbortController();
+    const changes = new Changes(shutdown.signal);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const waits = Array.from({ length: 50 }, (_, i) => changes.waitUntil('payment', i, async () => null, { timeoutMs: 10_000 }));
+      await new Promise((r) => setTimeout(r, 20));
+      shutdown.abort();
+      expect(await Promise.all(waits)).to.deep.equal(Array(50).fill(null));
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).to.not.include('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('hands a subscriber with a filter only the events it takes, and records no inbox row for the rest', async () => {

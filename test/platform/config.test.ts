@@ -6,7 +6,7 @@ describe('configuration', () => {
   it('has a sensible default for everything', () => {
     const config = loadConfig({});
     expect(config.port).to.equal(3000);
-    expect(config.modules).to.have.length(6);
+    expect(config.modules).to.have.length(7);
     expect(config.jwt.generated).to.equal(true);
     expect(config.jwt.secret).to.have.length.greaterThan(31);
     expect(config.queuePass.secret).to.not.equal(config.jwt.secret);
@@ -24,6 +24,7 @@ describe('configuration', () => {
       activeTtlSeconds: 600,
       waitingIdleSeconds: 120,
       pollThrottle: true,
+      maxRoomsPerUser: 3,
       store: { kind: 'memory' },
     });
     expect(settings.payment).to.deep.equal({ paymentGateway: undefined, holdWaitMs: 2000 });
@@ -42,6 +43,8 @@ describe('configuration', () => {
       store: { kind: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'shop:{queue}:' },
     });
     expect(() => queue.read({ QUEUE_STORE: 'disk' })).to.throw(ConfigError, /QUEUE_STORE/);
+    expect(queue.read({ QUEUE_MAX_ROOMS_PER_USER: '5' })).to.deep.include({ maxRoomsPerUser: 5 });
+    expect(() => queue.read({ QUEUE_MAX_ROOMS_PER_USER: '0' })).to.throw(ConfigError, /QUEUE_MAX_ROOMS_PER_USER/);
     expect(() => queue.read({ QUEUE_STORE: 'redis', REDIS_URL: 'http://x' })).to.throw(ConfigError, /REDIS_URL/);
     const pg = 'postgres://u@127.0.0.1:5432/shop';
     expect(loadConfig({ TOPOLOGY: 'split', QUEUE_REPLICAS: '3', DATABASE_URL: pg, QUEUE_STORE: 'redis' }).topology.queueReplicas).to.equal(3);

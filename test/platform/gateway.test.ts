@@ -9,7 +9,7 @@ import { createGateway } from '../../src/platform/topology/gateway';
 import { ServiceRegistry } from '../../src/platform/topology/service-registry';
 
 const tokens = new AccessTokens(
-  { secret: 'gateway-test-secret-gateway-test-secret', expiresInSeconds: 600, issuer: 'ticketing/auth', audience: 'ticketing/api' },
+  { secret: 'gateway-test-secret-gateway-test-secret', expiresInSeconds: 24 * 3600, issuer: 'ticketing/auth', audience: 'ticketing/api' },
   systemClock,
 );
 const userToken = tokens.issue({ id: 7, email: 'u@test.local', role: 'USER' });
@@ -81,6 +81,42 @@ describe('gateway (split topology edge), against a stand-in service', () => {
     expect((await request(gateway()).get('/elsewhere')).status).to.equal(404);
     expect((await request(gateway()).delete('/things/42').set('Authorization', `Bearer ${userToken}`)).status).to.equal(404);
     expect(service.seen).to.have.length(1);
+  });
+
+  it('answers 503, not 404, for a path it cannot place while a service has not told it its routes (right after a restart)', async () => {
+    const later = await fakeService();
+    const fresh = new ServiceRegistry(
+      [
+        { name: 'things', url: service.url },
+        { name: 'late', url: 'http://127.0.0.1:9' },
+      ],
+      createLogger('silent'),
+    );
+    try {
+      await fresh.pollAll();
+      const app = createGateway({ registry: fresh, accessTokens: tokens, logger: createLogger('silent'), rateLimitPerMinute: 1000, trustProxy: ['loopback'] });
+      // Known routes are served meanwhile.
+      expect((await request(app).get('/things/42').set('Authorization', `Bearer ${userToken}`)).status).to.equal(200);
+      const unplaced = await request(app).get('/elsewhere');
+      expect(unplaced.status).to.equal(503);
+      expect(unplaced.body).to.include({ code: 'SERVICE_UNAVAILABLE', service: 'late' });
+      expect(unplaced.headers['retry-after']).to.equal('1');
+      // Once every module has said what it serves, an unknown path is a 404.
+      const known = new ServiceRegistry(
+        [
+          { name: 'things', url: service.url },
+          { name: 'late', url: later.url },
+        ],
+        createLogger('silent'),
+      );
+      await known.pollAll();
+      const app2 = createGateway({ registry: known, accessTokens: tokens, logger: createLogger('silent'), rateLimitPerMinute: 1000, trustProxy: ['loopback'] });
+      expect((await request(app2).get('/elsewhere')).status).to.equal(404);
+      known.stop();
+    } finally {
+      fresh.stop();
+      later.server.close();
+    }
   });
 
   it('answers 401 itself for a protected route without a valid token, and forwards nothing', async () => {

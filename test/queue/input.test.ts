@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createTestApp, loginAdmin, signupAndLogin, type TestUser } from '../support/test-app';
-import { describeOnEachStore, join, overview, poll, type QueueTestApp, queueApp, storeEnv, type Ticket, tick } from './queue-test-kit';
+import { describeOnEachStore, join, leave, overview, poll, type QueueTestApp, queueApp, storeEnv, type Ticket, tick } from './queue-test-kit';
 
 describeOnEachStore('queue: bad input and polling discipline', () => {
   let app: QueueTestApp;
@@ -169,6 +169,20 @@ describeOnEachStore('queue: operator controls', () => {
     const metrics = await app.http.get('/metrics');
     expect(metrics.text).to.match(/^queue_waiting_tokens 3$/m);
     expect(metrics.text).to.match(/^queue_active_tokens 2$/m);
+  });
+
+  it("GET /admin/queue says the estimated wait of the last in line, as that user's own poll says it", async () => {
+    const users: TestUser[] = [];
+    for (let i = 0; i < 6; i++) users.push(await signupAndLogin(app.http, `last${i}`));
+    const tickets = [];
+    for (const u of users) tickets.push(await join(app.http, u));
+    expect((await overview(app.http, admin)).lastInLineWaitSeconds).to.be.greaterThan(0);
+    app.clock.advance(2000);
+    const last = await poll(app.http, users[5], tickets[5].token);
+    expect(last).to.include({ status: 'WAITING', position: 4 });
+    expect((await overview(app.http, admin)).lastInLineWaitSeconds).to.equal(last.estimatedWaitSeconds);
+    for (let i = 2; i < 6; i++) await leave(app.http, users[i], tickets[i].token);
+    expect((await overview(app.http, admin)).lastInLineWaitSeconds).to.equal(0);
   });
 
   it('PATCH /admin/queue changes the flow without a restart; null restores the default', async () => {

@@ -72,8 +72,9 @@ export interface Ticket {
   pass?: { token: string; expiresAt: string };
 }
 
-export async function join(http: TestAgent, user: TestUser, expectedStatus: 200 | 201 = 201): Promise<Ticket> {
-  const res = await http.post('/queue/token').set(user.auth);
+/** `body`: e.g. `{ concertId }` for a concert's room. */
+export async function join(http: TestAgent, user: TestUser, expectedStatus: 200 | 201 = 201, body?: object): Promise<Ticket> {
+  const res = body === undefined ? await http.post('/queue/token').set(user.auth) : await http.post('/queue/token').set(user.auth).send(body);
   expect(res.status, JSON.stringify(res.body)).to.equal(expectedStatus);
   return res.body;
 }
@@ -102,13 +103,13 @@ export async function overview(http: TestAgent, admin: TestUser): Promise<Record
 }
 
 /** Publishes a real `reservation.success` through the reservation module's outbox, as that module does. */
-export async function publishReservationSuccess(platform: Platform, userId: number, reservationId: number): Promise<void> {
+export async function publishReservationSuccess(platform: Platform, userId: number, reservationId: number, concertId = 1): Promise<void> {
   const outbox = platform.container('reservation').get<Outbox>(PLATFORM.Outbox);
   await platform.database('reservation').transaction((trx) =>
     outbox.publish(trx, 'reservation.success', reservationId, {
       reservationId,
       userId,
-      concertId: 1,
+      concertId,
       scheduleId: 1,
       seatId: reservationId,
       seatLabel: `A-${reservationId}`,

@@ -100,7 +100,7 @@ describeOnStore('redis', 'queue on Redis: a replica stopping between its decisio
       .update({ status: 'EXPIRED', end_reason: 'LEFT', live_user_id: null, ended_at_ms: T0 });
     const tokens = await app.platform.database('queue').knex('queue_tokens').where({ user_id: users[0].id }).first();
     await script('qForget', [tokens.seq]);
-    const reserved = await script('qReserve', [T0 + 1000, T0 + 601_000]);
+    const reserved = await script('qReserve', [T0 + 1000, T0 + 601_000, 1000]);
     expect(reserved.seqs).to.have.length(1);
     app.clock.advance(1000);
     expect(await poll(app.http, users[2], tickets[2].token)).to.include({ status: 'WAITING', position: 1 });

@@ -26,7 +26,15 @@ describe('reservation: seat holds', () => {
 
     const events = await published(app, 'reservation.held', res.body.id);
     expect(events).to.deep.equal([
-      { reservationId: res.body.id, userId: alice.id, scheduleId: schedule.scheduleId, seatId: seat.seatId, price: seat.price, expiresAt: res.body.expiresAt },
+      {
+        reservationId: res.body.id,
+        userId: alice.id,
+        concertId: schedule.concertId,
+        scheduleId: schedule.scheduleId,
+        seatId: seat.seatId,
+        price: seat.price,
+        expiresAt: res.body.expiresAt,
+      },
     ]);
     const history = await app.http.get(`/ticketing/reservations/${res.body.id}/history`).set(alice.auth);
     expect(history.status).to.equal(200);

@@ -309,6 +309,24 @@ describe('reservation aggregate: given / when / then', () => {
     });
   });
 
+  describe('the ticket used at the door', () => {
+    it('a confirmed reservation records TicketUsed once, dated at the admission', () => {
+      const r = given(placed, confirmedBy());
+      expect(r.recordTicketUse(at(30), at(31))).to.equal(true);
+      expect(pending(r)).to.deep.equal([{ type: 'TicketUsed', version: 3, data: { admittedAt: iso(at(30)) } }]);
+      expect(r.state.ticketUsedAtMs).to.equal(at(30));
+      expect(r.recordTicketUse(at(35), at(36)), 'a second admission (a redelivery)').to.equal(false);
+      expect(r.pendingEvents).to.have.length(1);
+    });
+
+    it('a reservation cancelled before the news arrived keeps its cancellation; a hold records nothing', () => {
+      const cancelled = given(placed, confirmedBy(), { type: 'ReservationCancelled', data: { paymentId: PAYMENT, cancelledAt: iso(at(40)) } });
+      expect(cancelled.recordTicketUse(at(30), at(41))).to.equal(false);
+      expect(cancelled.pendingEvents).to.have.length(0);
+      expect(given(placed).recordTicketUse(at(30), at(31))).to.equal(false);
+    });
+  });
+
   describe('cancelling', () => {
     it('a live hold: HoldCancelled, CANCELLED, no payment to refund', () => {
       const r = given(placed);
@@ -322,6 +340,14 @@ describe('reservation aggregate: given / when / then', () => {
       expect(r.cancel(at(40))).to.deep.equal({ previousStatus: 'CONFIRMED', paymentId: PAYMENT });
       expect(pending(r)).to.deep.equal([{ type: 'ReservationCancelled', version: 3, data: { paymentId: PAYMENT, cancelledAt: iso(at(40)) } }]);
       expect(r.state).to.include({ status: 'CANCELLED', cancelledAtMs: at(40), paymentId: PAYMENT });
+    });
+
+    it('TICKET_ALREADY_USED: a confirmed reservation whose e-ticket admitted its holder is not cancelled (nor refunded)', () => {
+      const r = given(placed, confirmedBy(), { type: 'TicketUsed', data: { admittedAt: iso(at(30)) } });
+      const e = refusal(() => r.cancel(at(40)));
+      expect(e).to.deep.include({ code: 'TICKET_ALREADY_USED', extra: { admittedAt: iso(at(30)) } });
+      expect(r.pendingEvents).to.have.length(0);
+      expect(r.state.status).to.equal('CONFIRMED');
     });
 
     it('RESERVATION_NOT_CANCELLABLE for an expired (by the clock too) or cancelled one, naming the status as read', () => {

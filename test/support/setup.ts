@@ -13,5 +13,6 @@ export const mochaHooks = {
     await (require('./test-backend') as typeof import('./test-backend')).dropCreatedDatabases();
     await (require('./test-broker') as typeof import('./test-broker')).deleteCreatedStreams();
     await (require('./test-redis') as typeof import('./test-redis')).deleteCreatedKeys();
+    (require('../console/browser') as typeof import('../console/browser')).reportSkippedBrowserTests();
   },
 };

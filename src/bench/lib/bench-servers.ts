@@ -48,6 +48,7 @@ function serverEnv(dataDir: string, extra: Record<string, string | undefined> = 
     DATA_DIR: dataDir,
     JWT_SECRET: BENCH_JWT_SECRET,
     QUEUE_PASS_SECRET: `${BENCH_JWT_SECRET}-queue-pass`,
+    TICKET_SECRET: `${BENCH_JWT_SECRET}-tickets`,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     SEED_DEMO: 'false',

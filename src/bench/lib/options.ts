@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['login', 'status', 'rush', 'distinct', 'journey'] as const;
+export const SCENARIOS = ['login', 'status', 'rush', 'distinct', 'journey', 'onsale'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** The database backends a server under test can run on. */
@@ -30,6 +30,8 @@ export interface BenchOptions {
   rushSeats: number;
   journeyUsers: number;
   waitingLarge: number;
+  /** Users in the on-sale's pre-queue. */
+  preQueue: number;
   profile: boolean;
   /** Scenarios to run (`--only=status,rush`); the ceiling and the token burst always run. */
   only: ReadonlySet<Scenario>;
@@ -91,6 +93,7 @@ export const USAGE = `npm run bench -- [flags]
   --seats=N            seats in the hold rush (1000; quick 500; at most 5000)
   --journey=N          users buying in the purchase journey (2000; quick 500; at most 5000)
   --waiting=N          waiting users for the large status case (100000; quick 10000)
+  --pre-queue=N        users in the on-sale's pre-queue (20000, also quick)
   --connections=N      concurrent connections (50)
   --help               print this and exit`;
 
@@ -116,6 +119,7 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
       seats: { type: 'string' },
       journey: { type: 'string' },
       waiting: { type: 'string' },
+      'pre-queue': { type: 'string' },
       connections: { type: 'string' },
       db: { type: 'string' },
       'db-url': { type: 'string' },
@@ -129,7 +133,7 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
   if (values.help) return 'help';
   if (positionals.length) throw new Error(`unexpected argument ${positionals[0]} (see --help)`);
   const quick = values.quick === true;
-  const num = (name: 'duration' | 'users' | 'rush-users' | 'seats' | 'journey' | 'waiting' | 'connections', full: number, fast: number) => {
+  const num = (name: 'duration' | 'users' | 'rush-users' | 'seats' | 'journey' | 'waiting' | 'pre-queue' | 'connections', full: number, fast: number) => {
     const given = values[name];
     const v = given !== undefined ? Number(given) : quick ? fast : full;
     if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer, not ${given}`);
@@ -184,6 +188,7 @@ export function parseOptions(argv: string[], defaultReportPath: string): BenchOp
     rushSeats: num('seats', 1_000, 500),
     journeyUsers: Math.min(users, num('journey', 2_000, 500)),
     waitingLarge: num('waiting', 100_000, 10_000),
+    preQueue: num('pre-queue', 20_000, 20_000),
     profile: values.profile === true,
     only: new Set(only as Scenario[]),
     keep: values.keep === true,

@@ -25,17 +25,24 @@ export async function redisMemory(url: string, namespace: string): Promise<{ use
 }
 
 /** Deletes a run's keys (only its own namespaces: the Redis may be shared). */
-export async function deleteRedisNamespaces(redis: { url: string; namespace: Record<ServerRole, string> }): Promise<void> {
-  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+export function deleteRedisNamespaces(redis: { url: string; namespace: Record<ServerRole, string> }): Promise<number> {
+  return deleteRedisKeys(redis.url, Object.values(redis.namespace));
+}
+
+/** Deletes every key of the namespaces (`<namespace>:*`), and says how many there were. */
+export async function deleteRedisKeys(url: string, namespaces: string[]): Promise<number> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
   try {
-    for (const namespace of Object.values(redis.namespace)) {
+    for (const namespace of namespaces) {
       let cursor = '0';
       do {
         const [next, keys] = await client.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
         cursor = next;
-        if (keys.length > 0) await client.del(...keys);
+        if (keys.length > 0) deleted += await client.del(...keys);
       } while (cursor !== '0');
     }
+    return deleted;
   } finally {
     client.disconnect();
   }

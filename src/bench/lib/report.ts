@@ -137,7 +137,7 @@ function serverLines(data: ReportData): string[] {
   );
   if (o.topology !== 'monolith')
     lines.push(
-      `- topology: ${o.topology === 'both' ? 'the monolith and the split topology side by side, rows marked [postgres] / [postgres, split]' : 'the split topology, rows marked [postgres, split]'}; split = \`TOPOLOGY=split\`: the gateway on the port and one process per module, NATS JetStream (a stream per system) between them; its "CPU server" and "peak RSS" are the gateway and its six services together, the note says how the CPU was shared`,
+      `- topology: ${o.topology === 'both' ? 'the monolith and the split topology side by side, rows marked [postgres] / [postgres, split]' : 'the split topology, rows marked [postgres, split]'}; split = \`TOPOLOGY=split\`: the gateway on the port and one process per module, NATS JetStream (a stream per system) between them; its "CPU server" and "peak RSS" are the gateway and its seven services together, the note says how the CPU was shared`,
     );
   if (o.backends.includes('postgres'))
     lines.push(

@@ -9,11 +9,11 @@ import { ReleaseSeatWhenReservationCancelled } from './event-handlers/release-se
 import { ReleaseSeatWhenReservationExpired } from './event-handlers/release-seat-when-reservation-expired.handler';
 import { ConcertMetrics } from './infrastructure/concert.metrics';
 import { PurgeReleasedSeatClaimsJob } from './jobs/purge-released-seat-claims.job';
-import { getSeatMapRoute } from './queries/get-seat-map/get-seat-map.http.controller';
+import { getSeatMapForAdminRoute, getSeatMapRoute } from './queries/get-seat-map/get-seat-map.http.controller';
 import { GetSeatMapQuery } from './queries/get-seat-map/get-seat-map.query';
 import { listConcertsRoute } from './queries/list-concerts/list-concerts.http.controller';
 import { ListConcertsQuery } from './queries/list-concerts/list-concerts.query';
-import { listSchedulesRoute } from './queries/list-schedules/list-schedules.http.controller';
+import { listSchedulesForAdminRoute, listSchedulesRoute } from './queries/list-schedules/list-schedules.http.controller';
 import { ListSchedulesQuery } from './queries/list-schedules/list-schedules.query';
 
 export const concertModule = defineModule({
@@ -24,6 +24,8 @@ export const concertModule = defineModule({
     listConcertsRoute(c.get(ListConcertsQuery)),
     listSchedulesRoute(c.get(ListSchedulesQuery)),
     getSeatMapRoute(c.get(GetSeatMapQuery)),
+    listSchedulesForAdminRoute(c.get(ListSchedulesQuery)),
+    getSeatMapForAdminRoute(c.get(GetSeatMapQuery)),
   ],
   handlers: [MarkSeatHeldWhenReservationHeld, MarkSeatSoldWhenReservationSucceeded, ReleaseSeatWhenReservationExpired, ReleaseSeatWhenReservationCancelled],
   jobs: [PurgeReleasedSeatClaimsJob],

@@ -22,8 +22,13 @@ export interface FlowPatch {
 export interface QueueStore {
   /** Start-up: (re)build the live state from the database. */
   restore(): Promise<void>;
-  /** `POST /queue/token`: the caller's live token, or a new one at the back of the queue. */
-  join(userId: number): Promise<JoinOutcome>;
+  /**
+   * `POST /queue/token`: the caller's live token, or a new one at the back of the queue. `token`:
+   * the one to use for a new token (a pre-queue token placed at its room's opening keeps the
+   * token its holder already polls with); joins called one after another, without waiting, are
+   * placed in that order.
+   */
+  join(userId: number, token?: string): Promise<JoinOutcome>;
   /** `GET /queue/status`: throws `QUEUE_TOKEN_NOT_FOUND` or `RATE_LIMITED`. */
   status(userId: number, token: string): Promise<TicketView>;
   /** `DELETE /queue/token`; repeating it is harmless. */
@@ -38,6 +43,8 @@ export interface QueueStore {
   counts(): Promise<{ waiting: number; active: number }>;
   /** Releases connections (the platform is stopping). */
   close(): Promise<void>;
+  /** Its room was closed (its tokens ended in the database): the live state is deleted, then connections released. */
+  discard(): Promise<void>;
 }
 
 export const QUEUE_STORE = Symbol.for('queue.QueueStore');

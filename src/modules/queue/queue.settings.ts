@@ -10,6 +10,8 @@ export interface QueueSettings {
   waitingIdleSeconds: number;
   /** Answer 429 to a token polled much faster than its `pollAfterSeconds` (off only for load tests). */
   pollThrottle: boolean;
+  /** A user may hold places in at most this many on-sale rooms at once (the default room aside). */
+  maxRoomsPerUser: number;
   /** Where the live state is kept (ADR 0011): this process's memory, or Redis (shared by every replica). */
   store: { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix: string };
 }
@@ -21,6 +23,7 @@ export const queueSettings = moduleSettings(
     QUEUE_ACTIVE_TTL_SECONDS: envVar.int(10, 24 * 3600).default(600),
     QUEUE_WAITING_IDLE_SECONDS: envVar.int(10, 24 * 3600).default(120),
     QUEUE_POLL_THROTTLE: envVar.boolean.default(true),
+    QUEUE_MAX_ROOMS_PER_USER: envVar.int(1, 100).default(3),
     QUEUE_STORE: z.enum(['memory', 'redis'], { error: 'must be memory or redis' }).default('memory'),
     REDIS_URL: z
       .string()
@@ -35,6 +38,7 @@ export const queueSettings = moduleSettings(
     activeTtlSeconds: v.QUEUE_ACTIVE_TTL_SECONDS,
     waitingIdleSeconds: v.QUEUE_WAITING_IDLE_SECONDS,
     pollThrottle: v.QUEUE_POLL_THROTTLE,
+    maxRoomsPerUser: v.QUEUE_MAX_ROOMS_PER_USER,
     store: v.QUEUE_STORE === 'memory' ? { kind: 'memory' } : { kind: 'redis', url: v.REDIS_URL, keyPrefix: `${v.BUS_NAMESPACE ?? 'ticketing'}:{queue}:` },
   }),
 );

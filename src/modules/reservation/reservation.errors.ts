@@ -14,6 +14,15 @@ export const ReservationErrors = {
     new DomainError('RESERVATION_NOT_CANCELLABLE', 'Reservation not cancellable', `A ${status} reservation cannot be cancelled.`, {
       reservationStatus: status,
     }),
+  ticketUsed: (id: number, admittedAt: string) =>
+    new DomainError(
+      'TICKET_ALREADY_USED',
+      'Ticket already used',
+      `The ticket of reservation ${id} admitted its holder at ${admittedAt}: a used ticket is not refunded.`,
+      {
+        admittedAt,
+      },
+    ),
   /** A rule broken by our own code (only a HELD hold whose time is up is expired): no route answers it. */
   notExpirable: (id: number, status: string, until: string) =>
     new DomainError('RESERVATION_NOT_EXPIRABLE', 'Reservation not expirable', `Reservation ${id} is ${status} until ${until}`),

@@ -10,6 +10,7 @@ import { CompleteCompensationWhenRefunded } from './event-handlers/complete-comp
 import { ConfirmReservationWhenPaid } from './event-handlers/confirm-reservation-when-paid.handler';
 import { CopyCatalogueWhenSchedulePublished } from './event-handlers/copy-catalogue-when-schedule-published.handler';
 import { FailConfirmSagaWhenPaymentFailed } from './event-handlers/fail-confirm-saga-when-payment-failed.handler';
+import { RecordTicketUseWhenAdmitted } from './event-handlers/record-ticket-use-when-admitted.handler';
 import { ReservationMetrics } from './infrastructure/reservation.metrics';
 import { ExpireHoldsJob } from './jobs/expire-holds.job';
 import { SagaDeadlinesJob } from './jobs/saga-deadlines.job';
@@ -42,6 +43,7 @@ export const reservationModule = defineModule({
     AdvanceConfirmSagaWhenPaid,
     FailConfirmSagaWhenPaymentFailed,
     CompleteCompensationWhenRefunded,
+    RecordTicketUseWhenAdmitted,
   ],
   jobs: [ExpireHoldsJob, SagaDeadlinesJob],
   metrics: ReservationMetrics,

@@ -21,6 +21,15 @@ export const reservationViewSchema = z.object({
   createdAt: z.string(),
 }) satisfies z.ZodType<ReservationView>;
 
+/** A confirmed reservation's e-ticket: the signed code, and the same code as a QR image. */
+export const ticketSchema = z.object({
+  code: z.string().describe('The signed ticket code (TICKET_SECRET): reservation, schedule, seat and holder; scanned at the door'),
+  qrSvg: z.string().describe('The code as a QR code, an SVG document'),
+});
+
+/** One reservation as its owner reads it: a confirmed one carries its e-ticket. */
+export const reservationWithTicketSchema = reservationViewSchema.extend({ ticket: ticketSchema.optional() });
+
 const stepName = z.enum(['PAY', 'CONFIRM', 'NOTIFY', 'REFUND']);
 
 /** What the API shows of a confirm saga (`sagaView` in domain/confirm-saga.ts builds it). */

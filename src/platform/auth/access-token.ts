@@ -2,7 +2,10 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Clock } from '../clock/clock';
 
-export type Role = 'USER' | 'ADMIN';
+/** `STAFF` scans e-tickets at the door (granted by an admin). */
+export type Role = 'USER' | 'ADMIN' | 'STAFF';
+
+export const ROLES: readonly Role[] = ['USER', 'ADMIN', 'STAFF'];
 
 export interface AuthUser {
   id: number;
@@ -59,7 +62,7 @@ export class AccessTokens {
         clockTimestamp: Math.floor(this.clock.now() / 1000),
       }) as jwt.JwtPayload;
       const id = Number(claims.sub);
-      if (!Number.isSafeInteger(id) || id <= 0 || (claims.role !== 'USER' && claims.role !== 'ADMIN') || typeof claims.email !== 'string') return null;
+      if (!Number.isSafeInteger(id) || id <= 0 || !ROLES.includes(claims.role) || typeof claims.email !== 'string') return null;
       return { id, email: claims.email, role: claims.role };
     } catch {
       return null;

@@ -10,6 +10,8 @@ export interface QueuePassClaims {
   queueToken: string;
   passId: string;
   expiresAtMs: number;
+  /** The concert whose waiting room issued it; null for the default room (concerts without a room of their own). */
+  concertId: number | null;
 }
 
 export type RevocationReason = 'LEFT' | 'COMPLETED';
@@ -35,6 +37,8 @@ export class QueuePasses {
   /** A KeyObject once, rather than a string jsonwebtoken would re-parse on every call. */
   private readonly key: KeyObject;
   private readonly revoked = new Map<string, { reason: RevocationReason; untilMs: number }>();
+  /** Concert → its waiting room, for the concerts that have one (from `queue.room.changed`). */
+  private readonly rooms = new Map<number, number>();
   private nextPurgeMs = 0;
 
   constructor(
@@ -49,14 +53,19 @@ export class QueuePasses {
     return createHash('sha256').update(queueToken).digest('base64url').slice(0, 22);
   }
 
-  issue(userId: number, queueToken: string, expiresAtMs: number): string {
-    return jwt.sign({ qt: queueToken, iat: Math.floor(this.clock.now() / 1000), exp: Math.floor(expiresAtMs / 1000) }, this.key, {
-      algorithm: 'HS256',
-      subject: String(userId),
-      issuer: this.settings.issuer,
-      audience: this.settings.audience,
-      jwtid: QueuePasses.passIdOf(queueToken),
-    });
+  /** `concertId`: the room's concert, carried in the signed pass (claim `cid`), so the pass opens that concert only. */
+  issue(userId: number, queueToken: string, expiresAtMs: number, concertId: number | null = null): string {
+    return jwt.sign(
+      { qt: queueToken, ...(concertId === null ? {} : { cid: concertId }), iat: Math.floor(this.clock.now() / 1000), exp: Math.floor(expiresAtMs / 1000) },
+      this.key,
+      {
+        algorithm: 'HS256',
+        subject: String(userId),
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        jwtid: QueuePasses.passIdOf(queueToken),
+      },
+    );
   }
 
   verify(pass: string, userId: number, use: PassUse = 'shop'): QueuePassCheck {
@@ -76,7 +85,8 @@ export class QueuePasses {
     const passId = typeof claims.jti === 'string' ? claims.jti : QueuePasses.passIdOf(queueToken);
     const revocation = this.revoked.get(passId);
     if (revocation && (revocation.reason === 'LEFT' || use === 'shop')) return { ok: false, revoked: revocation.reason };
-    return { ok: true, claims: { userId, queueToken, passId, expiresAtMs: Number(claims.exp) * 1000 } };
+    const concertId = typeof claims.cid === 'number' && Number.isSafeInteger(claims.cid) ? claims.cid : null;
+    return { ok: true, claims: { userId, queueToken, passId, expiresAtMs: Number(claims.exp) * 1000, concertId } };
   }
 
   /** Keeps the notice until the pass would have expired: after that its signature check refuses it anyway. */
@@ -93,19 +103,42 @@ export class QueuePasses {
     }
   }
 
+  /**
+   * Whether a verified pass opens a request about `concertId` (null: the route could not tell,
+   * and its handler answers as for an unknown id). A room's pass opens its concert only; the
+   * default room's pass opens every concert that has no room of its own. No database: the pass
+   * carries its concert, and the concerts with a room are kept from the bus.
+   */
+  opensConcert(claims: QueuePassClaims, concertId: number | null): boolean {
+    if (concertId === null) return true;
+    if (claims.concertId !== null) return claims.concertId === concertId;
+    return !this.rooms.has(concertId);
+  }
+
+  /** A room created (`inForce`) or closed. */
+  noteRoom(roomId: number, concertId: number, inForce: boolean): void {
+    if (inForce) this.rooms.set(concertId, roomId);
+    else if (this.rooms.get(concertId) === roomId) this.rooms.delete(concertId);
+  }
+
   get revokedCount(): number {
     return this.revoked.size;
   }
 
   /** The bus side: takes `queue.pass.revoked` from every process's relay, whatever the transport. */
   revocationListener(): EventConsumer {
-    const types: ReadonlySet<string> = new Set(['queue.pass.revoked']);
+    const types: ReadonlySet<string> = new Set(['queue.pass.revoked', 'queue.room.changed']);
     return {
       moduleName: 'platform.queue-passes',
       records: false,
       eventTypes: () => types,
       receive: async (events: EventEnvelope[]) => {
         for (const event of events) {
+          if (event.type === 'queue.room.changed') {
+            const room = integrationEvents['queue.room.changed'].payload.safeParse(event.payload);
+            if (room.success) this.noteRoom(room.data.roomId, room.data.concertId, room.data.inForce);
+            continue;
+          }
           if (event.type !== 'queue.pass.revoked') continue;
           // From another process, so checked against its contract like any subscriber's payload.
           const parsed = integrationEvents['queue.pass.revoked'].payload.safeParse(event.payload);

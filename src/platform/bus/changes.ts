@@ -7,6 +7,7 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+import { setMaxListeners } from 'node:events';
 import { EventEmitter2 } from 'eventemitter2';
 
 const DEFAULT_POLL_MS = 250;
@@ -25,7 +26,10 @@ export class Changes {
   /** In-process notices, one event name per (module, aggregate); listeners never throw. */
   private readonly notices = new EventEmitter2({ wildcard: false, maxListeners: 0, ignoreErrors: true });
 
-  constructor(private readonly shutdown?: AbortSignal) {}
+  constructor(private readonly shutdown?: AbortSignal) {
+    // Every wait in progress listens to the shutdown (a rush has thousands of them): not a leak.
+    if (shutdown) setMaxListeners(0, shutdown);
+  }
 
   /** Something about `aggregateId` in `module` may have changed (after a transaction ended). */
   notify(module: string, aggregateId: string | number): void {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { DatabaseStorage } from '../db/open-database';
 import { systemDatabaseName } from '../db/postgres/provision';
 
-export const MODULE_NAMES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform'] as const;
+export const MODULE_NAMES = ['auth', 'queue', 'concert', 'reservation', 'payment', 'data-platform', 'notification'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -29,6 +29,7 @@ const schema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_EXPIRES_IN_SECONDS: int(60, 7 * 24 * 3600).default(3600),
   QUEUE_PASS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TICKET_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AUTH_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(30),
   BODY_LIMIT_BYTES: int(1024, 1024 * 1024).default(16 * 1024),
@@ -74,6 +75,8 @@ export interface AppConfig {
   modules: ModuleName[];
   jwt: { secret: string; expiresInSeconds: number; issuer: string; audience: string; generated: boolean };
   queuePass: { secret: string; issuer: string; audience: string; generated: boolean };
+  /** The key e-tickets are signed with (TICKET_SECRET): the modules that show tickets and the one that scans them share it. */
+  tickets: { secret: string; generated: boolean };
   logLevel: string;
   authRateLimitPerMinute: number;
   bodyLimitBytes: number;
@@ -169,6 +172,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       audience: 'ticketing/queue-pass',
       generated: e.QUEUE_PASS_SECRET === undefined,
     },
+    // E-tickets have a key of their own too: neither a login secret nor a pass key can mint a ticket.
+    tickets: { secret: e.TICKET_SECRET ?? randomBytes(48).toString('base64url'), generated: e.TICKET_SECRET === undefined },
     logLevel: e.LOG_LEVEL,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -4,7 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { match } from 'path-to-regexp';
 import type { AccessTokens, AuthUser } from '../auth/access-token';
-import type { PassUse, QueuePasses } from '../auth/queue-pass';
+import type { PassUse, QueuePassClaims, QueuePasses } from '../auth/queue-pass';
 import type { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/config';
 import { type ExecutionContext, newCorrelationId, runInContext } from '../context/request-context';
@@ -13,6 +13,7 @@ import { IdempotencyStore, type IdempotentCall } from '../idempotency/idempotenc
 import type { Logger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { AppError, errors } from './app-error';
+import { CONSOLE_PATH, consoleSite } from './console-site';
 import { asHttpError } from './domain-problem';
 import { DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_JSON_VALUES, type JsonBodyLimits, readJsonBody } from './json-body';
 import { sendProblem } from './problem';
@@ -87,6 +88,9 @@ export function createHttpApp(deps: HttpDeps, groups: MountedRoutes[]): express.
     );
   }
 
+  // The operator console's static files (it calls the admin API like any other client).
+  app.use(CONSOLE_PATH, consoleSite());
+
   const authLimiter = rateLimit({
     windowMs: 60_000,
     limit: deps.config.authRateLimitPerMinute,
@@ -159,8 +163,9 @@ function mountRoute(
         req.user = authenticate(req, deps.accessTokens);
         (res.locals.ctx as ExecutionContext).userId = req.user.id;
         if (route.access === 'admin' && req.user.role !== 'ADMIN') throw errors.forbidden();
+        if (route.access === 'staff' && req.user.role !== 'STAFF' && req.user.role !== 'ADMIN') throw errors.forbidden();
       }
-      if (route.queuePass) checkQueuePass(req, deps.queuePasses, route.queuePass === 'checkout' ? 'checkout' : 'shop');
+      const pass = route.queuePass ? checkQueuePass(req, deps.queuePasses, route.queuePass === 'checkout' ? 'checkout' : 'shop') : null;
       const rawBody = route.body ? await readJsonBody(req, bodyLimits) : undefined;
       // Reading the body resumes on socket callbacks, outside the request's async context: re-enter it.
       await runInContext(res.locals.ctx as ExecutionContext, async () => {
@@ -172,6 +177,13 @@ function mountRoute(
           header: (name: string) => req.get(name),
           req,
         };
+        if (pass && route.passConcert && !deps.queuePasses.opensConcert(pass, await route.passConcert(input)))
+          throw new AppError(
+            403,
+            'QUEUE_PASS_INVALID',
+            'Queue pass invalid',
+            "This queue pass is for another concert's waiting room: join the waiting room of this concert.",
+          );
         const key = route.idempotent ? req.get('idempotency-key') : undefined;
         const where = `${route.method.toUpperCase()} ${route.path}`;
         // A domain error becomes the problem this route declared for its code, before the key stores it.
@@ -212,7 +224,7 @@ function authenticate(req: Request, tokens: AccessTokens): AuthUser {
   return user;
 }
 
-function checkQueuePass(req: Request, passes: QueuePasses, use: PassUse): void {
+function checkQueuePass(req: Request, passes: QueuePasses, use: PassUse): QueuePassClaims {
   const pass = req.get('x-queue-pass');
   if (!pass)
     throw new AppError(
@@ -222,7 +234,7 @@ function checkQueuePass(req: Request, passes: QueuePasses, use: PassUse): void {
       'This call is behind the waiting room: send X-Queue-Pass from an ACTIVE queue token.',
     );
   const check = passes.verify(pass, (req.user as AuthUser).id, use);
-  if (check.ok) return;
+  if (check.ok) return check.claims;
   const detail =
     check.revoked === 'LEFT'
       ? 'This queue pass was given up when its holder left the waiting room; join the queue again.'

@@ -5,7 +5,8 @@ import type { IdempotentCall } from '../idempotency/idempotency-store';
 import type { HttpResult } from './http-result';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
-export type Access = 'public' | 'user' | 'admin';
+/** `staff`: a `STAFF` or an `ADMIN` (the door). */
+export type Access = 'public' | 'user' | 'staff' | 'admin';
 
 export interface ResponseSpec {
   description: string;
@@ -49,6 +50,13 @@ export interface RouteDefinition<B extends ZodType = ZodType, P extends ZodType 
    * whose visit ended in a purchase, so a buyer can pay for every seat held during the visit.
    */
   queuePass?: true | 'checkout';
+  /**
+   * With `queuePass`: the concert this request is about, from the module's own data (null when it
+   * cannot tell, e.g. an unknown id the handler will refuse). Run after the input is validated;
+   * a pass of another concert's waiting room (or the default room's pass for a concert with a
+   * room of its own) is then refused with 403 `QUEUE_PASS_INVALID`.
+   */
+  passConcert?: (input: HandlerInput<z.infer<B>, z.infer<P>, z.infer<Q>>) => Promise<number | null>;
   /** Honours `Idempotency-Key`. */
   idempotent?: boolean;
   /** Largest accepted JSON body for this route (default BODY_LIMIT_BYTES). Only routes with a `body` read one. */

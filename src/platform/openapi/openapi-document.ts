@@ -71,6 +71,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   payments: 'Points, payments and refunds',
   admin: 'Operator calls (ADMIN role)',
   'data-platform': 'The feed of confirmed reservations',
+  notifications: 'The buyer’s notifications (in-app; e-mailed when SMTP_URL is set)',
+  tickets: 'E-tickets checked at the door (STAFF or ADMIN)',
   operations: 'Health, metrics, bus and dead letters',
   documentation: 'This document and its viewer',
 };
@@ -166,6 +168,7 @@ function operationOf(route: RouteDefinition, schemas: SchemaConverter): Operatio
   const security: Operation['security'] = route.access === 'public' ? [] : [route.queuePass ? { bearerAuth: [], queuePass: [] } : { bearerAuth: [] }];
   const notes: string[] = [];
   if (route.access === 'admin') notes.push('Requires the `ADMIN` role.');
+  if (route.access === 'staff') notes.push('Requires the `STAFF` or the `ADMIN` role.');
   if (route.access === 'user') notes.push('Requires a bearer token.');
   if (route.queuePass) notes.push('Behind the waiting room: send `X-Queue-Pass` with the bearer token.');
   if (route.idempotent) notes.push('Honours `Idempotency-Key`.');

@@ -51,6 +51,7 @@ export function platformProblems(route: RouteDefinition): ProblemCase[] {
   if (route.access !== 'public')
     cases.push({ status: 401, code: 'UNAUTHORIZED', description: 'The bearer token is missing, invalid or expired.', headers: ['WWW-Authenticate'] });
   if (route.access === 'admin') cases.push({ status: 403, code: 'FORBIDDEN', description: 'The caller is not an ADMIN.' });
+  if (route.access === 'staff') cases.push({ status: 403, code: 'FORBIDDEN', description: 'The caller is neither STAFF nor an ADMIN.' });
   if (route.queuePass) {
     cases.push({ status: 403, code: 'QUEUE_PASS_REQUIRED', description: 'Behind the waiting room: `X-Queue-Pass` is missing.' });
     cases.push({

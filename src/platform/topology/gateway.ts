@@ -6,6 +6,7 @@ import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { AccessTokens } from '../auth/access-token';
 import { runInContext } from '../context/request-context';
 import { AppError, errors } from '../http/app-error';
+import { CONSOLE_PATH, consoleSite } from '../http/console-site';
 import { sendProblem } from '../http/problem';
 import type { Logger } from '../logging/logger';
 import type { ServiceRegistry, ServiceState } from './service-registry';
@@ -73,6 +74,8 @@ export function createGateway(settings: GatewaySettings): express.Express {
   const own = (handler: (req: express.Request, res: express.Response) => Promise<void>) => (req: express.Request, res: express.Response) =>
     handler(req, res).catch((err: unknown) => sendProblem(res, err instanceof AppError ? err : serviceUnavailable('gateway', (err as Error).message)));
 
+  // The operator console is served here, not by a service: its page works while any service is down.
+  app.use(CONSOLE_PATH, consoleSite());
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -190,7 +193,12 @@ export function createGateway(settings: GatewaySettings): express.Express {
       path === '/docs' || path.startsWith('/docs/')
         ? { service: registry.list().find((s) => s.status === 'up'), protectedRoute: false }
         : registry.resolve(req.method === 'HEAD' ? 'GET' : req.method, path);
-    if (!target) return sendProblem(res, errors.notFound('Route', `No service serves ${req.method} ${path}.`));
+    if (!target) {
+      // Not a 404 while a module's routes are unknown (the gateway has just started): the route may be its.
+      const unknown = registry.modulesWithUnknownRoutes();
+      if (unknown.length > 0) return sendProblem(res, serviceUnavailable(unknown.join(', '), 'its routes are not known yet'));
+      return sendProblem(res, errors.notFound('Route', `No service serves ${req.method} ${path}.`));
+    }
     if (!target.service) return sendProblem(res, serviceUnavailable('every', 'none is up'));
     // Central authentication: nothing reaches a service with a missing, forged or expired token.
     if (target.protectedRoute && !bearerUser(req, accessTokens)) return sendProblem(res, errors.unauthorized());

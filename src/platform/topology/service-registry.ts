@@ -104,6 +104,11 @@ export class ServiceRegistry {
     return templated ? { service: this.pick(templated.module)!, protectedRoute: templated.protectedRoute } : null;
   }
 
+  /** Modules none of whose processes has told the gateway its routes yet (after a start or restart of the gateway). */
+  modulesWithUnknownRoutes(): string[] {
+    return [...new Set(this.list().map((s) => s.module))].filter((m) => !this.routes.has(m));
+  }
+
   /** Every process of a module. */
   replicasOf(module: string): ServiceState[] {
     return [...this.services.values()].filter((s) => s.module === module);

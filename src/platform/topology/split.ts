@@ -22,13 +22,15 @@ export async function runSplit(config: AppConfig, environment: NodeJS.ProcessEnv
   const broker = config.bus.broker;
   if (!broker) throw new ConfigError('NATS_URL', 'is required with TOPOLOGY=split: the services exchange their events through NATS JetStream');
   if (config.jwt.generated) throw new ConfigError('JWT_SECRET', 'is required with TOPOLOGY=split: every service must verify the same tokens');
+  if (config.tickets.generated)
+    throw new ConfigError('TICKET_SECRET', 'is required with TOPOLOGY=split: the service that shows e-tickets and the one that scans them must share the key');
   const logger = createLogger(config.logLevel);
   // One key for every service's passes: generated here when unset, so that passes die with this supervisor, as with a monolith.
   const queuePassSecret = environment.QUEUE_PASS_SECRET || randomBytes(48).toString('base64url');
   if (!environment.QUEUE_PASS_SECRET) logger.warn('QUEUE_PASS_SECRET is not set: the services share a random key, so queue passes die with this supervisor');
 
   const local = MODULE_NAMES.filter((m) => !config.topology.serviceUrls[m]);
-  // Created once here rather than by six services at once.
+  // Created once here rather than by every service at once.
   if (config.database.kind === 'postgres' && local.length > 0) await provisionSystem(config.database.url, local);
   // One process per module, and QUEUE_REPLICAS of the queue (each its own port and INSTANCE_NAME, `queue-<n>`).
   const replicas = config.topology.queueReplicas;

@@ -8,9 +8,17 @@ interface UserRow {
   name: string;
   password_hash: string;
   role: UserRecord['role'];
+  locale: UserRecord['locale'];
 }
 
-const fromRow = (row: UserRow): UserRecord => ({ id: row.id, email: row.email, name: row.name, passwordHash: row.password_hash, role: row.role });
+const fromRow = (row: UserRow): UserRecord => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  passwordHash: row.password_hash,
+  role: row.role,
+  locale: row.locale,
+});
 
 @injectable()
 export class UserRepository {
@@ -30,7 +38,7 @@ export class UserRepository {
   async insert(trx: Transaction, user: Omit<UserRecord, 'id'>, createdAtMs: number): Promise<UserRecord | null> {
     const email = normalizeEmail(user.email);
     const inserted: Array<{ id: number }> = await trx('users')
-      .insert({ email, name: user.name, password_hash: user.passwordHash, role: user.role, created_at_ms: createdAtMs })
+      .insert({ email, name: user.name, password_hash: user.passwordHash, role: user.role, locale: user.locale, created_at_ms: createdAtMs })
       .onConflict('email')
       .ignore()
       .returning('id');
@@ -44,6 +52,12 @@ export class UserRepository {
    */
   async replaceHash(trx: Transaction, id: number, from: string, to: string): Promise<boolean> {
     const n = await trx('users').where({ id, password_hash: from }).update({ password_hash: to });
+    return n === 1;
+  }
+
+  /** Sets the role, unless the account is an ADMIN (then false, and nothing changes). */
+  async setRoleUnlessAdmin(trx: Transaction, id: number, role: UserRecord['role']): Promise<boolean> {
+    const n = await trx('users').where({ id }).whereNot({ role: 'ADMIN' }).update({ role });
     return n === 1;
   }
 

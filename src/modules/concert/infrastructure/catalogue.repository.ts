@@ -100,6 +100,12 @@ export class CatalogueRepository {
     return rows.map(scheduleView);
   }
 
+  /** The concert of a schedule (null: no such schedule): what a queue pass must be for. */
+  async concertOfSchedule(q: Db, scheduleId: number): Promise<number | null> {
+    const row: { concert_id: number } | undefined = await q('schedules').where({ id: scheduleId }).first('concert_id');
+    return row?.concert_id ?? null;
+  }
+
   async scheduleExists(q: Db, scheduleId: number): Promise<boolean> {
     return (await q('schedules').where({ id: scheduleId }).first('id')) !== undefined;
   }

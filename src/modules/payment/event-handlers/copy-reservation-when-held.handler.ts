@@ -16,6 +16,6 @@ export class CopyReservationWhenHeld implements EventHandler<'reservation.held'>
     const p = event.payload;
     const expiresAtMs = Date.parse(p.expiresAt);
     if (Number.isNaN(expiresAtMs)) throw new Error(`reservation.held ${p.reservationId} has an unreadable expiresAt`);
-    await this.copies.held(trx, { reservationId: p.reservationId, userId: p.userId, amount: p.price, expiresAtMs });
+    await this.copies.held(trx, { reservationId: p.reservationId, userId: p.userId, concertId: p.concertId ?? null, amount: p.price, expiresAtMs });
   }
 }

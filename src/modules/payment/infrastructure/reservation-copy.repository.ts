@@ -7,6 +7,7 @@ import { type CopyStatus, MOVES_FROM, type MovedStatus, type ReservationCopy } f
 interface CopyRow {
   reservation_id: number;
   user_id: number;
+  concert_id: number | null;
   amount: number | null;
   expires_at_ms: number | null;
   status: CopyStatus;
@@ -32,18 +33,20 @@ export class ReservationCopyRepository {
         .where({ reservation_id: p('reservationId') })
         .first(),
     );
-    this.upsertHeld = db.prepare<{ reservationId: number; userId: number; amount: number; expiresAtMs: number; now: number }>((k, p) =>
-      k('reservation_copies')
-        .insert({
-          reservation_id: p('reservationId'),
-          user_id: p('userId'),
-          amount: p('amount'),
-          expires_at_ms: p('expiresAtMs'),
-          status: 'HELD',
-          updated_at_ms: p('now'),
-        })
-        .onConflict('reservation_id')
-        .merge(['user_id', 'amount', 'expires_at_ms']),
+    this.upsertHeld = db.prepare<{ reservationId: number; userId: number; concertId: number | null; amount: number; expiresAtMs: number; now: number }>(
+      (k, p) =>
+        k('reservation_copies')
+          .insert({
+            reservation_id: p('reservationId'),
+            user_id: p('userId'),
+            concert_id: p('concertId'),
+            amount: p('amount'),
+            expires_at_ms: p('expiresAtMs'),
+            status: 'HELD',
+            updated_at_ms: p('now'),
+          })
+          .onConflict('reservation_id')
+          .merge(['user_id', 'concert_id', 'amount', 'expires_at_ms']),
     );
     this.upsertMoved = db.prepareEach<MovedStatus, { reservationId: number; userId: number; now: number }>((k, p, status) =>
       k('reservation_copies')
@@ -73,8 +76,21 @@ export class ReservationCopyRepository {
   }
 
   /** The hold: fills in owner, amount and expiry; a copy already moved on by a later event keeps its status. */
-  async held(trx: Transaction, c: { reservationId: number; userId: number; amount: number; expiresAtMs: number }): Promise<void> {
-    this.upsertHeld.defer(trx, { reservationId: c.reservationId, userId: c.userId, amount: c.amount, expiresAtMs: c.expiresAtMs, now: this.clock.now() });
+  async held(trx: Transaction, c: { reservationId: number; userId: number; concertId: number | null; amount: number; expiresAtMs: number }): Promise<void> {
+    this.upsertHeld.defer(trx, {
+      reservationId: c.reservationId,
+      userId: c.userId,
+      concertId: c.concertId,
+      amount: c.amount,
+      expiresAtMs: c.expiresAtMs,
+      now: this.clock.now(),
+    });
+  }
+
+  /** The concert of this user's reservation, once its hold has been copied (null: not yet, not theirs, or copied before concerts were). */
+  async concertOf(q: Db, reservationId: number, userId: number): Promise<number | null> {
+    const row = await this.selectCopy.first(q, { reservationId });
+    return row && row.user_id === userId ? (row.concert_id ?? null) : null;
   }
 
   async moveTo(trx: Transaction, reservationId: number, userId: number, status: MovedStatus): Promise<void> {

@@ -82,9 +82,13 @@ export function admissionRateFloor(maxActive: number, admitPerSecond: number, ac
   return Math.min(admitPerSecond, maxActive / activeTtlSeconds);
 }
 
+/** One admission an hour: the slowest rate an estimate assumes. */
+export const MIN_EXPECTED_RATE = 1 / 3600;
+
 /** Position ÷ expected admissions per second (`AdmissionMeter.expectedRate`, which the floor bounds below). */
 export function estimatedWaitSeconds(position: number, expectedRate: number): number {
-  return Math.ceil(position / expectedRate);
+  // A paused room admits nobody (its floor is 0): the estimate stays a finite, long wait.
+  return Math.ceil(position / Math.max(expectedRate, MIN_EXPECTED_RATE));
 }
 
 /** While waiting: grows with the wait, and stays well inside the idle limit so a well-behaved client is never dropped. */

@@ -1,9 +1,10 @@
 import { activePollAfterSeconds, estimatedWaitSeconds, waitingPollAfterSeconds } from './admission-rules';
+import { preQueuePollAfterSeconds, secondsUntilOpening } from './room';
 
 /** What `POST /queue/token` and `GET /queue/status` answer (queue.schemas.ts documents it). */
 export interface TicketView {
   token: string;
-  status: 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'COMPLETED';
+  status: 'PRE_QUEUE' | 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'COMPLETED';
   /** 1-based place among waiting tokens; 0 unless WAITING. */
   position: number;
   estimatedWaitSeconds: number;
@@ -11,6 +12,20 @@ export interface TicketView {
   pollAfterSeconds: number;
   /** Only when ACTIVE. */
   pass?: { token: string; expiresAt: string };
+  /** Only in the pre-queue: when the sale opens (every pre-queue token then gets a random place). */
+  opensAt?: string;
+}
+
+/** Before the opening: no position yet; the wait is the time until the opening, and the client polls again then. */
+export function preQueueView(token: string, opensAtMs: number | null, nowMs: number): TicketView {
+  return {
+    token,
+    status: 'PRE_QUEUE',
+    position: 0,
+    estimatedWaitSeconds: secondsUntilOpening(opensAtMs, nowMs),
+    pollAfterSeconds: preQueuePollAfterSeconds(opensAtMs, nowMs),
+    opensAt: new Date(opensAtMs ?? nowMs).toISOString(),
+  };
 }
 
 /** What `GET /admin/queue` answers. */
@@ -22,6 +37,8 @@ export interface QueueOverview {
   admissionsPerMinute: number;
   oldestWaitSeconds: number;
   estimatedAdmissionsPerSecond: number;
+  /** The estimated wait of the last in line (0 when nobody waits), as its own status poll would say. */
+  lastInLineWaitSeconds: number;
   activeTtlSeconds: number;
   waitingIdleSeconds: number;
   defaults: { maxActive: number; admitPerSecond: number };

@@ -3,7 +3,7 @@ import type { EventEnvelope } from '../../../contracts/events';
 import type { EventHandler } from '../../../platform/bus/subscription';
 import type { Transaction } from '../../../platform/db/module-database';
 import { on } from '../../../platform/module/module-definition';
-import { QUEUE_STORE, type QueueStore } from '../queue-store';
+import { RoomStores } from '../infrastructure/room-stores';
 
 /**
  * A confirmed reservation ends the buyer's visit: their ACTIVE token becomes COMPLETED, in the
@@ -14,9 +14,11 @@ import { QUEUE_STORE, type QueueStore } from '../queue-store';
 export class CompleteVisitWhenReservationConfirmed implements EventHandler<'reservation.success'> {
   static readonly subscription = on('reservation.success', 'complete-token-on-reservation');
 
-  constructor(@inject(QUEUE_STORE) private readonly store: QueueStore) {}
+  constructor(@inject(RoomStores) private readonly stores: RoomStores) {}
 
-  handle(event: EventEnvelope<'reservation.success'>, trx: Transaction): Promise<void> {
-    return this.store.completeVisit(event.payload.userId, trx);
+  /** The visit ends in the room of the concert bought (its own room, or the default room). */
+  async handle(event: EventEnvelope<'reservation.success'>, trx: Transaction): Promise<void> {
+    const store = await this.stores.storeForConcert(trx, event.payload.concertId);
+    await store.completeVisit(event.payload.userId, trx);
   }
 }

@@ -4,10 +4,11 @@ import type { Clock } from '../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import { AdmissionMeter } from '../domain/admission-meter';
-import { admissionRateFloor, effectiveFlow, type Flow, type FlowOverrides } from '../domain/admission-rules';
+import { admissionRateFloor, effectiveFlow, estimatedWaitSeconds, type Flow, type FlowOverrides } from '../domain/admission-rules';
 import { type LiveTicket, type NewLiveTicket, QueueState } from '../domain/queue-state';
 import { activeView, oldestWaitSeconds, type QueueOverview, type TicketView, waitingView } from '../domain/views';
 import type { QueueSettings } from '../queue.settings';
+import { QUEUE_ROOM, type RoomScope } from '../queue-room';
 import { QueueRepository, type TokenRow } from './queue.repository';
 
 /**
@@ -38,6 +39,7 @@ export class LiveQueue {
     @inject(PLATFORM.Clock) private readonly clock: Clock,
     @inject(PLATFORM.QueuePasses) private readonly passes: QueuePasses,
     @inject(QueueRepository) private readonly repo: QueueRepository,
+    @inject(QUEUE_ROOM) private readonly room: RoomScope,
   ) {
     this.current = effectiveFlow(settings, this.overrides);
   }
@@ -106,6 +108,7 @@ export class LiveQueue {
       admissionsPerMinute: this.meter.admissionsInLastMinute(now),
       oldestWaitSeconds: oldestWaitSeconds(this.index.oldestWaitingSince(), now),
       estimatedAdmissionsPerSecond: Math.round(this.expectedRate() * 100) / 100,
+      lastInLineWaitSeconds: this.index.waitingCount === 0 ? 0 : estimatedWaitSeconds(this.index.waitingCount, this.expectedRate()),
       activeTtlSeconds: this.settings.activeTtlSeconds,
       waitingIdleSeconds: this.settings.waitingIdleSeconds,
       defaults: { maxActive: this.settings.maxActive, admitPerSecond: this.settings.admitPerSecond },
@@ -116,7 +119,7 @@ export class LiveQueue {
     if (t.status === 'ACTIVE') {
       const expiresAtMs = t.expiresAtMs ?? now;
       // Minted on first read and kept with the admission: a poll signs nothing.
-      const pass = this.index.passOf(t.seq, () => this.passes.issue(t.userId, t.token, expiresAtMs));
+      const pass = this.index.passOf(t.seq, () => this.passes.issue(t.userId, t.token, expiresAtMs, this.room.concertId));
       return activeView(t.token, pass, expiresAtMs, now);
     }
     return waitingView(t.token, this.index.positionOf(t.seq), this.expectedRate(), this.settings.waitingIdleSeconds);

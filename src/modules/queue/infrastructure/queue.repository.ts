@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { FlowOverrides } from '../domain/admission-rules';
+import { QUEUE_ROOM, type RoomScope } from '../queue-room';
 
 export type TokenStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED' | 'COMPLETED';
 export type EndReason = 'LEFT' | 'IDLE' | 'PASS_EXPIRED' | 'RESERVATION_CONFIRMED';
@@ -39,16 +40,23 @@ const toRow = (r: TokenRow): TokenRow => ({
   ended_at_ms: r.ended_at_ms === null ? null : Number(r.ended_at_ms),
 });
 
+/**
+ * The tokens of one waiting room (`QUEUE_ROOM`: the default room, or one on-sale's room; ADR 0012):
+ * every query is scoped to its `room_id`, so each room's store sees only its own queue. Seqs are
+ * shared by all rooms (one sequence), so a seq names one token whatever the room.
+ */
 @injectable()
 export class QueueRepository {
   // Once per confirmed purchase: compiled once (see PreparedStatement).
   private readonly completeActive;
   private readonly selectBySeq;
+  private readonly roomId: number;
 
-  constructor(@inject(PLATFORM.Database) db: ModuleDatabase) {
+  constructor(@inject(PLATFORM.Database) db: ModuleDatabase, @inject(QUEUE_ROOM) room: RoomScope) {
+    this.roomId = room.roomId;
     this.completeActive = db.prepare<{ userId: number; endedAtMs: number }, { seq: number; token: string; expires_at_ms: number }>((k, p) =>
       k('queue_tokens')
-        .where({ live_user_id: p('userId'), status: 'ACTIVE' })
+        .where({ live_user_id: p('userId'), room_id: room.roomId, status: 'ACTIVE' })
         .update({ status: 'COMPLETED', end_reason: 'RESERVATION_CONFIRMED', live_user_id: null, ended_at_ms: p('endedAtMs') })
         .returning(['seq', 'token', 'expires_at_ms']),
     );
@@ -63,24 +71,25 @@ export class QueueRepository {
         token: t.token,
         user_id: t.userId,
         live_user_id: t.userId,
+        room_id: this.roomId,
         status: t.status,
         created_at_ms: t.createdAtMs,
         activated_at_ms: t.status === 'ACTIVE' ? t.createdAtMs : null,
         expires_at_ms: t.expiresAtMs,
       })
-      .onConflict('live_user_id')
+      .onConflict(['live_user_id', 'room_id'])
       .ignore()
       .returning('seq');
     return rows[0]?.seq ?? null;
   }
 
   async findLiveByUser(q: Db, userId: number): Promise<TokenRow | null> {
-    const row: TokenRow | undefined = await q('queue_tokens').where({ live_user_id: userId }).first();
+    const row: TokenRow | undefined = await q('queue_tokens').where({ live_user_id: userId, room_id: this.roomId }).first();
     return row ? toRow(row) : null;
   }
 
   async findByToken(q: Db, token: string): Promise<TokenRow | null> {
-    const row: TokenRow | undefined = await q('queue_tokens').where({ token }).first();
+    const row: TokenRow | undefined = await q('queue_tokens').where({ token, room_id: this.roomId }).first();
     return row ? toRow(row) : null;
   }
 
@@ -146,7 +155,8 @@ export class QueueRepository {
   /** Admissions since `sinceMs` with their seq (the Redis store's per-second window is keyed by seq). */
   async admissionsSince(q: Db, sinceMs: number): Promise<Array<{ seq: number; activatedAtMs: number }>> {
     const rows: Array<{ seq: number; activated_at_ms: number }> = await q('queue_tokens')
-      .where('activated_at_ms', '>', sinceMs)
+      .where('room_id', this.roomId)
+      .andWhere('activated_at_ms', '>', sinceMs)
       .select('seq', 'activated_at_ms');
     return rows.map((r) => ({ seq: r.seq, activatedAtMs: Number(r.activated_at_ms) }));
   }
@@ -173,7 +183,7 @@ export class QueueRepository {
   /** Admits every waiting token up to `lastSeq` (the head of the queue); returns their seqs. */
   async activateThrough(trx: Transaction, lastSeq: number, nowMs: number, expiresAtMs: number): Promise<number[]> {
     const rows: Array<{ seq: number }> = await trx('queue_tokens')
-      .where('status', 'WAITING')
+      .where({ room_id: this.roomId, status: 'WAITING' })
       .andWhere('seq', '<=', lastSeq)
       .update({ status: 'ACTIVE', activated_at_ms: nowMs, expires_at_ms: expiresAtMs })
       .returning('seq');
@@ -189,6 +199,7 @@ export class QueueRepository {
   /** Tokens whose visit ended by leaving or buying while their pass has not expired yet: those passes are revoked. */
   async revokedPasses(q: Db, nowMs: number): Promise<Array<{ token: string; userId: number; reason: 'LEFT' | 'COMPLETED'; expiresAtMs: number }>> {
     const rows: Array<{ token: string; user_id: number; end_reason: EndReason; expires_at_ms: number }> = await q('queue_tokens')
+      .where('room_id', this.roomId)
       .whereIn('end_reason', ['LEFT', 'RESERVATION_CONFIRMED'])
       .andWhere('expires_at_ms', '>', nowMs)
       .select('token', 'user_id', 'end_reason', 'expires_at_ms');
@@ -202,26 +213,34 @@ export class QueueRepository {
 
   /** Every live token, waiting ones in arrival order and active ones in expiry order. */
   async loadLive(q: Db): Promise<{ waiting: TokenRow[]; active: TokenRow[] }> {
-    const waiting: TokenRow[] = await q('queue_tokens').where('status', 'WAITING').orderBy('seq');
+    const waiting: TokenRow[] = await q('queue_tokens').where({ room_id: this.roomId, status: 'WAITING' }).orderBy('seq');
     const active: TokenRow[] = await q('queue_tokens')
-      .where('status', 'ACTIVE')
+      .where({ room_id: this.roomId, status: 'ACTIVE' })
       .orderBy([{ column: 'expires_at_ms' }, { column: 'seq' }]);
     return { waiting: waiting.map(toRow), active: active.map(toRow) };
   }
 
   async activationsSince(q: Db, sinceMs: number): Promise<number[]> {
-    const rows: Array<{ activated_at_ms: number }> = await q('queue_tokens').where('activated_at_ms', '>', sinceMs).select('activated_at_ms');
+    const rows: Array<{ activated_at_ms: number }> = await q('queue_tokens')
+      .where('room_id', this.roomId)
+      .andWhere('activated_at_ms', '>', sinceMs)
+      .select('activated_at_ms');
     return rows.map((r) => Number(r.activated_at_ms));
   }
 
+  /** The operator's flow overrides of this room: row 1 is the default room's (as before rooms), row 1 + id a room's. */
+  private get settingsRow(): number {
+    return this.roomId + 1;
+  }
+
   async loadSettings(q: Db): Promise<FlowOverrides> {
-    const row: { max_active: number | null; admit_per_second: number | null } | undefined = await q('queue_settings').where({ id: 1 }).first();
+    const row: { max_active: number | null; admit_per_second: number | null } | undefined = await q('queue_settings').where({ id: this.settingsRow }).first();
     return { maxActive: row?.max_active ?? null, admitPerSecond: row?.admit_per_second ?? null };
   }
 
   async saveSettings(trx: Transaction, settings: FlowOverrides, nowMs: number): Promise<void> {
     await trx('queue_settings')
-      .insert({ id: 1, max_active: settings.maxActive, admit_per_second: settings.admitPerSecond, updated_at_ms: nowMs })
+      .insert({ id: this.settingsRow, max_active: settings.maxActive, admit_per_second: settings.admitPerSecond, updated_at_ms: nowMs })
       .onConflict('id')
       .merge();
   }

@@ -1,15 +1,17 @@
 import { inject, injectable } from 'inversify';
 import { every, type Job } from '../../../platform/module/module-definition';
-import { QUEUE_STORE, type QueueStore } from '../queue-store';
+import { RoomStores } from '../infrastructure/room-stores';
 
-/** Admission cycle: expire passes and idle waiters, then admit the head of the queue within both limits. */
+/** Admission cycle, in the default room and in every open room: expire passes and idle waiters, then admit the head of the queue within both limits. */
 @injectable()
 export class AdmitJob implements Job {
   static readonly schedule = every(200, 'admit');
 
-  constructor(@inject(QUEUE_STORE) private readonly store: QueueStore) {}
+  constructor(@inject(RoomStores) private readonly stores: RoomStores) {}
 
-  run(): Promise<void> {
-    return this.store.runCycle();
+  async run(): Promise<void> {
+    const stores = await this.stores.everyStore();
+    const failed = (await Promise.allSettled(stores.map((s) => s.runCycle()))).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

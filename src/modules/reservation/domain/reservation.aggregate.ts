@@ -14,6 +14,8 @@ export interface ReservationState {
   paymentId: number | null;
   confirmedAtMs: number | null;
   cancelledAtMs: number | null;
+  /** When its e-ticket first admitted the holder (null: not used). */
+  ticketUsedAtMs: number | null;
   createdAtMs: number;
   /** Payments already turned down, so a repeated payment event is not refused twice. */
   failedPaymentIds: number[];
@@ -118,12 +120,23 @@ export class Reservation {
       this.raise({ type: 'HoldCancelled', data: { cancelledAt: iso(nowMs) } }, nowMs);
       return { previousStatus: 'HELD', paymentId: null };
     }
+    if (this.state.status === 'CONFIRMED' && this.state.ticketUsedAtMs !== null) throw ReservationErrors.ticketUsed(this.id, iso(this.state.ticketUsedAtMs));
     if (this.state.status === 'CONFIRMED' && this.state.paymentId !== null) {
       const paymentId = this.state.paymentId;
       this.raise({ type: 'ReservationCancelled', data: { paymentId, cancelledAt: iso(nowMs) } }, nowMs);
       return { previousStatus: 'CONFIRMED', paymentId };
     }
     throw ReservationErrors.notCancellable(this.effectiveStatus(nowMs));
+  }
+
+  /**
+   * The e-ticket admitted its holder: recorded once, for a confirmed reservation only (one
+   * cancelled meanwhile keeps its cancellation: its ticket was revoked). Returns whether it was recorded.
+   */
+  recordTicketUse(admittedAtMs: number, nowMs: number): boolean {
+    if (this.state.status !== 'CONFIRMED' || this.state.ticketUsedAtMs !== null) return false;
+    this.raise({ type: 'TicketUsed', data: { admittedAt: iso(admittedAtMs) } }, nowMs);
+    return true;
   }
 
   /**
@@ -186,6 +199,7 @@ export class Reservation {
         paymentId: null,
         confirmedAtMs: null,
         cancelledAtMs: null,
+        ticketUsedAtMs: null,
         createdAtMs: event.occurredAtMs,
         failedPaymentIds: [],
       };
@@ -211,6 +225,9 @@ export class Reservation {
       case 'ReservationCancelled':
         s.status = 'CANCELLED';
         s.cancelledAtMs = Date.parse(event.data.cancelledAt);
+        return;
+      case 'TicketUsed':
+        s.ticketUsedAtMs = Date.parse(event.data.admittedAt);
         return;
     }
   }

@@ -21,6 +21,8 @@ export interface ReservationEventData {
   /** A payment arrived that could not confirm the reservation: it must be refunded. */
   ConfirmationFailed: { paymentId: number; reason: ConfirmationFailureReason; sagaId: string | null };
   ReservationCancelled: { paymentId: number; cancelledAt: string };
+  /** Its e-ticket admitted the holder at the door (the notification module's `ticket.admitted`): it can no longer be cancelled. */
+  TicketUsed: { admittedAt: string };
 }
 
 export type ConfirmationFailureReason = 'HOLD_EXPIRED' | 'RESERVATION_CANCELLED' | 'ALREADY_CONFIRMED' | 'OWNER_MISMATCH' | 'AMOUNT_MISMATCH';
@@ -34,6 +36,7 @@ export const RESERVATION_EVENT_TYPES: readonly ReservationEventType[] = [
   'ReservationConfirmed',
   'ConfirmationFailed',
   'ReservationCancelled',
+  'TicketUsed',
 ];
 
 export type DomainEvent = { [K in ReservationEventType]: { type: K; data: ReservationEventData[K] } }[ReservationEventType];

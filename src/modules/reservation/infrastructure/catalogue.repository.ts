@@ -1,6 +1,6 @@
 import { inject, injectable } from 'inversify';
 import type { EventPayload } from '../../../contracts/events';
-import type { ModuleDatabase, Transaction } from '../../../platform/db/module-database';
+import type { Db, ModuleDatabase, Transaction } from '../../../platform/db/module-database';
 import { PLATFORM } from '../../../platform/platform.di-tokens';
 import type { SeatClaim } from '../domain/seat-claim';
 
@@ -83,6 +83,12 @@ export class CatalogueRepository {
             expiresAtMs: row.claimExpiresAtMs == null ? null : Number(row.claimExpiresAtMs),
           };
     return { seat, claim, liveHoldsOfUser: Number(row.liveHoldsOfUser) };
+  }
+
+  /** The concert of a schedule (null: not in the copy): what a queue pass must be for. */
+  async concertOfSchedule(q: Db, scheduleId: number): Promise<number | null> {
+    const row: { concert_id: number } | undefined = await q('catalogue_schedules').where({ schedule_id: scheduleId }).first('concert_id');
+    return row?.concert_id ?? null;
   }
 
   async scheduleExists(trx: Transaction, scheduleId: number): Promise<boolean> {

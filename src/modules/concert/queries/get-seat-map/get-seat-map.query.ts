@@ -11,6 +11,11 @@ export class GetSeatMapQuery {
     @inject(CatalogueRepository) private readonly catalogue: CatalogueRepository,
   ) {}
 
+  /** The concert whose waiting room's pass opens this seat map. */
+  concertOf(scheduleId: number): Promise<number | null> {
+    return this.catalogue.concertOfSchedule(this.db.direct, scheduleId);
+  }
+
   async execute(scheduleId: number): Promise<{ items: SeatView[] }> {
     // One indexed read on the hot path; every schedule has seats, so only an empty answer needs a second look.
     const items = await this.catalogue.listSeats(this.db.direct, scheduleId);

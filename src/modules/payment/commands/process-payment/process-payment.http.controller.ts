@@ -14,6 +14,7 @@ export function processPaymentRoute(service: ProcessPaymentService): RouteDefini
     access: 'user',
     // Pays for a seat held during the visit: still allowed once the visit ended with another purchase.
     queuePass: 'checkout',
+    passConcert: ({ body, user }) => service.concertOf(user.id, body.reservationId),
     idempotent: true,
     body: processPaymentRequest,
     errors: { INSUFFICIENT_BALANCE: 402, RESERVATION_NOT_PAYABLE: 409 },

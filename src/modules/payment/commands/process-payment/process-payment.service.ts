@@ -37,14 +37,18 @@ export class ProcessPaymentService {
     @inject(PayReservation) private readonly payReservation: PayReservation,
   ) {}
 
+  /**
+   * The concert of the caller's reservation, whose waiting room's pass may pay for it (null: not
+   * theirs, or its hold never arrived). Waits for the hold's copy as the payment does: checked
+   * before the copy came, any pass would open any concert's hold.
+   */
+  async concertOf(userId: number, reservationId: number): Promise<number | null> {
+    await this.holdArrived(userId, reservationId);
+    return this.copies.concertOf(this.db.direct, reservationId, userId);
+  }
+
   async process(userId: number, reservationId: number, scope?: IdempotencyScope<ProcessPaymentResult>): Promise<ProcessPaymentResult> {
-    // A payment sent right after the hold usually arrives before the hold event has reached this
-    // module (98 % of them in the bench's journey): wait for it first, rather than spend a
-    // transaction finding nothing. Someone else's reservation waits the same way as an unknown one
-    // (for a hold of *this* user's), so how long the answer takes tells nothing about it.
-    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.direct, reservationId, userId)) || null, {
-      timeoutMs: this.settings.holdWaitMs,
-    });
+    await this.holdArrived(userId, reservationId);
     // The answer, refusals included, is stored for the key in the transaction that pays.
     const answer = await this.db.transaction(async (trx): Promise<{ result: ProcessPaymentResult } | { error: DomainError }> => {
       const attempt = await this.tryPay(trx, userId, reservationId);
@@ -55,6 +59,18 @@ export class ProcessPaymentService {
     });
     if ('error' in answer) throw answer.error;
     return answer.result;
+  }
+
+  /**
+   * A payment sent right after the hold usually arrives before the hold event has reached this
+   * module (98 % of them in the bench's journey): wait for it first, rather than spend a
+   * transaction finding nothing. Someone else's reservation waits the same way as an unknown one
+   * (for a hold of *this* user's), so how long the answer takes tells nothing about it.
+   */
+  private async holdArrived(userId: number, reservationId: number): Promise<void> {
+    await this.changes.waitUntil('payment', reservationId, async () => (await this.copies.ownedBy(this.db.direct, reservationId, userId)) || null, {
+      timeoutMs: this.settings.holdWaitMs,
+    });
   }
 
   private async tryPay(trx: Transaction, userId: number, reservationId: number): Promise<Attempt> {

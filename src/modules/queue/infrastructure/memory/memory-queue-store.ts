@@ -17,6 +17,7 @@ import { QueueRepository } from '../queue.repository';
 
 interface PendingJoin {
   userId: number;
+  token?: string;
   resolve: (outcome: JoinOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -72,16 +73,19 @@ export class MemoryQueueStore implements QueueStore {
 
   async close(): Promise<void> {}
 
+  /** The index is this process's heap: it goes with the store. */
+  async discard(): Promise<void> {}
+
   /**
    * The joins that arrive together (a rush opening) are decided in arrival order under the lock
    * and written in one transaction: one commit and one turn of the lock for the lot, not for each.
    */
-  async join(userId: number): Promise<JoinOutcome> {
+  async join(userId: number, token?: string): Promise<JoinOutcome> {
     const existing = this.live.state.liveOf(userId);
     if (existing && !isOver(existing, this.clock.now(), this.settings.waitingIdleSeconds))
       return { view: this.live.answer(existing, this.clock.now()), created: false };
     return new Promise<JoinOutcome>((resolve, reject) => {
-      this.pendingJoins.push({ userId, resolve, reject });
+      this.pendingJoins.push({ userId, token, resolve, reject });
       if (this.joinBatchQueued) return;
       this.joinBatchQueued = true;
       void this.live.exclusive(() => {
@@ -196,7 +200,15 @@ export class MemoryQueueStore implements QueueStore {
           for (const j of joiners) j.resolve({ view, created: false });
           continue;
         }
-        plans.push({ userId, joiners, current, token: randomBytes(32).toString('base64url'), admitNow: false, expiresAtMs: null, seq: null });
+        plans.push({
+          userId,
+          joiners,
+          current,
+          token: joiners[0].token ?? randomBytes(32).toString('base64url'),
+          admitNow: false,
+          expiresAtMs: null,
+          seq: null,
+        });
       }
       if (plans.length === 0) return;
       // The batch's own earlier joiners count as if they were already in.

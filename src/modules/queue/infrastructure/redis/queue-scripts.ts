@@ -159,7 +159,8 @@ local function answer(seq, r, now, idleSec, ttlSec, maxPoll)
       -- Admitted here, not yet recorded: still shown at the head until the database says ACTIVE.
       out.pos = 1
     end
-    out.wait = math.ceil(out.pos / expectedRate(ttlSec))
+    -- estimatedWaitSeconds: a paused room (cap 0) assumes at least one admission an hour.
+    out.wait = math.ceil(out.pos / math.max(expectedRate(ttlSec), 1 / 3600))
     out.pollAfter = clamp(math.ceil(out.wait / 10), 1, clamp(math.floor(idleSec / 3), 1, maxPoll))
   end
   r.lastPoll = now
@@ -332,13 +333,14 @@ return cjson.encode({ expired = expired, idle = idle })
    * join not yet recorded, so nobody overtakes it). Across replicas this is the only place a
    * waiting token is let in, so the cap and the rate hold whatever the concurrency. The chosen
    * tokens are reserved (AD): counted against the cap, shown as the head, until the database
-   * records the activation (`qAdmitted`). Feeds the observed rate.
-   * ARGV: now, passExpiresAt.
+   * records the activation (`qAdmitted`). Feeds the observed rate. At most `batch` at a time, so
+   * one script, one transaction and one confirmation stay small whatever the flow allows.
+   * ARGV: now, passExpiresAt, batch.
    */
   qReserve: `
-local now, passExpiresAt = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, passExpiresAt, batch = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local maxActive, perSecond = flow()
-local n = math.min(maxActive - redis.call('ZCARD', K_ACTIVE), allowance(now, perSecond), redis.call('ZCARD', K_WAIT))
+local n = math.min(maxActive - redis.call('ZCARD', K_ACTIVE), allowance(now, perSecond), redis.call('ZCARD', K_WAIT), batch)
 local chosen = {}
 if n > 0 then
   for _, seq in ipairs(redis.call('ZRANGE', K_WAIT, 0, n - 1)) do

@@ -6,10 +6,11 @@ import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase, Transaction } from '../../../../platform/db/module-database';
 import type { Logger } from '../../../../platform/logging/logger';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
-import { effectiveFlow, idleCutoffMs, MAX_POLL_SECONDS, nextOverrides, POLL_TOLERANCE, passExpiryMs } from '../../domain/admission-rules';
+import { effectiveFlow, estimatedWaitSeconds, idleCutoffMs, MAX_POLL_SECONDS, nextOverrides, POLL_TOLERANCE, passExpiryMs } from '../../domain/admission-rules';
 import { activeView, endedView, oldestWaitSeconds, type QueueOverview, type TicketView } from '../../domain/views';
 import { QueueErrors } from '../../queue.errors';
 import type { QueueSettings } from '../../queue.settings';
+import { QUEUE_ROOM, type RoomScope } from '../../queue-room';
 import type { FlowPatch, JoinOutcome, QueueStore } from '../../queue-store';
 import { PassRevocations } from '../pass-revocations';
 import { QueueRepository, type TokenRow } from '../queue.repository';
@@ -23,6 +24,12 @@ const SEQ_MARGIN = 10_000;
 /** Tokens placed per script call during a rebuild, and drops per cycle. */
 const LOAD_CHUNK = 1000;
 const DUE_LIMIT = 1000;
+/**
+ * The most admissions reserved, written and confirmed in one cycle. Unbounded, lifting the cap
+ * over 100 000 waiting reserved them all in one script and confirmed them in one call of 200 000
+ * arguments, which overflowed the stack: the reservations stayed pending, each later settled alone.
+ */
+const ADMIT_BATCH = 1000;
 /** A join or a poll that finds the user's join still being recorded asks again this often, this many times. */
 const PENDING_RETRY_MS = 5;
 const PENDING_RETRIES = 200;
@@ -95,10 +102,14 @@ export class RedisQueueStore implements QueueStore {
     @inject(PLATFORM.QueuePasses) private readonly passIssuer: QueuePasses,
     @inject(PassRevocations) private readonly revocations: PassRevocations,
     @inject(QueueRepository) private readonly repo: QueueRepository,
+    @inject(QUEUE_ROOM) private readonly room: RoomScope,
   ) {
     if (settings.store.kind !== 'redis') throw new Error('RedisQueueStore needs QUEUE_STORE=redis');
-    const prefix = settings.store.keyPrefix;
-    this.keys = KEY_NAMES.map((k) => `${prefix}${k}`);
+    // A room's keys under its own name (same hash tag); the arrival counter is shared by every
+    // room, since a seq is the key of its row whatever the room (ADR 0012).
+    const base = settings.store.keyPrefix;
+    const prefix = room.roomId === 0 ? base : `${base}room:${room.roomId}:`;
+    this.keys = KEY_NAMES.map((k) => (k === 'seq' ? `${base}${k}` : `${prefix}${k}`));
     this.lockKey = `${prefix}rebuild-lock`;
     this.redis = new Redis(settings.store.url, { maxRetriesPerRequest: 3, connectTimeout: 5000, lazyConnect: true });
     this.redis.on('error', (err) => this.logger.warn({ err: err.message }, 'queue: redis connection error'));
@@ -118,15 +129,31 @@ export class RedisQueueStore implements QueueStore {
     this.redis.disconnect();
   }
 
+  /**
+   * A closed room's keys are deleted (each replica does it as it lets the room go, so a replica
+   * that touched them last cleans up after itself). The arrival counter is every room's: kept.
+   * The default room is never closed.
+   */
+  async discard(): Promise<void> {
+    await this.cycling?.catch(() => undefined);
+    if (this.room.roomId !== 0) {
+      const own = this.keys.filter((_, i) => KEY_NAMES[i] !== 'seq');
+      await this.redis
+        .del(...own, this.lockKey)
+        .catch((err: Error) => this.logger.warn({ err: err.message, roomId: this.room.roomId }, 'queue: a closed room’s Redis keys could not be deleted'));
+    }
+    this.redis.disconnect();
+  }
+
   async counts(): Promise<{ waiting: number; active: number }> {
     return this.lastCounts;
   }
 
-  async join(userId: number): Promise<JoinOutcome> {
+  async join(userId: number, presetToken?: string): Promise<JoinOutcome> {
     const { waitingIdleSeconds: idle, activeTtlSeconds: ttl } = this.settings;
     for (let attempt = 0; ; attempt++) {
       const now = this.clock.now();
-      const token = randomBytes(32).toString('base64url');
+      const token = presetToken ?? randomBytes(32).toString('base64url');
       const r = await this.call('qJoin', [userId, now, token, idle, ttl, MAX_POLL_SECONDS, passExpiryMs(now, ttl)]);
       if (r.r === 'existing') return { view: this.toView(r as unknown as View, userId, now), created: false };
       if (r.r === 'pending') {
@@ -289,6 +316,7 @@ export class RedisQueueStore implements QueueStore {
       admissionsPerMinute: o.admissionsPerMinute as number,
       oldestWaitSeconds: oldestWaitSeconds((o.oldestCreated as number) < 0 ? null : (o.oldestCreated as number), now),
       estimatedAdmissionsPerSecond: Math.round((o.rate as number) * 100) / 100,
+      lastInLineWaitSeconds: (o.waiting as number) === 0 ? 0 : estimatedWaitSeconds(o.waiting as number, o.rate as number),
       activeTtlSeconds: this.settings.activeTtlSeconds,
       waitingIdleSeconds: this.settings.waitingIdleSeconds,
       defaults: { maxActive: this.settings.maxActive, admitPerSecond: this.settings.admitPerSecond },
@@ -333,7 +361,7 @@ export class RedisQueueStore implements QueueStore {
       await this.call('qForget', [...expired, ...idleSeqs]);
     }
     const expiresAtMs = passExpiryMs(now, ttl);
-    const reserved = await this.call('qReserve', [now, expiresAtMs]);
+    const reserved = await this.call('qReserve', [now, expiresAtMs, ADMIT_BATCH]);
     const seqs = list(reserved.seqs);
     this.lastCounts = { waiting: reserved.waiting as number, active: reserved.active as number };
     if (seqs.length === 0) return;
@@ -342,6 +370,8 @@ export class RedisQueueStore implements QueueStore {
       'qAdmitted',
       seqs.flatMap((seq) => [seq, admitted.has(seq) ? 1 : 0]),
     );
+    // A full batch: the flow may allow more at once (a lifted cap, a high rate); the next cycle follows at once.
+    if (seqs.length === ADMIT_BATCH) this.kick();
   }
 
   /** Pending tokens a stopped replica left: each settled from what the database says (the record wins). */
@@ -439,7 +469,7 @@ export class RedisQueueStore implements QueueStore {
   private passOf(userId: number, token: string, expiresAtMs: number): string {
     const known = this.passes.get(token);
     if (known && known.expiresAtMs === expiresAtMs) return known.pass;
-    const pass = this.passIssuer.issue(userId, token, expiresAtMs);
+    const pass = this.passIssuer.issue(userId, token, expiresAtMs, this.room.concertId);
     if (this.passes.size >= PASS_CACHE_MAX) this.passes.delete(this.passes.keys().next().value as string);
     this.passes.set(token, { expiresAtMs, pass });
     return pass;

@@ -13,6 +13,7 @@ export function confirmReservationRoute(service: ConfirmReservationService): Rou
     access: 'user',
     // Pays for a seat held during the visit: still allowed once the visit ended with another purchase.
     queuePass: 'checkout',
+    passConcert: ({ body, user }) => service.concertOf(user.id, body.reservationId),
     idempotent: true,
     headers: [{ name: 'Prefer', required: false, description: 'RFC 7240 `wait=<seconds>`: how long to wait for the outcome (0–3, default 3)' }],
     body: confirmReservationRequest,

@@ -37,6 +37,12 @@ export class ConfirmReservationService {
    * With an Idempotency-Key, the saga's id is recorded for the key in the transaction that starts
    * it: a repeat (even after a crash) waits for that saga instead of starting anything.
    */
+  /** The concert of the caller's reservation (null: not theirs, or none), whose waiting room's pass may pay for it. */
+  async concertOf(userId: number, reservationId: number): Promise<number | null> {
+    const row = await this.reservations.findRow(this.db.direct, reservationId);
+    return row && row.user_id === userId ? row.concert_id : null;
+  }
+
   async confirm(userId: number, reservationId: number, waitMs: number, idempotency?: Pick<IdempotentCall, 'resumeRef' | 'attach'>): Promise<ConfirmResult> {
     const earlier = idempotency?.resumeRef ? await this.sagas.find(this.db.direct, idempotency.resumeRef) : null;
     const started = earlier ?? (await this.orchestrator.start(userId, reservationId, idempotency && ((trx, saga) => idempotency.attach(trx, saga.id))));

@@ -11,6 +11,7 @@ export function holdSeatRoute(service: HoldSeatService): RouteDefinition {
     tags: ['reservations'],
     access: 'user',
     queuePass: true,
+    passConcert: ({ body }) => service.concertOf(body.scheduleId),
     body: holdSeatRequest,
     errors: { SCHEDULE_NOT_FOUND: 404, SEAT_NOT_FOUND: 404, SEAT_UNAVAILABLE: 409, HOLD_LIMIT_REACHED: 409, CONCURRENT_MODIFICATION: 409 },
     responses: {

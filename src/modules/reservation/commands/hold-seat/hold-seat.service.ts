@@ -35,6 +35,11 @@ export class HoldSeatService {
   ) {}
 
   /** The new hold, with the entity tag of its state (for a later conditional GET). */
+  /** The concert whose waiting room's pass may hold a seat of this schedule (from the module's copy of the catalogue). */
+  concertOf(scheduleId: number): Promise<number | null> {
+    return this.catalogue.concertOfSchedule(this.db.direct, scheduleId);
+  }
+
   async hold(userId: number, request: HoldSeatRequest): Promise<{ view: ReservationView; etag: string }> {
     const { scheduleId, seatId } = request;
     return withConcurrencyRetry(() =>
@@ -66,6 +71,7 @@ export class HoldSeatService {
         await this.outbox.publish(trx, 'reservation.held', reservation.id, {
           reservationId: reservation.id,
           userId,
+          concertId: seat.concertId,
           scheduleId,
           seatId,
           price: s.price,

@@ -1,6 +1,6 @@
 import { preferredWaitMs } from '../../../../platform/http/prefer';
 import { defineRoute, type RouteDefinition } from '../../../../platform/http/route';
-import { reservationIdParams, reservationViewSchema } from '../../reservation.schemas';
+import { reservationIdParams, reservationWithTicketSchema } from '../../reservation.schemas';
 import { type GetReservationQuery, MAX_CHANGE_WAIT_MS } from './get-reservation.query';
 
 export function getReservationRoute(query: GetReservationQuery): RouteDefinition {
@@ -23,7 +23,7 @@ export function getReservationRoute(query: GetReservationQuery): RouteDefinition
     ],
     errors: { RESERVATION_NOT_FOUND: 404 },
     responses: {
-      200: { description: 'The reservation, with its `ETag`', schema: reservationViewSchema },
+      200: { description: 'The reservation, with its `ETag`; a `CONFIRMED` one carries its e-ticket (`ticket`)', schema: reservationWithTicketSchema },
       304: { description: 'Not modified: it still matches `If-None-Match` (after waiting, if `Prefer: wait` asked to)' },
       404: { description: 'RESERVATION_NOT_FOUND (also for another user’s reservation)' },
     },

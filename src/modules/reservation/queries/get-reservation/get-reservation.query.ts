@@ -3,6 +3,7 @@ import type { Changes } from '../../../../platform/bus/changes';
 import type { Clock } from '../../../../platform/clock/clock';
 import type { ModuleDatabase } from '../../../../platform/db/module-database';
 import { PLATFORM } from '../../../../platform/platform.di-tokens';
+import { type TicketCodes, ticketQrSvg } from '../../../../platform/tickets/ticket-codes';
 import { type ReservationView, reservationEtag } from '../../domain/reservation.view';
 import { ChangeWaits } from '../../infrastructure/reservation.metrics';
 import { ReservationRepository, viewFromRow } from '../../infrastructure/reservation.repository';
@@ -17,7 +18,10 @@ export interface ChangeCondition {
   waitMs: number;
 }
 
-export type ReadResult = { view: ReservationView; etag: string } | { notModified: true; etag: string };
+/** What the owner reads: a confirmed reservation carries its e-ticket. */
+export type ReservationWithTicket = ReservationView & { ticket?: { code: string; qrSvg: string } };
+
+export type ReadResult = { view: ReservationWithTicket; etag: string } | { notModified: true; etag: string };
 
 /** RFC 9110 If-None-Match: `*`, or a list of entity tags compared weakly. */
 export function matchesIfNoneMatch(header: string, etag: string): boolean {
@@ -36,6 +40,7 @@ export class GetReservationQuery {
     @inject(PLATFORM.Shutdown) private readonly shutdown: AbortSignal,
     @inject(ReservationRepository) private readonly repository: ReservationRepository,
     @inject(ChangeWaits) private readonly waits: ChangeWaits,
+    @inject(PLATFORM.TicketCodes) private readonly tickets: TicketCodes,
   ) {}
 
   /** GETs held open by `Prefer: wait` right now (the `reservation_change_waits` gauge). */
@@ -50,7 +55,7 @@ export class GetReservationQuery {
    */
   async get(userId: number, id: number, condition?: ChangeCondition): Promise<ReadResult> {
     if (!condition) return this.read(userId, id);
-    let last: { view: ReservationView; etag: string } | null = null;
+    let last: { view: ReservationWithTicket; etag: string } | null = null;
     this.waits.count += 1;
     try {
       const changed = await this.changes.waitUntil(
@@ -69,10 +74,14 @@ export class GetReservationQuery {
     }
   }
 
-  private async read(userId: number, id: number): Promise<{ view: ReservationView; etag: string }> {
+  private async read(userId: number, id: number): Promise<{ view: ReservationWithTicket; etag: string }> {
     const row = await this.repository.findRow(this.db.direct, id);
     if (!row || row.user_id !== userId) throw ReservationErrors.reservationNotFound(id);
     const view = viewFromRow(row, this.clock.now());
-    return { view, etag: reservationEtag(row.version, view.status) };
+    const etag = reservationEtag(row.version, view.status);
+    if (view.status !== 'CONFIRMED') return { view, etag };
+    // The code is a function of what it names, so it needs no storage (and the ETag, of the status, covers it).
+    const code = this.tickets.issue({ reservationId: view.id, scheduleId: view.scheduleId, seatId: view.seatId, holderId: view.userId });
+    return { view: { ...view, ticket: { code, qrSvg: await ticketQrSvg(code) } }, etag };
   }
 }

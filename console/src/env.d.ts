@@ -1,0 +1,2 @@
+// Vite bundles the stylesheets the code imports.
+declare module '*.css';
