@@ -245,6 +245,51 @@ describe('operator console in the browser (monolith)', function () {
     await screenshot(page, 'sales');
   });
 
+  it("keeps the operator's pick of concert and schedule even when made the instant the options appear", async () => {
+    const adminToken = (await call('POST', '/auth/login', undefined, ADMIN)).body.accessToken;
+    const create = async (title: string, rows: string[]) => {
+      const made = await call('POST', '/admin/concerts', adminToken, {
+        title,
+        artist: 'The Pickers',
+        venue: 'Hall 21',
+        schedules: rows.map((row, i) => ({
+          startsAt: `2031-07-0${i + 1}T19:00:00.000Z`,
+          seats: [1, 2, 3].map((n) => ({ label: `${row}-${n}`, price: 10_000 })),
+        })),
+      });
+      expect(made.status, JSON.stringify(made.body)).to.equal(201);
+      return made.body as { id: number; schedules: { id: number }[] };
+    };
+    await create('Listed First', ['F']);
+    const picked = await create('Picked', ['P', 'Q']);
+    const wantedSchedule = picked.schedules[1].id;
+    await page.getByTestId('nav-overview').click();
+    // The picks happen from a MutationObserver, in the same turn as the render that adds the options:
+    // before any effect of that render has run (a late default must not overwrite them).
+    // A string, not a function: the test runner's transform would add helpers the page does not have.
+    await page.evaluate(`(() => {
+      const pick = (testId, value) => {
+        const select = document.querySelector('[data-testid="' + testId + '"]');
+        if (!select || select.dataset.picked || ![...select.options].some((o) => o.value === String(value))) return;
+        select.dataset.picked = 'yes';
+        select.value = String(value);
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      };
+      new MutationObserver(() => {
+        pick('concert-select', ${picked.id});
+        pick('schedule-select', ${wantedSchedule});
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+    await page.getByTestId('nav-sales').click();
+    const grid = page.getByTestId('seat-grid');
+    await until(async () => (await grid.locator('[data-seat="Q-1"]').count()) === 1, "the picked schedule's seats are shown", 30_000);
+    // Long enough for every effect and a round of polls: the picks stay.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await page.getByTestId('concert-select').inputValue()).to.equal(String(picked.id));
+    expect(await page.getByTestId('schedule-select').inputValue()).to.equal(String(wantedSchedule));
+    expect(await grid.locator('[data-seat]').evaluateAll((seats) => seats.map((s) => s.getAttribute('data-seat')))).to.deep.equal(['Q-1', 'Q-2', 'Q-3']);
+  });
+
   it('lists a dead letter with its error; Replay hands it to the fixed handler, which takes it once', async () => {
     const poison = await call('POST', '/auth/signup', undefined, { email: `poison-${Date.now()}@test.local`, password: 'password-123', name: 'Poison' });
     expect(poison.status).to.equal(201);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type Concert, type FeedPage, type Schedule, type Seat, won } from '../api';
 import { when } from '../format';
 import { Problem } from '../problem';
@@ -17,21 +17,19 @@ async function latestFeed(filter: string): Promise<FeedPage> {
 /** Per concert and schedule: the seat map, counts and revenue; and the data platform's feed. */
 export function SalesPage() {
   const concerts = usePoll(() => api<{ items: Concert[] }>('GET', '/ticketing/search/concerts?pageSize=100'), 10_000);
-  const [concertId, setConcertId] = useState<number | null>(null);
-  const [scheduleId, setScheduleId] = useState<number | null>(null);
+  // What the operator picked; until they pick, the first of the list. Derived, not set by an effect:
+  // an effect's late default could overwrite a pick made between a render and the effect.
+  const [pickedConcertId, setConcertId] = useState<number | null>(null);
+  const [pickedScheduleId, setScheduleId] = useState<number | null>(null);
   const list = concerts.value?.items ?? [];
-  useEffect(() => {
-    if (concertId === null && list.length > 0) setConcertId(list[0].id);
-  }, [list.length]);
+  const concertId = pickedConcertId ?? list[0]?.id ?? null;
   const schedules = usePoll(
     () => (concertId === null ? Promise.resolve({ items: [] as Schedule[] }) : api<{ items: Schedule[] }>('GET', `/admin/concerts/${concertId}/schedules`)),
     5000,
     [concertId],
   );
   const scheduleList = schedules.value?.items ?? [];
-  useEffect(() => {
-    if (scheduleList.length > 0 && !scheduleList.some((s) => s.id === scheduleId)) setScheduleId(scheduleList[0].id);
-  }, [scheduleList.map((s) => s.id).join(',')]);
+  const scheduleId = scheduleList.some((s) => s.id === pickedScheduleId) ? pickedScheduleId : (scheduleList[0]?.id ?? null);
   const allFeed = usePoll(() => latestFeed(''), 3000);
   return (
     <section>
