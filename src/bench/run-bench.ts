@@ -222,8 +222,9 @@ function printTargets(results: LoadResult[], invariants: InvariantReport[]): voi
 /**
  * Issue 16's targets for the split topology, from a run of both topologies (printed, not
  * enforced): the split journey at least half of the monolith's (ratios to the same ceiling), and
- * its events' lag from commit to their subscribers' inboxes under 50 ms at p50 (which bounds the
- * relay-to-handled lag the issue names).
+ * the relay-to-handled lag the issue names under 50 ms at p50: from the broker storing the
+ * relay's publish of an event to a subscriber's inbox handling it. The lag from the event's commit, which adds
+ * the wait for the relay's pass, is printed beside it.
  */
 function printSplitTargets(results: LoadResult[]): void {
   const find = (label: string, prefix: string) => results.find((r) => r.name.startsWith(prefix) && r.name.endsWith(label));
@@ -238,8 +239,13 @@ function printSplitTargets(results: LoadResult[]): void {
       `  split journey ≥ half of the monolith's: ${(split.purchasesPerSecond ?? 0).toFixed(0)} vs ${(monolith.purchasesPerSecond ?? 0).toFixed(0)} purchases/s, ratio to the ceiling ${split.ratioToCeiling} vs ${monolith.ratioToCeiling} = ${(100 * share).toFixed(0)} %: ${share >= 0.5 ? 'met' : 'MISSED'}`,
     );
   }
-  if (lag)
-    lines.push(`  event lag (commit → subscriber's inbox) p50 of the split journey < 50 ms: ${lag.p50Ms.toFixed(0)} ms: ${lag.p50Ms < 50 ? 'met' : 'MISSED'}`);
+  if (lag) {
+    const relayed = lag.relayToHandledP50Ms ?? Number.NaN;
+    lines.push(
+      `  relay-to-handled lag (the broker stored the relay's publish → subscriber's inbox) p50 of the split journey < 50 ms: ${relayed.toFixed(0)} ms: ${relayed < 50 ? 'met' : 'MISSED'}`,
+    );
+    lines.push(`  (and from the event's commit: commit → subscriber's inbox p50 ${lag.p50Ms.toFixed(0)} ms${lag.p50Ms < 50 ? '' : ', over 50 ms'})`);
+  }
   console.log(`\nIssue 16's targets for the split topology (this run; printed, not enforced):\n${lines.join('\n')}`);
 }
 

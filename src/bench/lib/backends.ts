@@ -34,6 +34,8 @@ export interface Backend {
   readonly topology: 'monolith' | 'split';
   /** With QUEUE_STORE=redis: the Redis and each role's key namespace (`<namespace>:{queue}:…`). */
   readonly redis?: { url: string; namespace: Record<ServerRole, string> };
+  /** In the split topology: the NATS server and each role's JetStream stream. */
+  readonly broker?: { url: string; stream: Record<ServerRole, string> };
 }
 
 /** What the bench learnt about the PostgreSQL server before it started anything. */
@@ -136,6 +138,7 @@ function splitBackend(label: string, postgres: PostgresServer, natsUrl: string, 
     store: (role) => ({ kind: 'postgres', url: urls[role] }),
     databaseProcesses: (role) => new Set(MODULE_NAMES.map((m) => moduleAddress(urls[role], m).database)),
     topology: 'split',
+    broker: { url: natsUrl, stream: splitNamespaces(postgres, variant) },
   };
 }
 

@@ -1,3 +1,5 @@
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { MODULE_NAMES } from '../../platform/config/config';
 import type { Api } from './api';
 import type { ModuleStore } from './backends';
@@ -28,6 +30,11 @@ export interface EventLags {
   commitToRelayed: number[];
   /** Outbox commit → a subscriber's inbox handled it, one figure per (subscriber, event). */
   commitToHandled: number[];
+  /**
+   * With a broker: the broker stored the event the relay published → a subscriber's inbox handled
+   * it, one figure per (subscriber, event): the relay-to-handled lag. Empty without a broker.
+   */
+  storedToHandled: number[];
 }
 
 /**
@@ -35,9 +42,9 @@ export interface EventLags {
  * row's creation and hand-over times and each subscriber's inbox row. Exact, unlike the sampled
  * oldest-undelivered age, which shows the worst event of each sample.
  */
-export async function eventLagsSince(store: ModuleStore, sinceMs: number): Promise<EventLags> {
+export async function eventLagsSince(store: ModuleStore, sinceMs: number, brokerStoredAt = new Map<string, number>()): Promise<EventLags> {
   const created = new Map<string, number>();
-  const lags: EventLags = { commitToRelayed: [], commitToHandled: [] };
+  const lags: EventLags = { commitToRelayed: [], commitToHandled: [], storedToHandled: [] };
   const handled: Array<{ event_id: string; handled_at_ms: number }> = [];
   for (const module of MODULE_NAMES) {
     const db = await openModuleReader(store, module);
@@ -63,8 +70,37 @@ export async function eventLagsSince(store: ModuleStore, sinceMs: number): Promi
   for (const row of handled) {
     const at = created.get(row.event_id);
     if (at !== undefined) lags.commitToHandled.push(row.handled_at_ms - at);
+    const stored = brokerStoredAt.get(row.event_id);
+    if (stored !== undefined) lags.storedToHandled.push(row.handled_at_ms - stored);
   }
-  lags.commitToRelayed.sort((a, b) => a - b);
-  lags.commitToHandled.sort((a, b) => a - b);
+  for (const list of Object.values(lags) as number[][]) list.sort((a, b) => a - b);
   return lags;
+}
+
+/**
+ * When the broker stored each event published since `sinceMs` (JetStream's own timestamp of the
+ * message), by event id (the message id the relay gives it): read back from the stream with an
+ * ordered consumer, after the measurement.
+ */
+export async function brokerStoredTimesSince(broker: { url: string; stream: string }, sinceMs: number): Promise<Map<string, number>> {
+  const stored = new Map<string, number>();
+  const nc = await connect({ servers: broker.url });
+  try {
+    const reader = await jetstream(nc).consumers.get(broker.stream, {
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(sinceMs).toISOString(),
+    });
+    for (;;) {
+      const batch = await reader.fetch({ max_messages: 1000, expires: 2000 });
+      let last: { pending: number } | undefined;
+      for await (const m of batch) {
+        const id = m.headers?.get('Nats-Msg-Id') || m.json<{ id: string }>().id;
+        stored.set(id, Math.floor(m.info.timestampNanos / 1e6));
+        last = m.info;
+      }
+      if (!last || last.pending === 0) return stored;
+    }
+  } finally {
+    await nc.close();
+  }
 }

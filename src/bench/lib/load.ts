@@ -24,6 +24,8 @@ export interface LoadResult {
   backend?: BackendName;
   /** Confirmed purchases per second (the journey). */
   purchasesPerSecond?: number;
+  /** With a broker: p50 of the relay-to-handled lag (broker stored → subscriber handled), in ms (see EventLags). */
+  relayToHandledP50Ms?: number;
   ratioToCeiling?: number;
   /** The ceiling the ratio is taken against: the mean of the ceiling runs just before and after this scenario. */
   ceilingRps?: number;

@@ -1,5 +1,5 @@
 import { bearer } from '../lib/api';
-import { eventLagsSince, sumDelivered, waitForBusIdle } from '../lib/bus';
+import { brokerStoredTimesSince, eventLagsSince, sumDelivered, waitForBusIdle } from '../lib/bus';
 import type { BenchSchedule } from '../lib/catalogue';
 import { call, drive, type LoadResult, percentile, sleep } from '../lib/load';
 import type { RunContext } from '../lib/run-context';
@@ -87,7 +87,9 @@ export async function measureJourney(run: RunContext, schedule: BenchSchedule, s
     `${(waits / Math.max(1, payToConfirmed.length)).toFixed(2)} waiting GETs per purchase (If-None-Match + Prefer: wait=${JOURNEY_WAIT_S})`;
   journey.purchasesPerSecond = payToConfirmed.length / journeySeconds;
   await run.compareToCeiling(journey);
-  const lags = await eventLagsSince(run.backend.store('main'), journeyStartedAtMs);
+  const broker = run.backend.broker;
+  const storedAt = broker ? await brokerStoredTimesSince({ url: broker.url, stream: broker.stream.main }, journeyStartedAtMs) : undefined;
+  const lags = await eventLagsSince(run.backend.store('main'), journeyStartedAtMs, storedAt);
   lagSamples.sort((a, b) => a - b);
   const outbox: LoadResult = {
     name: '(e) outbox during the journey',
@@ -96,12 +98,16 @@ export async function measureJourney(run: RunContext, schedule: BenchSchedule, s
     rps: delivered / journeySeconds,
     p50Ms: percentile(lags.commitToHandled, 0.5),
     p99Ms: percentile(lags.commitToHandled, 0.99),
+    relayToHandledP50Ms: broker ? percentile(lags.storedToHandled, 0.5) : undefined,
     errors: 0,
     statuses: {},
     note:
       `events handed to subscribers per second; p50/p99 columns: from an event's commit to its subscriber's inbox taking it in, ` +
       `per delivery (${lags.commitToHandled.length} deliveries, read from the module databases); ` +
       `commit → relay done (broker acknowledged, or in process every subscriber handled it) p50 ${percentile(lags.commitToRelayed, 0.5).toFixed(0)} ms, p99 ${percentile(lags.commitToRelayed, 0.99).toFixed(0)} ms; ` +
+      (broker
+        ? `relay to handled (the broker stored the relay's publish → subscriber's inbox) p50 ${percentile(lags.storedToHandled, 0.5).toFixed(0)} ms, p99 ${percentile(lags.storedToHandled, 0.99).toFixed(0)} ms (${lags.storedToHandled.length} deliveries); `
+        : '') +
       `sampled oldest-undelivered age p50 ${percentile(lagSamples, 0.5).toFixed(0)} ms, max ${Math.max(0, ...lagSamples).toFixed(0)} ms`,
   };
   await run.checkInvariants(
