@@ -1,23 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { brokerStoredTimesSince } from '../../src/bench/lib/bus';
-import type { EventEnvelope } from '../../src/contracts/events';
 import { JetStreamTransport } from '../../src/platform/bus/jetstream-transport';
 import { createLogger } from '../../src/platform/logging/logger';
-import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
-
-function held(reservationId: number): EventEnvelope {
-  return {
-    id: randomUUID(),
-    type: 'reservation.held',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    aggregateId: String(reservationId),
-    correlationId: randomUUID(),
-    causationId: null,
-    payload: { reservationId, userId: 1, scheduleId: 1, seatId: reservationId, price: 1000, expiresAt: new Date(Date.now() + 60_000).toISOString() },
-  } as EventEnvelope;
-}
+import { freshNamespace, heldEvent as held, natsUrl, requireBroker } from '../support/test-broker';
 
 describe("bench: when the broker stored each event (the relay-to-handled lag's start)", () => {
   before(function () {

@@ -9,22 +9,9 @@ import { systemClock } from '../../src/platform/clock/clock';
 import { ConfigError } from '../../src/platform/config/config';
 import { createLogger } from '../../src/platform/logging/logger';
 import { createTestApp, eventually, loginAdmin, queuePassFor, type TestApp } from '../support/test-app';
-import { freshNamespace, natsUrl, requireBroker } from '../support/test-broker';
+import { freshNamespace, heldEvent as held, natsUrl, requireBroker } from '../support/test-broker';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-
-function held(reservationId: number, seatId = reservationId): EventEnvelope {
-  return {
-    id: randomUUID(),
-    type: 'reservation.held',
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    aggregateId: String(reservationId),
-    correlationId: randomUUID(),
-    causationId: null,
-    payload: { reservationId, userId: 1, scheduleId: 1, seatId, price: 1000, expiresAt: new Date(Date.now() + 60_000).toISOString() },
-  } as EventEnvelope;
-}
 
 /** An inbox stand-in: records every batch it is handed, and can refuse the first few. */
 function recordingConsumer(moduleName: string, refuseFirst = 0): EventConsumer & { batches: string[][]; ids(): string[] } {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { EventEnvelope } from '../../src/contracts/events';
 
 /**
  * The NATS JetStream server the broker tests use: TEST_NATS_URL (`.ci/run` sets it to the local
@@ -46,4 +48,18 @@ export async function deleteCreatedStreams(): Promise<void> {
   } finally {
     await nc.close();
   }
+}
+
+/** A `reservation.held` envelope with a fresh id, as a relay would hand it to a transport. */
+export function heldEvent(reservationId: number, seatId = reservationId): EventEnvelope {
+  return {
+    id: randomUUID(),
+    type: 'reservation.held',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    aggregateId: String(reservationId),
+    correlationId: randomUUID(),
+    causationId: null,
+    payload: { reservationId, userId: 1, scheduleId: 1, seatId, price: 1000, expiresAt: new Date(Date.now() + 60_000).toISOString() },
+  } as EventEnvelope;
 }
