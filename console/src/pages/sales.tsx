@@ -18,7 +18,8 @@ async function latestFeed(filter: string): Promise<FeedPage> {
 export function SalesPage() {
   const concerts = usePoll(() => api<{ items: Concert[] }>('GET', '/ticketing/search/concerts?pageSize=100'), 10_000);
   // What the operator picked; until they pick, the first of the list. Derived, not set by an effect:
-  // an effect's late default could overwrite a pick made between a render and the effect.
+  // an effect's late default could overwrite a pick made between a render and the effect. A picked
+  // schedule of another concert is not in the list, so a new concert starts at its first schedule.
   const [pickedConcertId, setConcertId] = useState<number | null>(null);
   const [pickedScheduleId, setScheduleId] = useState<number | null>(null);
   const list = concerts.value?.items ?? [];
@@ -38,15 +39,7 @@ export function SalesPage() {
       <div class="row">
         <label>
           Concert
-          <select
-            value={concertId ?? ''}
-            onChange={(e) => {
-              // The new concert's schedules are not known yet: show none of the old one's meanwhile.
-              setScheduleId(null);
-              setConcertId(Number(e.currentTarget.value));
-            }}
-            data-testid="concert-select"
-          >
+          <select value={concertId ?? ''} onChange={(e) => setConcertId(Number(e.currentTarget.value))} data-testid="concert-select">
             {list.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.title} · {c.artist} · {c.venue}

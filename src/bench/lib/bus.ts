@@ -94,8 +94,9 @@ export async function brokerStoredTimesSince(broker: { url: string; stream: stri
       const batch = await reader.fetch({ max_messages: 1000, expires: 2000 });
       let last: { pending: number } | undefined;
       for await (const m of batch) {
-        const id = m.headers?.get('Nats-Msg-Id') || m.json<{ id: string }>().id;
-        stored.set(id, Math.floor(m.info.timestampNanos / 1e6));
+        // The relay publishes every event with its id as the message id.
+        const id = m.headers?.get('Nats-Msg-Id');
+        if (id) stored.set(id, Math.floor(m.info.timestampNanos / 1e6));
         last = m.info;
       }
       if (!last || last.pending === 0) return stored;
