@@ -54,17 +54,18 @@ export interface QueueTestApp extends TestApp {
   clock: ManualClock;
 }
 
-/** `start: false`: no relay and no periodic jobs (the test runs each job itself, so none runs in between its own steps). */
+/** `periodicJobs: false`: the bus runs, the jobs only when the test runs them (so none runs in between its own steps). */
 export async function queueApp(
   env: Record<string, string> = {},
-  options: { dataDir?: string; clock?: ManualClock; start?: boolean } = {},
+  options: { dataDir?: string; clock?: ManualClock; periodicJobs?: boolean } = {},
 ): Promise<QueueTestApp> {
   const clock = options.clock ?? new ManualClock(T0);
   const app = await createTestApp({
     env: { ...storeEnv(options.dataDir), ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}), ...env },
     clock,
-    ...(options.start === undefined ? {} : { start: options.start }),
+    start: options.periodicJobs !== false,
   });
+  if (options.periodicJobs === false) app.platform.bus.start();
   // The suite says which store it holds the queue to: make sure that is the one answering.
   const store = app.platform.container('queue').get<QueueStore>(QUEUE_STORE);
   expect(store.constructor.name).to.equal(currentStore === 'redis' ? 'RedisQueueStore' : 'MemoryQueueStore');

@@ -320,8 +320,7 @@ describeOnEachStore('queue: a restart during a room’s opening', () => {
     const env = { QUEUE_POLL_THROTTLE: 'false', QUEUE_MAX_ACTIVE: '1', QUEUE_ADMIT_PER_SECOND: '1' };
     // No periodic jobs in the first run: an open-rooms run between the edits below would place the
     // "unplaced" tokens again (they are still in the store) and leave them marked placed with no token row.
-    let app = await queueApp(env, { dataDir, start: false });
-    app.platform.bus.start();
+    let app = await queueApp(env, { dataDir, periodicJobs: false });
     const admin = await loginAdmin(app.http);
     const room = await createRoom(app, admin, { concertId: 51, opensAt: iso(T0 + 1000), maxActive: 1, admitPerSecond: 1 });
     const users = mintUsers(app, 30);
